@@ -1,0 +1,181 @@
+"""The Function base class (one primitive op: forward and backward side by side) and grad modes.
+
+A primitive op subclasses :class:`Function`::
+
+    class Mul(Function):
+        __slots__ = ()
+
+        def forward(self, a, b):
+            self.saved = (a, b)
+            return a * b
+
+        def backward(self, grad):
+            a, b = self.saved
+            return grad * b, grad * a      # one gradient per positional input, in order
+
+``Mul.apply(x, y)`` runs ``forward`` on the inputs' arrays and, when gradients are enabled and
+an input requires them, records the node in the graph. Positional arguments are the op's
+inputs (Tensors, or plain numbers and arrays treated as constants); keyword arguments are
+settings passed to ``forward`` unchanged. ``backward`` gets the gradient of the output and
+returns one array (or None) per positional input, in the shape of the *broadcast* result:
+the engine sums broadcast gradients back to each input's shape in one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from numpy import asarray, ndarray
+
+_grad_enabled = True
+
+FREED = object()
+"""Marks a node whose saved arrays were released by a backward pass without retain_graph."""
+
+
+class Function:
+    """One primitive differentiable operation; see the module docstring."""
+
+    __slots__ = ("inputs", "saved", "retained_output")
+
+    def forward(self, *arrays, **settings):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def save_for_backward(self, *values):
+        """Keep arrays (and settings) that backward needs; released after backward."""
+        self.saved = values
+
+    def needs_input_grad(self, index: int) -> bool:
+        """Whether positional input ``index`` is a Tensor that requires a gradient."""
+        t = self.inputs[index]
+        return isinstance(t, Tensor) and t._requires_grad
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @classmethod
+    def apply(cls, *inputs, **settings):
+        # The hot path of every op: kept free of comprehensions and extra calls.
+        fn = _new(cls)
+        fn.saved = None
+        fn.retained_output = None
+        arrays = []
+        track = False
+        for t in inputs:
+            if isinstance(t, Tensor):
+                arrays.append(t.data)
+                if t._requires_grad:
+                    track = True
+            else:
+                arrays.append(t)
+        try:
+            out = fn.forward(*arrays, **settings)
+        except ValueError as error:
+            raise _broadcast_error(cls, error, arrays) from None
+        return _output(out, fn, inputs, track)
+
+    @classmethod
+    def apply2(cls, a, b):
+        """``apply`` for two inputs and no settings (the arithmetic operators' fast path)."""
+        fn = _new(cls)
+        fn.saved = None
+        fn.retained_output = None
+        if isinstance(a, Tensor):
+            a_data = a.data
+            track = a._requires_grad
+        else:
+            a_data = a
+            track = False
+        if isinstance(b, Tensor):
+            b_data = b.data
+            track = track or b._requires_grad
+        else:
+            b_data = b
+        try:
+            out = fn.forward(a_data, b_data)
+        except ValueError as error:
+            raise _broadcast_error(cls, error, (a_data, b_data)) from None
+        return _output(out, fn, (a, b), track)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+def _output(out, fn, inputs, track):
+    """Wrap an op's result in a Tensor, recording ``fn`` when it needs a gradient."""
+    result = _new(Tensor)
+    result.data = out if type(out) is ndarray else asarray(out)
+    result.grad = None
+    if track and _grad_enabled:
+        fn.inputs = inputs
+        result.grad_fn = fn
+        result._requires_grad = True
+    else:
+        result.grad_fn = None
+        result._requires_grad = False
+    return result
+
+
+def _broadcast_error(cls, error: ValueError, arrays) -> ValueError:
+    """Name the op and the shapes when numpy cannot broadcast its inputs."""
+    if "broadcast" not in str(error):
+        return error
+    shapes = " and ".join(str(getattr(a, "shape", ())) for a in arrays)
+    return ValueError(f"{cls.__name__.lower()}: cannot broadcast shapes {shapes}")
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops currently record the graph."""
+    return _grad_enabled
+
+
+def set_grad_enabled(mode: bool) -> None:
+    global _grad_enabled
+    _grad_enabled = bool(mode)
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that sets the grad mode and restores it on exit."""
+
+    mode = True
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+        return False
+
+
+class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
+    """Ops inside record no graph: ``with gradlab.no_grad(): ...`` or ``@gradlab.no_grad()``."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    mode = True
+
+
+def __getattr__(name):
+    # gradcheck needs Tensor, which needs this module: import it on first use.
+    if name in ("gradcheck", "GradcheckError"):
+        from gradlab import gradcheck as _gradcheck
+
+        return getattr(_gradcheck, name)
+    raise AttributeError(f"module 'gradlab.autograd' has no attribute {name!r}")
+
+
+from gradlab.tensor import Tensor  # noqa: E402  (circular: Tensor builds on Function)
+
+_new = object.__new__

@@ -1,0 +1,151 @@
+"""Making tensors: ``tensor`` from data, and the factories (zeros, ones, rand, ...).
+
+Python floats and lists of floats become the default dtype (float32), Python ints int64 and
+bools bool, as in PyTorch; a NumPy array keeps its dtype. Random factories draw from
+gradlab's explicit Generator (see :func:`gradlab.manual_seed`) or one passed as
+``generator=``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradlab.backend import default_generator, get_default_dtype, xp
+from gradlab.tensor import Tensor
+
+
+def _resolve_dtype(dtype, fallback=None):
+    if dtype is None:
+        return np.dtype(fallback) if fallback is not None else get_default_dtype()
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def _infer_dtype(data):
+    """The dtype PyTorch gives Python data: float -> default, int -> int64, bool -> bool."""
+    array = np.asarray(data)
+    if array.dtype.kind == "f":
+        return get_default_dtype()
+    if array.dtype.kind in "iu":
+        return np.dtype(np.int64)
+    if array.dtype.kind == "b":
+        return np.dtype(bool)
+    if array.dtype.kind == "c":
+        return np.dtype(np.complex64)
+    raise TypeError(f"tensor(): cannot make a tensor from data of type {array.dtype}")
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data``."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray | np.generic):
+        array = xp.array(data, dtype=dtype)
+    else:
+        array = xp.array(data, dtype=_resolve_dtype(dtype) if dtype else _infer_dtype(data))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """A tensor sharing ``data``'s memory when it is already an array of the right dtype."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == np.dtype(dtype) else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        return Tensor(data if dtype is None else data.astype(dtype, copy=False))
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing the array's memory and dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"expected a shape of non-negative integers, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(xp.zeros(_shape(size), _resolve_dtype(dtype)), requires_grad=requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(xp.ones(_shape(size), _resolve_dtype(dtype)), requires_grad=requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(xp.empty(_shape(size), _resolve_dtype(dtype)), requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    dtype = _resolve_dtype(dtype, None if dtype else _infer_dtype(fill_value))
+    return Tensor(xp.full(_shape((size,)), fill_value, dtype), requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(xp.zeros(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(xp.ones(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    array = xp.full(t.shape, fill_value, _resolve_dtype(dtype, t.dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+    """Values from start (inclusive) to end (exclusive); int64 for integer arguments."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    dtype = _resolve_dtype(dtype, np.int64 if integral else None)
+    return Tensor(xp.arange(start, end, step).astype(dtype), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    array = xp.linspace(start, end, steps).astype(_resolve_dtype(dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    return Tensor(xp.eye(n, m, dtype=_resolve_dtype(dtype)), requires_grad=requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    rng = generator or default_generator()
+    array = rng.random(_shape(size), dtype=np.float64).astype(_resolve_dtype(dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    rng = generator or default_generator()
+    array = rng.standard_normal(_shape(size)).astype(_resolve_dtype(dtype))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+    """Integers on [low, high)."""
+    if high is None:
+        low, high = 0, low
+    rng = generator or default_generator()
+    return Tensor(rng.integers(low, high, size=_shape((size,))).astype(_resolve_dtype(dtype,
+                                                                                     np.int64)))
+
+
+def randperm(n, generator=None) -> Tensor:
+    rng = generator or default_generator()
+    return Tensor(rng.permutation(n).astype(np.int64))

@@ -1,0 +1,127 @@
+"""The primitive ops, and their binding to Tensor's methods and operators.
+
+Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(dim=1)``,
+``x[mask]``, ``x @ w``. Each op lives in the file of its family (elementwise, reduce,
+movement, linalg); this file only wires them to Tensor.
+"""
+
+from gradlab.ops import elementwise, linalg, movement, reduce
+from gradlab.ops.elementwise import *  # noqa: F403
+from gradlab.ops.linalg import matmul
+from gradlab.ops.movement import (
+    broadcast_to,
+    cat,
+    chunk,
+    concatenate,
+    expand,
+    flatten,
+    getitem,
+    pad,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+    view,
+)
+from gradlab.ops.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    var,
+)
+from gradlab.tensor import Tensor
+
+__all__ = elementwise.__all__ + [
+    "matmul", "broadcast_to", "cat", "chunk", "concatenate", "expand", "flatten", "pad",
+    "permute", "reshape", "split", "squeeze", "stack", "transpose", "unsqueeze", "view", "amax",
+    "amin", "argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", "var",
+]  # fmt: skip
+
+_Add, _Sub, _Mul, _Div, _Pow = (
+    elementwise.Add.apply2,
+    elementwise.Sub.apply2,
+    elementwise.Mul.apply2,
+    elementwise.Div.apply2,
+    elementwise.Pow.apply2,
+)
+
+
+def _bind():
+    operators = {
+        "__add__": lambda a, b: _Add(a, b),
+        "__radd__": lambda a, b: _Add(b, a),
+        "__sub__": lambda a, b: _Sub(a, b),
+        "__rsub__": lambda a, b: _Sub(b, a),
+        "__mul__": lambda a, b: _Mul(a, b),
+        "__rmul__": lambda a, b: _Mul(b, a),
+        "__truediv__": lambda a, b: _Div(a, b),
+        "__rtruediv__": lambda a, b: _Div(b, a),
+        "__pow__": lambda a, b: _Pow(a, b),
+        "__rpow__": lambda a, b: _Pow(b, a),
+        "__matmul__": linalg.matmul,
+        "__rmatmul__": lambda a, b: linalg.matmul(Tensor(b), a),
+        "__neg__": elementwise.neg,
+        "__abs__": elementwise.abs,
+        "__getitem__": movement.getitem,
+        "__eq__": elementwise.eq,
+        "__ne__": elementwise.ne,
+        "__lt__": elementwise.lt,
+        "__le__": elementwise.le,
+        "__gt__": elementwise.gt,
+        "__ge__": elementwise.ge,
+    }
+    methods = {
+        name: getattr(elementwise, name)
+        for name in (
+            "add sub mul div pow neg exp log sqrt abs maximum minimum clamp clip sigmoid tanh "
+            "relu leaky_relu elu softplus square clone eq ne lt le gt ge sign isnan isfinite"
+        ).split()
+    }
+    methods.update(
+        {
+            name: getattr(reduce, name)
+            for name in "sum mean max min amax amin argmax argmin var std logsumexp".split()
+        }
+    )
+    methods.update(
+        {
+            name: getattr(movement, name)
+            for name in (
+                "reshape view permute transpose squeeze unsqueeze flatten expand split chunk"
+            ).split()
+        }
+    )
+    methods.update(
+        {
+            "matmul": linalg.matmul,
+            "t": movement.t,
+            "to": lambda a, dtype: elementwise.to_dtype(a, dtype),
+            "type": lambda a, dtype: elementwise.to_dtype(a, dtype),
+            "float": lambda a: elementwise.to_dtype(a, "float32"),
+            "double": lambda a: elementwise.to_dtype(a, "float64"),
+            "long": lambda a: elementwise.to_dtype(a, "int64"),
+            "int": lambda a: elementwise.to_dtype(a, "int32"),
+            "bool": lambda a: elementwise.to_dtype(a, "bool"),
+            "contiguous": lambda a: a,
+            "expand_as": lambda a, other: movement.expand(a, *other.shape),
+            "view_as": lambda a, other: movement.reshape(a, *other.shape),
+            "reshape_as": lambda a, other: movement.reshape(a, *other.shape),
+            "T": property(movement.t),
+            "mT": property(lambda a: movement.transpose(a, -2, -1)),
+        }
+    )
+    for name, fn in {**operators, **methods}.items():
+        setattr(Tensor, name, fn)
+
+
+_bind()

@@ -1,0 +1,304 @@
+"""Movement primitives: reshape, permute, index, cat, stack, pad, expand; and the composites
+built on them (view, transpose, .T, squeeze, unsqueeze, flatten, split, chunk).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+from gradlab.autograd import Function
+from gradlab.backend import xp
+from gradlab.tensor import Tensor
+
+
+class Reshape(Function):
+    __slots__ = ()
+
+    def forward(self, a, shape=()):
+        self.saved = (a.shape,)
+        return a.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.saved[0])
+
+
+class Permute(Function):
+    __slots__ = ()
+
+    def forward(self, a, dims=()):
+        self.saved = (dims,)
+        return a.transpose(dims)
+
+    def backward(self, grad):
+        return grad.transpose(xp.argsort(self.saved[0]))
+
+
+class Expand(Function):
+    """Broadcast to a larger shape as a view; the engine sums the gradient back."""
+
+    __slots__ = ()
+
+    def forward(self, a, shape=()):
+        return xp.broadcast_to(a, shape)
+
+    def backward(self, grad):
+        return grad
+
+
+def _is_basic_index(key) -> bool:
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(
+        k is None or k is Ellipsis or isinstance(k, (int, slice)) and not isinstance(k, bool)
+        for k in keys
+    )
+
+
+class Index(Function):
+    """a[key] for slices, steps, integers, integer arrays and boolean masks."""
+
+    __slots__ = ()
+
+    def forward(self, a, key=None):
+        self.saved = (a.shape, a.dtype, key)
+        return a[key]
+
+    def backward(self, grad):
+        shape, dtype, key = self.saved
+        full = xp.zeros(shape, dtype=grad.dtype)
+        if _is_basic_index(key):
+            full[key] = grad
+        else:
+            xp.add.at(full, key, grad)  # repeated integer indices add up
+        return full
+
+
+class Cat(Function):
+    __slots__ = ()
+
+    def forward(self, *arrays, dim=0):
+        self.saved = ([a.shape[dim] for a in arrays], dim)
+        return xp.concatenate(arrays, axis=dim)
+
+    def backward(self, grad):
+        sizes, dim = self.saved
+        bounds = xp.cumsum(sizes)[:-1]
+        return tuple(xp.split(grad, bounds, axis=dim))
+
+
+class Stack(Function):
+    __slots__ = ()
+
+    def forward(self, *arrays, dim=0):
+        self.saved = (len(arrays), dim)
+        return xp.stack(arrays, axis=dim)
+
+    def backward(self, grad):
+        count, dim = self.saved
+        return tuple(xp.take(grad, i, axis=dim) for i in range(count))
+
+
+class Pad(Function):
+    """Constant padding; ``widths`` is numpy's ((before, after), ...) per dimension."""
+
+    __slots__ = ()
+
+    def forward(self, a, widths=(), value=0.0):
+        self.saved = (tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape)),)
+        return xp.pad(a, widths, mode="constant", constant_values=value)
+
+    def backward(self, grad):
+        return grad[self.saved[0]]
+
+
+# ---------------------------------------------------------------------- functions
+
+
+def _shape_args(op: str, shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(s, int) for s in shape):
+        raise TypeError(f"{op}: shape must be integers, got {shape!r}")
+    return tuple(shape)
+
+
+def reshape(a, *shape):
+    shape = _shape_args("reshape", shape)
+    try:
+        return Reshape.apply(a, shape=shape)
+    except ValueError:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {a.shape} ({a.data.size} elements) "
+            f"into shape {shape}"
+        ) from None
+
+
+view = reshape
+
+
+def _dim(op: str, dim: int, ndim: int) -> int:
+    if not isinstance(dim, int) or not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimension(s)")
+    return dim % max(ndim, 1)
+
+
+def permute(a, *dims):
+    dims = _shape_args("permute", dims)
+    if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of {a.ndim} dimensions")
+    return Permute.apply(a, dims=tuple(d % a.ndim for d in dims))
+
+
+def transpose(a, dim0, dim1):
+    dims = list(range(a.ndim))
+    d0, d1 = _dim("transpose", dim0, a.ndim), _dim("transpose", dim1, a.ndim)
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(a, dims=tuple(dims))
+
+
+def t(a):
+    """Reverse the dimensions (``.T``)."""
+    return Permute.apply(a, dims=tuple(reversed(range(a.ndim))))
+
+
+def squeeze(a, dim=None):
+    if dim is None:
+        shape = tuple(s for s in a.shape if s != 1)
+    else:
+        dims = {_dim("squeeze", d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+        shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
+    return Reshape.apply(a, shape=shape)
+
+
+def unsqueeze(a, dim):
+    if not -a.ndim - 1 <= dim <= a.ndim:
+        raise IndexError(
+            f"unsqueeze: dim {dim} is out of range for a tensor of {a.ndim} dimension(s)"
+        )
+    dim = dim % (a.ndim + 1)
+    return Reshape.apply(a, shape=a.shape[:dim] + (1,) + a.shape[dim:])
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    if a.ndim == 0:
+        return Reshape.apply(a, shape=(1,))
+    start, end = _dim("flatten", start_dim, a.ndim), _dim("flatten", end_dim, a.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = 1
+    for s in a.shape[start : end + 1]:
+        merged *= s
+    return Reshape.apply(a, shape=a.shape[:start] + (merged,) + a.shape[end + 1 :])
+
+
+def expand(a, *sizes):
+    sizes = _shape_args("expand", sizes)
+    if len(sizes) < a.ndim:
+        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {a.ndim} dimensions")
+    lead = len(sizes) - a.ndim
+    shape = tuple(
+        a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+    )
+    try:
+        xp.broadcast_shapes(a.shape, shape)
+    except ValueError:
+        raise ValueError(f"expand: cannot expand shape {a.shape} to {sizes}") from None
+    return Expand.apply(a, shape=shape)
+
+
+def broadcast_to(a, shape):
+    return expand(a, *shape)
+
+
+def _index_key(key):
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, tuple):
+        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+    if isinstance(key, list):
+        return xp.asarray(key)
+    return key
+
+
+def getitem(a, key):
+    key = _index_key(key)
+    try:
+        return Index.apply(a, key=key)
+    except IndexError as error:
+        raise IndexError(f"index: {error} (tensor of shape {a.shape})") from None
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    ndim = tensors[0].ndim
+    axis = _dim("cat", dim, ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim != ndim or any(
+            s != s0 for j, (s, s0) in enumerate(zip(t.shape, tensors[0].shape)) if j != axis
+        ):
+            raise ValueError(
+                f"cat: tensor {i} has shape {t.shape}, expected {tensors[0].shape} in every "
+                f"dimension except dim {dim}"
+            )
+    return Cat.apply(*tensors, dim=axis)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(
+                f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape} "
+                f"(all tensors must have the same shape)"
+            )
+    axis = dim % (tensors[0].ndim + 1) if -tensors[0].ndim - 1 <= dim <= tensors[0].ndim else None
+    if axis is None:
+        raise IndexError(f"stack: dim {dim} is out of range for {tensors[0].ndim}-d tensors")
+    return Stack.apply(*tensors, dim=axis)
+
+
+def pad(a, pad, mode="constant", value=0.0):
+    """Pad as ``torch.nn.functional.pad``: ``pad`` lists (left, right) pairs from the last dim."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > a.ndim:
+        raise ValueError(
+            f"pad: expected an even number of at most {2 * a.ndim} values for a tensor of "
+            f"{a.ndim} dimensions, got {len(pad)}"
+        )
+    if builtins.min(pad, default=0) < 0:
+        raise ValueError(f"pad: negative padding is not supported, got {tuple(pad)}")
+    widths = [(0, 0)] * a.ndim
+    for i in range(len(pad) // 2):
+        widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(a, widths=tuple(widths), value=value)
+
+
+def split(a, split_size_or_sections, dim=0):
+    axis = _dim("split", dim, a.ndim)
+    length = a.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        sizes = [split_size_or_sections] * (length // split_size_or_sections)
+        if length % split_size_or_sections:
+            sizes.append(length % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} do not add up to dim {dim}'s size {length}")
+    pieces, start = [], 0
+    for size in sizes:
+        key = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(Index.apply(a, key=key))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(a, chunks, dim=0):
+    length = a.shape[_dim("chunk", dim, a.ndim)]
+    return split(a, -(-length // chunks), dim)
