@@ -133,15 +133,48 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-def set_grad_enabled(mode: bool) -> None:
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+class set_grad_enabled(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
+    """Set the grad mode now; used as a context manager, restore the previous mode on exit."""
+
+    def __init__(self, mode: bool):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = bool(mode)
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+        return False
+
+    def _recreate_cm(self):
+        # As a decorator: set the mode on each call, not once at decoration time.
+        return _GradMode.with_mode(self.mode)
 
 
 class _GradMode(contextlib.ContextDecorator):
-    """Context manager and decorator that sets the grad mode and restores it on exit."""
+    """Context manager and decorator that sets the grad mode and restores it on exit.
+
+    Usable as ``with no_grad():``, ``@no_grad()`` and ``@no_grad`` (as PyTorch).
+    """
 
     mode = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    @staticmethod
+    def with_mode(mode: bool) -> _GradMode:
+        return enable_grad() if mode else no_grad()
+
+    def _recreate_cm(self):
+        # A fresh instance per call, so nested or recursive decorated calls restore correctly.
+        return type(self)()
 
     def __enter__(self):
         global _grad_enabled

@@ -193,9 +193,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
         extras = []
-        if self.data.dtype != get_default_dtype() and self.data.dtype.kind == "f":
-            extras.append(f"dtype={self.data.dtype}")
-        elif self.data.dtype.kind != "f":
+        # As PyTorch: the dtype is shown unless it is the default float, int64 or bool.
+        if self.data.dtype not in (get_default_dtype(), np.int64, np.bool_):
             extras.append(f"dtype={self.data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -256,6 +255,8 @@ def _topological_order(root: Function) -> list:
 
 
 def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
+    if type(grad) is not np.ndarray:  # ufuncs on 0-d arrays return numpy scalars
+        grad = xp.asarray(grad)
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:
@@ -288,7 +289,7 @@ def run_backward(root: Tensor, gradient, retain_graph: bool) -> None:
             )
         if fn.retained_output is not None:
             out = fn.retained_output
-            out.grad = grad.copy() if out.grad is None else out.grad + grad
+            out.grad = xp.array(grad) if out.grad is None else out.grad + grad
         input_grads = fn.backward(grad)
         inputs = fn.inputs
         if len(inputs) == 1:

@@ -7,6 +7,7 @@ dimensions as size 1, as in PyTorch. Full max/min split the gradient evenly amon
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 from gradlab.autograd import Function
@@ -24,11 +25,11 @@ def normalize_dims(op: str, dim, ndim: int):
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = []
     for d in dims:
-        if not isinstance(d, int) or not -max(ndim, 1) <= d < max(ndim, 1):
+        if not isinstance(d, int) or not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
             raise IndexError(
                 f"{op}: dim {d} is out of range for a tensor of {ndim} dimension(s)"
             )
-        out.append(d % max(ndim, 1))
+        out.append(d % builtins.max(ndim, 1))
     return tuple(sorted(set(out)))
 
 
@@ -58,7 +59,7 @@ class Mean(Function):
 
     def forward(self, a, dim=None, keepdim=False):
         out = a.mean(axis=dim, keepdims=keepdim)
-        self.saved = (a.shape, dim, keepdim, a.size // max(out.size, 1) if a.size else 0)
+        self.saved = (a.shape, dim, keepdim, a.size // builtins.max(out.size, 1) if a.size else 0)
         return out
 
     def backward(self, grad):
@@ -109,8 +110,8 @@ class Var(Function):
     def forward(self, a, dim=None, correction=1, keepdim=False):
         mean = a.mean(axis=dim, keepdims=True)
         centered = a - mean
-        count = a.size // max(mean.size, 1) if a.size else 0
-        denominator = max(count - correction, 0)
+        count = a.size // builtins.max(mean.size, 1) if a.size else 0
+        denominator = builtins.max(count - correction, 0)
         with xp.errstate(divide="ignore", invalid="ignore"):
             out = (centered * centered).sum(axis=dim, keepdims=keepdim) / denominator
         self.saved = (centered, dim, keepdim, denominator)

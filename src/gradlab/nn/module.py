@@ -1,0 +1,339 @@
+"""Module and Parameter: the building block of every layer and model, as ``torch.nn.Module``.
+
+A Module registers the Parameters, buffers and submodules assigned to its attributes, so
+``parameters()``, ``state_dict()``, ``train()``/``eval()`` and ``zero_grad()`` reach the whole
+tree. Subclasses define ``forward``; calling the module runs it (and any forward hooks).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from gradlab.backend import xp
+from gradlab.tensor import Tensor
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that a Module registers as one of its parameters (requires_grad=True)."""
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        if data is None:
+            data = xp.empty(0, dtype=np.float32)
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class RemovableHandle:
+    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: dict, key: int):
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+def _as_array(value, key: str):
+    """A state-dict entry as a NumPy array: arrays, gradlab Tensors, numbers, torch tensors."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, converted as-is
+        return value.detach().cpu().numpy()
+    try:
+        return xp.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"load_state_dict: {key}: expected an array or Tensor, got {type(value).__name__}"
+        ) from None
+
+
+class Module:
+    """Base class of layers and models; see the module docstring."""
+
+    _next_hook_key = 0
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value) -> None:
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry and not isinstance(value, (Parameter, Module)):
+                if registry is self._parameters and value is not None:
+                    raise TypeError(
+                        f"{type(self).__name__}.{name}: cannot assign "
+                        f"{type(value).__name__} to a parameter (expected Parameter or None)"
+                    )
+                if registry is self._buffers and value is not None and not isinstance(
+                    value, Tensor
+                ):
+                    value = Tensor(xp.asarray(value))
+                registry[name] = value
+                object.__setattr__(self, name, value)
+                return
+        if isinstance(value, Parameter):
+            self._drop(name)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._drop(name)
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def _drop(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+
+    def __delattr__(self, name: str) -> None:
+        self._drop(name)
+        self._non_persistent.discard(name)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name}: expected a Parameter or None, got "
+                            f"{type(param).__name__}")
+        self._drop(name)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """A non-trainable tensor kept in ``state_dict`` (unless ``persistent=False``)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(xp.asarray(tensor))
+        self._drop(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name}: expected a Module, got {type(module).__name__}")
+        self._drop(name)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                replaced = hook(self, args, out)
+                if replaced is not None:
+                    out = replaced
+        return out
+
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, inputs, output)`` runs after forward; a non-None return replaces
+        the output."""
+        key = Module._next_hook_key
+        Module._next_hook_key += 1
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator:
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator:
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator[Module]:
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator:
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator:
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator:
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every submodule (children first) and on self; returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode: bool = True) -> Module:
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.parameters():
+            if set_to_none:
+                param.grad = None
+            elif param.grad is not None:
+                param.grad[...] = 0
+
+    def to(self, dtype) -> Module:
+        """Cast floating parameters and buffers to ``dtype`` in place (e.g. float64 for
+        gradient checks)."""
+        dtype = np.dtype(dtype)
+        for tensor in [*self.parameters(), *self.buffers()]:
+            if tensor.data.dtype.kind == "f":
+                tensor.data = tensor.data.astype(dtype)
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad.astype(dtype)
+        return self
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self, prefix: str = "") -> OrderedDict:
+        """Parameters and persistent buffers by dotted name, as copied NumPy arrays.
+
+        PyTorch's state_dict shares storage with the model; gradlab copies, so a saved state
+        (best weights, a checkpoint) never changes under further training.
+        """
+        state = OrderedDict()
+        for module_prefix, module in self.named_modules(prefix):
+            dot = f"{module_prefix}." if module_prefix else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    state[dot + name] = param.data.copy()
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent:
+                    state[dot + name] = buffer.data.copy()
+        return state
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays (NumPy, gradlab or torch tensors) into the existing parameters and
+        buffers, keeping their dtype. Every missing, unexpected and mis-shaped key is reported
+        in one error (missing and unexpected ones only when ``strict``)."""
+        targets = {}
+        for module_prefix, module in self.named_modules():
+            dot = f"{module_prefix}." if module_prefix else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    targets[dot + name] = param
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent:
+                    targets[dot + name] = buffer
+        missing = [key for key in targets if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in targets]
+        problems = []
+        arrays = {}
+        for key, target in targets.items():
+            if key not in state_dict:
+                continue
+            array = _as_array(state_dict[key], key)
+            if array.shape != target.data.shape:
+                problems.append(
+                    f"size mismatch for {key}: copying a param with shape {array.shape}, "
+                    f"the parameter in the current model has shape {target.data.shape}"
+                )
+            else:
+                arrays[key] = array
+        if strict and missing:
+            problems.insert(0, "Missing key(s): " + ", ".join(missing))
+        if strict and unexpected:
+            problems.insert(int(bool(strict and missing)),
+                            "Unexpected key(s): " + ", ".join(unexpected))
+        if problems:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(problems)
+            )
+        for key, array in arrays.items():
+            target = targets[key]
+            target.data[...] = array.astype(target.data.dtype, copy=False)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ display
+    def summary(self, input_shape, dtype=None, print_fn=print) -> str:
+        """Keras-style table of each layer's output shape and parameter count.
+
+        ``input_shape`` excludes the batch dimension (shown as None), e.g. ``(100,)`` for a
+        Linear(100, ...) model or ``(3, 32, 32)`` for a CNN.
+        """
+        from gradlab.nn.summary import summarize
+
+        text = summarize(self, input_shape, dtype)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                 for name, child in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()))

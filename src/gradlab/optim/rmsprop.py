@@ -1,0 +1,111 @@
+"""RMSprop: steps scaled by a running average of squared gradients."""
+
+from __future__ import annotations
+
+from gradlab.backend import xp
+from gradlab.optim.optimizer import Optimizer, check_hyperparameters
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (PyTorch's ``torch.optim.RMSprop``, same update, step for step).
+
+    For each parameter θ with gradient ∇L (``maximize`` negates it)::
+
+        g = ∇L + weight_decay·θ
+        v = α·v + (1 − α)·g²                          (state "square_avg")
+        if centered:  ḡ = α·ḡ + (1 − α)·g;  d = √(v − ḡ²) + eps   (state "grad_avg")
+        else:         d = √v + eps
+        if momentum:  b = momentum·b + g/d;  θ = θ − lr·b          (state "momentum_buffer")
+        else:         θ = θ − lr·g/d
+
+    The notes' RMSprop (003) is the plain form: E[g²] = βE[g²] + (1 − β)g², θ = θ − η·g/√(E[g²] + ε).
+    gradlab (as PyTorch) adds eps after the square root, and calls β ``alpha``.
+
+    Args:
+        params: Tensors or param-group dicts.
+        lr: learning rate (default 1e-2).
+        alpha: smoothing constant of the squared-gradient average (default 0.99).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty added to the gradient (default 0).
+        momentum: momentum factor (default 0).
+        centered: normalize by an estimate of the gradient's variance instead of its second
+            moment.
+        maximize: ascend the objective instead of descending.
+        capturable, foreach, differentiable: accepted for PyTorch compatibility; no effect.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach=None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ):
+        check_hyperparameters(
+            "RMSprop", lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _step_group(self, group: dict) -> None:
+        lr = group["lr"]
+        alpha = group["alpha"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        momentum = group["momentum"]
+        centered = group["centered"]
+        maximize = group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = 0.0
+                state["square_avg"] = xp.zeros_like(p.data)
+                if momentum > 0:
+                    state["momentum_buffer"] = xp.zeros_like(p.data)
+                if centered:
+                    state["grad_avg"] = xp.zeros_like(p.data)
+            state["step"] += 1
+            s, t = self._buffers(p, 2)
+            g = self._effective_grad(p, weight_decay, maximize, s)
+            square_avg = state["square_avg"]
+            square_avg *= alpha
+            xp.multiply(g, g, out=t)
+            t *= 1 - alpha
+            square_avg += t
+            if centered:
+                grad_avg = state["grad_avg"]
+                xp.subtract(g, grad_avg, out=t)
+                t *= 1 - alpha
+                grad_avg += t
+                xp.multiply(grad_avg, grad_avg, out=t)
+                xp.subtract(square_avg, t, out=t)
+                xp.sqrt(t, out=t)
+            else:
+                xp.sqrt(square_avg, out=t)
+            t += eps
+            xp.divide(g, t, out=t)
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                buf *= momentum
+                buf += t
+                xp.multiply(buf, lr, out=t)
+            else:
+                t *= lr
+            xp.subtract(p.data, t, out=p.data)
