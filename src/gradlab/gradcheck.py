@@ -93,9 +93,9 @@ def _numerical(fn, inputs, checked, shapes, eps) -> list:
                 where = np.unravel_index(e, data.shape)
                 original = data[where].copy()
                 data[where] = original + eps
-                plus = [np.asarray(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
+                plus = [np.array(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
                 data[where] = original - eps
-                minus = [np.asarray(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
+                minus = [np.array(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
                 data[where] = original
                 for k in range(len(shapes)):
                     per_output[k][:, e] = ((plus[k] - minus[k]) / (2 * eps)).reshape(-1)
@@ -120,8 +120,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     checked = _checked_inputs(inputs)
     # Fresh leaves sharing the data: the caller's .grad stay untouched, and a non-leaf input
     # is differentiated as if it were a leaf.
-    inputs = tuple(Tensor(t.data, requires_grad=True) if i in checked else t
-                   for i, t in enumerate(inputs))
+    inputs = tuple(
+        Tensor(t.data, requires_grad=True) if i in checked else t for i, t in enumerate(inputs)
+    )
     with autograd.enable_grad():
         shapes = [o.shape for o in _outputs(fn, inputs)]
     analytical = _analytical(fn, inputs, checked, shapes)
@@ -135,8 +136,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             bad = ~(excess <= 0)  # NaN on one side counts as a failure
             if not bad.any():
                 continue
-            worst = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(excess, nan=np.inf),
-                                                        -np.inf)), excess.shape)
+            worst = np.unravel_index(
+                np.argmax(np.where(bad, np.nan_to_num(excess, nan=np.inf), -np.inf)), excess.shape
+            )
             j, e = int(worst[0]), int(worst[1])
             out_index = np.unravel_index(j, shape) if shape else ()
             in_index = np.unravel_index(e, inputs[i].shape)

@@ -191,7 +191,15 @@ class Tensor:
         self.data[index] = value.data if isinstance(value, Tensor) else value
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        data = self.data
+        floatmode = "maxprec"
+        if data.dtype.kind == "f" and data.size:
+            finite = data[np.isfinite(data)]
+            if (finite != np.round(finite)).any():
+                floatmode = "fixed"  # PyTorch prints 4 decimals unless every value is whole
+        body = np.array2string(
+            data, separator=", ", precision=4, floatmode=floatmode, prefix="tensor("
+        )
         extras = []
         # As PyTorch: the dtype is shown unless it is the default float, int64 or bool.
         if self.data.dtype not in (get_default_dtype(), np.int64, np.bool_):

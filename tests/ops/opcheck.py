@@ -59,9 +59,7 @@ def _as_tuple(out) -> tuple:
 
 def check_gradcheck(fn, shapes, domain="any", seed=0) -> None:
     """fn's gradients against central differences, every input float64 and requiring grad."""
-    tensors = tuple(
-        gradlab.tensor(a, requires_grad=True) for a in draw(shapes, domain, seed)
-    )
+    tensors = tuple(gradlab.tensor(a, requires_grad=True) for a in draw(shapes, domain, seed))
     assert gradcheck(lambda *ts: _differentiable(fn(gradlab, *ts)), tensors)
 
 

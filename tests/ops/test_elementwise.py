@@ -79,8 +79,9 @@ BINARY = [
     ("minimum", lambda L, a, b: L.minimum(a, b), "any"),
 ]
 
-shape_pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0,
-                                            max_side=3)
+shape_pairs = mutually_broadcastable_shapes(
+    num_shapes=2, min_dims=0, max_dims=3, min_side=0, max_side=3
+)
 
 
 @pytest.mark.parametrize("name, fn, domain", BINARY, ids=[b[0] for b in BINARY])
@@ -164,8 +165,14 @@ def test_clamp_needs_a_bound():
 
 def test_broadcast_error_names_op_and_shapes():
     a, b = gradlab.ones(2, 3), gradlab.ones(4)
-    for op, name in ((lambda: a + b, "add"), (lambda: a * b, "mul"), (lambda: a / b, "div"),
-                     (lambda: a - b, "sub"), (lambda: gradlab.maximum(a, b), "maximum")):
-        with pytest.raises(ValueError, match=rf"{name}: cannot broadcast shapes \(2, 3\) and \(4,\)"):
+    for op, name in (
+        (lambda: a + b, "add"),
+        (lambda: a * b, "mul"),
+        (lambda: a / b, "div"),
+        (lambda: a - b, "sub"),
+        (lambda: gradlab.maximum(a, b), "maximum"),
+    ):
+        with pytest.raises(
+            ValueError, match=rf"{name}: cannot broadcast shapes \(2, 3\) and \(4,\)"
+        ):
             op()
-

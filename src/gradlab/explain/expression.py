@@ -37,10 +37,7 @@ _BINARY = {
     ast.Pow: operator.pow,
 }
 
-_ALLOWED = (
-    "numbers, variable names, + - * / **, unary minus and calls to "
-    + ", ".join(FUNCTIONS)
-)
+_ALLOWED = "numbers, variable names, + - * / **, unary minus and calls to " + ", ".join(FUNCTIONS)
 
 
 class ExpressionError(ValueError):
@@ -62,7 +59,7 @@ def _where(node: ast.AST) -> str:
 
 def _check(tree: ast.Expression, text: str) -> list[str]:
     """Reject every node outside the whitelist; return the variable names in order of use."""
-    names: list[str] = []
+    names: list[ast.Name] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Expression | ast.Load) or type(node) in _BINARY:
             continue
@@ -108,14 +105,14 @@ def _check(tree: ast.Expression, text: str) -> list[str]:
                     f"expression {text!r}: name {node.id!r} {_where(node)} is not allowed; "
                     f"variable names must not start with '_'"
                 )
-            if node.id not in names:
-                names.append(node.id)
+            names.append(node)
         else:
             raise ExpressionError(
                 f"expression {text!r}: {type(node).__name__} {_where(node)} is not allowed; "
                 f"allowed: {_ALLOWED}"
             )
-    return names
+    ordered = sorted(names, key=lambda n: (n.lineno, n.col_offset))  # walk is breadth-first
+    return list(dict.fromkeys(n.id for n in ordered))
 
 
 def variables_of(text: str) -> list[str]:

@@ -119,7 +119,9 @@ class GraphView:
 
     def __init__(self, output: Tensor, names: dict[str, Tensor] | None = None):
         if not isinstance(output, Tensor):
-            raise TypeError(f"graph(): output must be a gradlab Tensor, got {type(output).__name__}")
+            raise TypeError(
+                f"graph(): output must be a gradlab Tensor, got {type(output).__name__}"
+            )
         self.names = _check_names(names)
         self._names_by_id = {id(t): name for name, t in self.names.items()}
         self.nodes: list[GraphNode] = []
@@ -210,7 +212,11 @@ class GraphView:
             for i, child in reversed(list(enumerate(node.inputs))):
                 last = i == count - 1
                 stack.append(
-                    (child, below + ("└── " if last else "├── "), below + ("    " if last else "│   "))
+                    (
+                        child,
+                        below + ("└── " if last else "├── "),
+                        below + ("    " if last else "│   "),
+                    )
                 )
         return "\n".join(lines)
 
@@ -292,11 +298,14 @@ def _check_names(names) -> dict[str, Tensor]:
     if names is None:
         return {}
     if not isinstance(names, dict):
-        raise TypeError(f"graph(names=...): expected a dict of name -> Tensor, got "
-                        f"{type(names).__name__}")
+        raise TypeError(
+            f"graph(names=...): expected a dict of name -> Tensor, got {type(names).__name__}"
+        )
     for name, t in names.items():
         if not isinstance(t, Tensor):
-            raise TypeError(f"graph(names=...): {name!r} is a {type(t).__name__}, expected a Tensor")
+            raise TypeError(
+                f"graph(names=...): {name!r} is a {type(t).__name__}, expected a Tensor"
+            )
     return dict(names)
 
 

@@ -35,13 +35,16 @@ class Sequential(Module):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
-        modules = list(self._modules.values())
-        try:
-            return modules[index]
-        except IndexError:
-            raise IndexError(
-                f"Sequential: index {index} is out of range for {len(modules)} modules"
-            ) from None
+        return self._modules[_key(self, index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(_key(self, index), module)
+
+    def __delitem__(self, index) -> None:
+        keys = list(self._modules)
+        for key in keys[index] if isinstance(index, slice) else [_key(self, index)]:
+            delattr(self, key)
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -52,6 +55,48 @@ class Sequential(Module):
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
+
+    def extend(self, modules) -> Sequential:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        _insert(self, index, module)
+        return self
+
+
+def _key(container: Module, index: int) -> str:
+    """The registered name of the module at position ``index`` (negative counts from the end)."""
+    keys = list(container._modules)
+    try:
+        return keys[index]
+    except IndexError:
+        raise IndexError(
+            f"{type(container).__name__}: index {index} is out of range for {len(keys)} modules"
+        ) from None
+
+
+def _renumber(container: Module) -> None:
+    """Re-register the modules as "0", "1", ... in their order (after an insert or delete)."""
+    modules = list(container._modules.values())
+    for key in list(container._modules):
+        delattr(container, key)
+    for i, module in enumerate(modules):
+        container.add_module(str(i), module)
+
+
+def _insert(container: Module, index: int, module: Module) -> None:
+    if not isinstance(module, Module):
+        raise TypeError(
+            f"{type(container).__name__}.insert: expected a Module, got {type(module).__name__}"
+        )
+    modules = list(container._modules.values())
+    modules.insert(index, module)
+    for key in list(container._modules):
+        delattr(container, key)
+    for i, m in enumerate(modules):
+        container.add_module(str(i), m)
 
 
 class ModuleList(Module):
@@ -72,17 +117,21 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
+        _insert(self, index, module)
 
     def __getitem__(self, index):
-        modules = list(self._modules.values())
         if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[index]
+            return ModuleList(list(self._modules.values())[index])
+        return self._modules[_key(self, index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(_key(self, index), module)
+
+    def __delitem__(self, index) -> None:
+        keys = list(self._modules)
+        for key in keys[index] if isinstance(index, slice) else [_key(self, index)]:
+            delattr(self, key)
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -100,7 +149,25 @@ class ModuleDict(Module):
             self[name] = module
 
     def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+        try:
+            return self._modules[key]
+        except KeyError:
+            raise KeyError(
+                f"ModuleDict: no module named {key!r}; it holds {list(self._modules)}"
+            ) from None
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # noqa: B018 - the KeyError names what exists
+        delattr(self, key)
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        delattr(self, key)
+        return module
+
+    def update(self, modules) -> None:
+        for name, module in dict(modules).items():
+            self[name] = module
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)

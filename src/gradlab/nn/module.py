@@ -15,6 +15,8 @@ import numpy as np
 from gradlab.backend import xp
 from gradlab.tensor import Tensor
 
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")
+
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -49,11 +51,14 @@ def _as_array(value, key: str):
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, converted as-is
         return value.detach().cpu().numpy()
     try:
-        return xp.asarray(value)
+        array = xp.asarray(value)
     except (TypeError, ValueError):
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
         raise TypeError(
             f"load_state_dict: {key}: expected an array or Tensor, got {type(value).__name__}"
-        ) from None
+        )
+    return array
 
 
 class Module:
@@ -82,18 +87,27 @@ class Module:
                         f"{type(self).__name__}.{name}: cannot assign "
                         f"{type(value).__name__} to a parameter (expected Parameter or None)"
                     )
-                if registry is self._buffers and value is not None and not isinstance(
-                    value, Tensor
+                if registry is self._modules and value is not None:
+                    raise TypeError(
+                        f"{type(self).__name__}.{name}: cannot assign "
+                        f"{type(value).__name__} to a child module (expected Module or None)"
+                    )
+                if (
+                    registry is self._buffers
+                    and value is not None
+                    and not isinstance(value, Tensor)
                 ):
                     value = Tensor(xp.asarray(value))
                 registry[name] = value
                 object.__setattr__(self, name, value)
                 return
         if isinstance(value, Parameter):
-            self._drop(name)
+            if name not in self._parameters:  # a re-assigned name keeps its place, as PyTorch
+                self._drop(name)
             self._parameters[name] = value
         elif isinstance(value, Module):
-            self._drop(name)
+            if name not in self._modules:
+                self._drop(name)
             self._modules[name] = value
         object.__setattr__(self, name, value)
 
@@ -106,28 +120,43 @@ class Module:
         self._non_persistent.discard(name)
         object.__delattr__(self, name)
 
+    @staticmethod
+    def _check_name(kind: str, name) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_name("parameter", name)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name}: expected a Parameter or None, got "
-                            f"{type(param).__name__}")
-        self._drop(name)
+            raise TypeError(
+                f"register_parameter: {name}: expected a Parameter or None, got "
+                f"{type(param).__name__}"
+            )
+        if name not in self._parameters:  # a re-registered name keeps its place
+            self._drop(name)
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """A non-trainable tensor kept in ``state_dict`` (unless ``persistent=False``)."""
+        self._check_name("buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(xp.asarray(tensor))
-        self._drop(name)
+        if name not in self._buffers:
+            self._drop(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        self._check_name("module", name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name}: expected a Module, got {type(module).__name__}")
-        self._drop(name)
+        if name not in self._modules:
+            self._drop(name)
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
@@ -155,15 +184,22 @@ class Module:
         return RemovableHandle(self._forward_hooks, key)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator:
-        memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator:
+        """(dotted name, module) for self and every submodule, depth first; a module reached
+        twice (shared) is given once unless ``remove_duplicate=False``."""
+        if remove_duplicate:
+            memo = set() if memo is None else memo
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(
+                    memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+                )
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -182,7 +218,7 @@ class Module:
 
     def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator:
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
@@ -213,8 +249,12 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Set training mode (``mode=True``) or evaluation mode on self and every submodule."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(): mode is expected to be a bool, got {mode!r}")
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -232,10 +272,24 @@ class Module:
             elif param.grad is not None:
                 param.grad[...] = 0
 
-    def to(self, dtype) -> Module:
+    def to(self, *args, dtype=None, device=None) -> Module:
         """Cast floating parameters and buffers to ``dtype`` in place (e.g. float64 for
-        gradient checks)."""
+        gradient checks). A device (``"cpu"``, the only one) is accepted and ignored, so
+        ``model.to("cpu")`` and ``model.to(device, dtype)`` port unchanged."""
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] in _DEVICES:
+                device = arg
+            elif dtype is None:
+                dtype = arg
+            else:
+                raise TypeError(f"to(): unexpected argument {arg!r}")
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to(): gradlab runs on the cpu only, got device {device!r}")
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"to(): expected a floating dtype, got {dtype}")
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.data.dtype.kind == "f":
                 tensor.data = tensor.data.astype(dtype)
@@ -250,56 +304,63 @@ class Module:
         return self.to(np.float32)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self, prefix: str = "") -> OrderedDict:
+    def _state_entries(self, prefix: str = "") -> Iterator:
+        """(key, tensor) of every parameter and persistent buffer; a shared module or
+        parameter appears under each of its names, as in PyTorch."""
+        for module_prefix, module in self.named_modules(prefix=prefix, remove_duplicate=False):
+            dot = f"{module_prefix}." if module_prefix else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    yield dot + name, param
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent:
+                    yield dot + name, buffer
+
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
         """Parameters and persistent buffers by dotted name, as copied NumPy arrays.
 
         PyTorch's state_dict shares storage with the model; gradlab copies, so a saved state
-        (best weights, a checkpoint) never changes under further training.
+        (best weights, a checkpoint) never changes under further training. ``keep_vars=True``
+        gives the Tensors themselves instead.
         """
-        state = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix):
-            dot = f"{module_prefix}." if module_prefix else ""
-            for name, param in module._parameters.items():
-                if param is not None:
-                    state[dot + name] = param.data.copy()
-            for name, buffer in module._buffers.items():
-                if buffer is not None and name not in module._non_persistent:
-                    state[dot + name] = buffer.data.copy()
-        return state
+        return OrderedDict(
+            (key, tensor if keep_vars else tensor.data.copy())
+            for key, tensor in self._state_entries(prefix)
+        )
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays (NumPy, gradlab or torch tensors) into the existing parameters and
-        buffers, keeping their dtype. Every missing, unexpected and mis-shaped key is reported
-        in one error (missing and unexpected ones only when ``strict``)."""
-        targets = {}
-        for module_prefix, module in self.named_modules():
-            dot = f"{module_prefix}." if module_prefix else ""
-            for name, param in module._parameters.items():
-                if param is not None:
-                    targets[dot + name] = param
-            for name, buffer in module._buffers.items():
-                if buffer is not None and name not in module._non_persistent:
-                    targets[dot + name] = buffer
+        buffers, keeping their dtype. Every missing, unexpected, mis-shaped and unreadable key
+        is reported in one error (missing and unexpected ones only when ``strict``); nothing
+        is copied unless every entry is good."""
+        targets = OrderedDict(self._state_entries())
         missing = [key for key in targets if key not in state_dict]
         unexpected = [key for key in state_dict if key not in targets]
         problems = []
+        if strict and unexpected:
+            problems.append(
+                "Unexpected key(s) in state_dict: " + ", ".join(f'"{key}"' for key in unexpected)
+            )
+        if strict and missing:
+            problems.append(
+                "Missing key(s) in state_dict: " + ", ".join(f'"{key}"' for key in missing)
+            )
         arrays = {}
         for key, target in targets.items():
             if key not in state_dict:
                 continue
-            array = _as_array(state_dict[key], key)
+            try:
+                array = _as_array(state_dict[key], key)
+            except TypeError as error:
+                problems.append(str(error))
+                continue
             if array.shape != target.data.shape:
                 problems.append(
-                    f"size mismatch for {key}: copying a param with shape {array.shape}, "
-                    f"the parameter in the current model has shape {target.data.shape}"
+                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
+                    f"checkpoint, the shape in current model is {target.data.shape}"
                 )
             else:
                 arrays[key] = array
-        if strict and missing:
-            problems.insert(0, "Missing key(s): " + ", ".join(missing))
-        if strict and unexpected:
-            problems.insert(int(bool(strict and missing)),
-                            "Unexpected key(s): " + ", ".join(unexpected))
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
@@ -307,7 +368,7 @@ class Module:
             )
         for key, array in arrays.items():
             target = targets[key]
-            target.data[...] = array.astype(target.data.dtype, copy=False)
+            target.data[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ display
@@ -328,8 +389,10 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
-                 for name, child in self._modules.items()]
+        lines = [
+            f"({name}): " + repr(child).replace("\n", "\n  ")
+            for name, child in self._modules.items()
+        ]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"

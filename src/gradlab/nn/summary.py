@@ -8,6 +8,8 @@ from gradlab.autograd import no_grad
 from gradlab.backend import get_default_dtype, xp
 from gradlab.tensor import Tensor
 
+__all__ = ["count_parameters", "summarize"]
+
 
 def _shape_of(output) -> str:
     if isinstance(output, Tensor):
@@ -17,10 +19,19 @@ def _shape_of(output) -> str:
     return "?"
 
 
+def _size(nbytes: int) -> str:
+    """Bytes as Keras prints them: ``27.79 KB``, ``0.00 B`` (powers of 1024)."""
+    size = float(nbytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} GB"  # pragma: no cover
+
+
 def count_parameters(module, trainable_only: bool = False) -> int:
-    return sum(
-        p.data.size for p in module.parameters() if p.requires_grad or not trainable_only
-    )
+    """Number of parameter elements (shared parameters once); only trainable ones if asked."""
+    return sum(p.data.size for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 def summarize(model, input_shape, dtype=None) -> str:
@@ -34,12 +45,15 @@ def summarize(model, input_shape, dtype=None) -> str:
 
         def hook(mod, inputs, output, name=name):
             own = sum(p.data.size for p in mod.parameters(recurse=False))
-            rows.append((f"{name or type(mod).__name__} ({type(mod).__name__})",
-                         _shape_of(output), own))
+            rows.append(
+                (f"{name or type(mod).__name__} ({type(mod).__name__})", _shape_of(output), own)
+            )
 
         handles.append(module.register_forward_hook(hook))
-    was_training = model.training
-    model.eval()
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()  # batch norm on one sample needs running statistics
+    if isinstance(input_shape, (int, np.integer)):
+        input_shape = (int(input_shape),)
     try:
         sample = Tensor(xp.zeros((1, *input_shape), dtype=dtype))
         with no_grad():
@@ -47,15 +61,27 @@ def summarize(model, input_shape, dtype=None) -> str:
     finally:
         for handle in handles:
             handle.remove()
-        model.train(was_training)
+        for module, training in modes:
+            object.__setattr__(module, "training", training)
     total = count_parameters(model)
     trainable = count_parameters(model, trainable_only=True)
+    total_bytes = sum(p.data.nbytes for p in model.parameters())
+    trainable_bytes = sum(p.data.nbytes for p in model.parameters() if p.requires_grad)
     width = max([30, *(len(r[0]) + 2 for r in rows)])
     shape_width = max([20, *(len(r[1]) + 2 for r in rows)])
     rule = "=" * (width + shape_width + 12)
-    lines = [f'Model: "{type(model).__name__}"', rule,
-             f"{'Layer (type)':<{width}}{'Output Shape':<{shape_width}}{'Param #':>12}", rule]
+    lines = [
+        f'Model: "{type(model).__name__}"',
+        rule,
+        f"{'Layer (type)':<{width}}{'Output Shape':<{shape_width}}{'Param #':>12}",
+        rule,
+    ]
     lines += [f"{name:<{width}}{shape:<{shape_width}}{params:>12,}" for name, shape, params in rows]
-    lines += [rule, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {total - trainable:,}", rule]
+    lines += [
+        rule,
+        f"Total params: {total:,} ({_size(total_bytes)})",
+        f"Trainable params: {trainable:,} ({_size(trainable_bytes)})",
+        f"Non-trainable params: {total - trainable:,} ({_size(total_bytes - trainable_bytes)})",
+        rule,
+    ]
     return "\n".join(lines)

@@ -24,10 +24,12 @@ class MatMul(Function):
             )
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            grad = grad[..., None, :]
+        # b's dropped dimension was the last one, a's the one before it: restore b's first
+        # (for 1-D @ 1-D the gradient is 0-d and becomes (1, 1)).
         if b.ndim == 1:
             grad = grad[..., None]
+        if a.ndim == 1:
+            grad = grad[..., None, :]
         grad_a = grad_b = None
         if self.needs_input_grad(0):
             grad_a = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape)
@@ -41,8 +43,9 @@ class MatMul(Function):
 def matmul(a, b):
     a_shape, b_shape = a.shape, getattr(b, "shape", None)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got {a_shape} @ "
-                         f"{b_shape}")
+        raise ValueError(
+            f"matmul: both arguments need at least 1 dimension, got {a_shape} @ {b_shape}"
+        )
     inner_a = a_shape[-1]
     inner_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
     if inner_a != inner_b:

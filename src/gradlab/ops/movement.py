@@ -195,9 +195,7 @@ def expand(a, *sizes):
     if len(sizes) < a.ndim:
         raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {a.ndim} dimensions")
     lead = len(sizes) - a.ndim
-    shape = tuple(
-        a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
-    )
+    shape = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     try:
         xp.broadcast_shapes(a.shape, shape)
     except ValueError:
@@ -284,9 +282,16 @@ def split(a, split_size_or_sections, dim=0):
     axis = _dim("split", dim, a.ndim)
     length = a.shape[axis]
     if isinstance(split_size_or_sections, int):
-        sizes = [split_size_or_sections] * (length // split_size_or_sections)
-        if length % split_size_or_sections:
-            sizes.append(length % split_size_or_sections)
+        size = split_size_or_sections
+        if size < 0 or size == 0 and length:
+            raise ValueError(
+                f"split: split_size must be positive (0 only for an empty dim), "
+                f"got {size} for dim {dim} of size {length}"
+            )
+        if length == 0:
+            sizes = [0]
+        else:
+            sizes = [size] * (length // size) + ([length % size] if length % size else [])
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != length:
@@ -300,5 +305,9 @@ def split(a, split_size_or_sections, dim=0):
 
 
 def chunk(a, chunks, dim=0):
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
     length = a.shape[_dim("chunk", dim, a.ndim)]
+    if length == 0:
+        return split(a, 0, dim) * chunks
     return split(a, -(-length // chunks), dim)

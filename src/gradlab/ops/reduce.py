@@ -26,9 +26,7 @@ def normalize_dims(op: str, dim, ndim: int):
     out = []
     for d in dims:
         if not isinstance(d, int) or not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
-            raise IndexError(
-                f"{op}: dim {d} is out of range for a tensor of {ndim} dimension(s)"
-            )
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dimension(s)")
         out.append(d % builtins.max(ndim, 1))
     return tuple(sorted(set(out)))
 
@@ -75,8 +73,11 @@ class Extreme(Function):
     def forward(self, a, dim=None, keepdim=False, kind="max"):
         out = a.max(axis=dim, keepdims=True) if kind == "max" else a.min(axis=dim, keepdims=True)
         self.saved = (a, out, dim, keepdim)
-        return out if keepdim else out.reshape([s for i, s in enumerate(a.shape)
-                                                 if dim is not None and i not in dim])
+        return (
+            out
+            if keepdim
+            else out.reshape([s for i, s in enumerate(a.shape) if dim is not None and i not in dim])
+        )
 
     def backward(self, grad):
         a, out, dim, keepdim = self.saved
@@ -136,8 +137,9 @@ class LogSumExp(Function):
         self.saved = (shifted / total, dim, keepdim)
         if keepdim:
             return out_keep
-        return out_keep.reshape([s for i, s in enumerate(a.shape)
-                                 if dim is not None and i not in dim])
+        return out_keep.reshape(
+            [s for i, s in enumerate(a.shape) if dim is not None and i not in dim]
+        )
 
     def backward(self, grad):
         softmax, dim, keepdim = self.saved
@@ -203,8 +205,9 @@ def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return Var.apply(a, dim=normalize_dims("var", dim, a.ndim), correction=correction,
-                     keepdim=keepdim)
+    return Var.apply(
+        a, dim=normalize_dims("var", dim, a.ndim), correction=correction, keepdim=keepdim
+    )
 
 
 def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):

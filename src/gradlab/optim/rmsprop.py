@@ -18,7 +18,8 @@ class RMSprop(Optimizer):
         if momentum:  b = momentum·b + g/d;  θ = θ − lr·b          (state "momentum_buffer")
         else:         θ = θ − lr·g/d
 
-    The notes' RMSprop (003) is the plain form: E[g²] = βE[g²] + (1 − β)g², θ = θ − η·g/√(E[g²] + ε).
+    The notes' RMSprop (003) is the plain form: E[g²] = βE[g²] + (1 − β)g²,
+    θ = θ − η·g/√(E[g²] + ε).
     gradlab (as PyTorch) adds eps after the square root, and calls β ``alpha``.
 
     Args:

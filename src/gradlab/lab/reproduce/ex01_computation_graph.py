@@ -16,8 +16,9 @@ def _n(value) -> str:
     return f"{float(value):g}"
 
 
-@register(1, "computation-graph", "Computation graph of f = x*y + z at x=7, y=13, z=19",
-          source="001 Q2")
+@register(
+    1, "computation-graph", "Computation graph of f = x*y + z at x=7, y=13, z=19", source="001 Q2"
+)
 def computation_graph() -> Report:
     report = Report()
     x = gradlab.tensor(7.0, requires_grad=True)
@@ -25,7 +26,8 @@ def computation_graph() -> Report:
     z = gradlab.tensor(19.0, requires_grad=True)
     a = x * y
     f = a + z
-    view = graph(f, names={"x": x, "y": y, "z": z, "a": a, "f": f})  # before backward: keeps a's grad
+    # built before backward, so the intermediate a keeps its gradient
+    view = graph(f, names={"x": x, "y": y, "z": z, "a": a, "f": f})
     f.backward()
 
     report.print("f(x, y, z) = x*y + z, decomposed as a = x*y, f = a + z")

@@ -1,0 +1,79 @@
+"""LSTM and GRU forward + backward: gradlab's fused layers against torch.nn.LSTM / nn.GRU.
+
+The workload of PERFORMANCE.md: input 32, hidden 128, sequence 50, batch 64, float32; one
+step is a forward pass, loss = a fixed random projection of the output, and a backward pass
+that reaches the input and every parameter. Target (issue 3): LSTM at most 1.5x PyTorch.
+Run: ``python benchmarks/bench_lstm.py`` (``--profile`` adds a cProfile of gradlab's LSTM).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Case, run_cases  # noqa: E402
+
+import gradlab  # noqa: E402
+from gradlab import nn  # noqa: E402
+
+T, N, I, H = 50, 64, 32, 128
+
+
+def _pair(name: str, target: float | None) -> Case:
+    import torch
+
+    torch_module = getattr(torch.nn, name)(I, H)
+    ours = getattr(nn, name)(I, H)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in torch_module.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, N, I)).astype(np.float32)
+    proj = rng.standard_normal((T, N, H)).astype(np.float32)
+
+    xg = gradlab.tensor(x, requires_grad=True)
+    pg = gradlab.tensor(proj)
+
+    def run_gradlab():
+        xg.grad = None
+        ours.zero_grad()
+        out, _ = ours(xg)
+        (out * pg).sum().backward()
+
+    xt = torch.tensor(x, requires_grad=True)
+    pt = torch.tensor(proj)
+
+    def run_torch():
+        xt.grad = None
+        torch_module.zero_grad()
+        out, _ = torch_module(xt)
+        (out * pt).sum().backward()
+
+    return Case(f"{name} T={T} N={N} I={I} H={H}, forward + backward", 
+                {"gradlab": run_gradlab, "pytorch": run_torch}, number=5, target=target)
+
+
+def cases() -> list[Case]:
+    return [_pair("LSTM", 1.5), _pair("GRU", None)]
+
+
+def profile() -> None:
+    import cProfile
+    import pstats
+
+    run = _pair("LSTM", None).contenders["gradlab"]
+    run()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        run()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+if __name__ == "__main__":
+    run_cases(cases())
+    if "--profile" in sys.argv:
+        profile()

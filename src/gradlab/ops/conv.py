@@ -1,0 +1,211 @@
+"""2-d convolution as im2col and one GEMM, channels-last inside; and the buffer pool it uses.
+
+Layout. The interface is NCHW (PyTorch's), but the work is done on NHWC arrays: the output
+is an NHWC buffer returned as its NCHW *view* (``out.transpose(0, 3, 1, 2)``), so a chain
+conv -> relu -> pool -> conv stays channels-last in memory (numpy's ufuncs keep the layout)
+and the next conv reads its input with no copy. NCHW-contiguous inputs work too (one
+strided gather).
+
+Forward, for x (N, C, H, W), weight (O, C, kh, kw), output (N, O, Ho, Wo)::
+
+    cols (N*Ho*Wo, kh*kw*C) = sliding windows of the padded NHWC input (one strided copy)
+    out  (N*Ho*Wo, O)       = cols @ weight.transpose(2, 3, 1, 0).reshape(kh*kw*C, O) + bias
+
+Backward: dweight = grad.T @ cols, dbias = grad summed over N, Ho, Wo, and dx as one GEMM per
+kernel offset (grad @ weight[:, :, i, j]) added into a strided view of the padded dx buffer
+(contiguous adds; never ``np.add.at``). dx is skipped when the input needs no gradient.
+
+Convolution here is memory-bound, and fresh multi-megabyte arrays each step cost page
+faults, so the large arrays come from :data:`POOL`, which hands an array out again only
+when nothing else refers to it (see :class:`BufferPool`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from numpy.lib.stride_tricks import as_strided
+
+from gradlab.autograd import Function
+from gradlab.backend import xp
+
+__all__ = ["BufferPool", "POOL", "Conv2dOp", "conv_out_size"]
+
+_refcount = sys.getrefcount
+
+
+class BufferPool:
+    """Arrays kept across steps, keyed by (shape, dtype), reused once nothing refers to them.
+
+    ``get(shape, dtype)`` returns an uninitialized array. An array is reused only when its
+    reference count shows that the pool holds the last reference: a saved activation, a
+    gradient handed to the engine or a user's ``.grad`` (or any view of them) keeps it
+    busy, so a buffer is never overwritten while someone can still read it. At most
+    ``per_key`` arrays are kept per key and ``max_bytes`` in all; beyond that ``get``
+    allocates a plain array. Not thread-safe (one training loop per process).
+    """
+
+    def __init__(self, per_key: int = 4, max_bytes: int = 512 << 20):
+        self.per_key = per_key
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._arrays: dict = {}
+
+    def get(self, shape, dtype):
+        key = (shape, dtype)
+        arrays = self._arrays.get(key)
+        if arrays is None:
+            arrays = self._arrays[key] = []
+        for array in arrays:
+            # References: the list, the loop variable and getrefcount's argument.
+            if _refcount(array) == 3:
+                return array
+        array = xp.empty(shape, dtype)
+        if len(arrays) < self.per_key and self.nbytes + array.nbytes <= self.max_bytes:
+            arrays.append(array)
+            self.nbytes += array.nbytes
+        return array
+
+    def zeros(self, shape, dtype):
+        array = self.get(shape, dtype)
+        array.fill(0)
+        return array
+
+    def clear(self) -> None:
+        """Drop every kept array (they are freed once nothing else refers to them)."""
+        self._arrays.clear()
+        self.nbytes = 0
+
+
+POOL = BufferPool()
+"""The pool that the conv and pooling ops draw their large arrays from."""
+
+
+def conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
+    """Output length of a convolution/pooling window along one axis (floor mode)."""
+    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def nhwc_padded(xn, padding, fill=0.0):
+    """An NHWC view ``xn`` (N, H, W, C) padded by (top, bottom, left, right) with ``fill``,
+    in a pooled buffer; ``xn`` itself when there is no padding."""
+    top, bottom, left, right = padding
+    if not (top or bottom or left or right):
+        return xn
+    n, h, w, c = xn.shape
+    out = POOL.get((n, h + top + bottom, w + left + right, c), xn.dtype)
+    out[:, :top] = fill
+    out[:, top + h :] = fill
+    out[:, top : top + h, :left] = fill
+    out[:, top : top + h, left + w :] = fill
+    out[:, top : top + h, left : left + w] = xn
+    return out
+
+
+def windows(xp_, kh, kw, stride, dilation, ho, wo):
+    """Strided view (N, Ho, Wo, kh, kw, C) of the windows of a padded NHWC array (no copy)."""
+    s0, s1, s2, s3 = xp_.strides
+    sh, sw = stride
+    dh, dw = dilation
+    return as_strided(
+        xp_,
+        (xp_.shape[0], ho, wo, kh, kw, xp_.shape[3]),
+        (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
+        writeable=False,
+    )
+
+
+def offset_view(a, i, j, stride, dilation, ho, wo):
+    """a[:, i*dh + sh*oh, j*dw + sw*ow, :] for oh < ho, ow < wo: kernel offset (i, j)'s inputs."""
+    sh, sw = stride
+    h0 = i * dilation[0]
+    w0 = j * dilation[1]
+    return a[:, h0 : h0 + sh * (ho - 1) + 1 : sh, w0 : w0 + sw * (wo - 1) + 1 : sw]
+
+
+class Conv2dOp(Function):
+    """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,) if given.
+
+    Settings: ``stride`` (sh, sw), ``padding`` (top, bottom, left, right) of zeros,
+    ``dilation`` (dh, dw); already validated by :func:`gradlab.nn.conv.conv2d`.
+    Returns (N, O, Ho, Wo) as a view of an NHWC buffer.
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
+        n, c, h, w = x.shape
+        o, _, kh, kw = weight.shape
+        dtype = xp.result_type(x, weight)
+        top, bottom, left, right = padding
+        ho = conv_out_size(h, kh, stride[0], top + bottom, dilation[0])
+        wo = conv_out_size(w, kw, stride[1], left + right, dilation[1])
+        m = n * ho * wo
+        k = kh * kw * c
+        xn = x.transpose(0, 2, 3, 1)
+        if xn.dtype != dtype:
+            xn = xn.astype(dtype)
+        if kh == kw == 1 and stride == (1, 1) and not any(padding) and xn.flags.c_contiguous:
+            cols = xn.reshape(m, c)  # a 1x1 convolution is a plain GEMM on the NHWC input
+        else:
+            if any(padding):
+                xp_ = nhwc_padded(xn, padding)
+            elif not xn.flags.c_contiguous:
+                # an NCHW input: one transposing copy first makes the window gather read
+                # contiguous runs (faster than gathering across channel planes directly)
+                xp_ = POOL.get(xn.shape, dtype)
+                xp.copyto(xp_, xn)
+            else:
+                xp_ = xn
+            cols = POOL.get((n, ho, wo, kh, kw, c), dtype)
+            xp.copyto(cols, windows(xp_, kh, kw, stride, dilation, ho, wo))
+            cols = cols.reshape(m, k)
+        w2 = weight.transpose(2, 3, 1, 0).reshape(k, o).astype(dtype, copy=False)
+        out = POOL.get((m, o), dtype)
+        xp.matmul(cols, w2, out=out)
+        if bias is not None:
+            out += bias
+        self.saved = (cols, w2, x.shape, weight.shape, stride, padding, dilation)
+        return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
+
+    def backward(self, grad):
+        cols, w2, x_shape, w_shape, stride, padding, dilation = self.saved
+        n, c, h, w = x_shape
+        o, _, kh, kw = w_shape
+        _, _, ho, wo = grad.shape
+        m = n * ho * wo
+        gn = grad.transpose(0, 2, 3, 1)
+        if not gn.flags.c_contiguous or gn.dtype != cols.dtype:
+            buffer = POOL.get(gn.shape, cols.dtype)
+            xp.copyto(buffer, gn)
+            gn = buffer
+        g2 = gn.reshape(m, o)
+        dx = dw = db = None
+        if self.needs_input_grad(1):
+            dw = (g2.T @ cols).reshape(o, kh, kw, c).transpose(0, 3, 1, 2)
+            dw = xp.ascontiguousarray(dw)
+        if len(self.inputs) > 2 and self.needs_input_grad(2):
+            db = xp.einsum("mo->o", g2)  # several times faster than g2.sum(axis=0) here
+        if self.needs_input_grad(0):
+            dx = self._grad_input(g2, w2, x_shape, kh, kw, ho, wo, stride, padding, dilation)
+        if len(self.inputs) > 2:
+            return dx, dw, db
+        return dx, dw
+
+    @staticmethod
+    def _grad_input(g2, w2, x_shape, kh, kw, ho, wo, stride, padding, dilation):
+        n, c, h, w = x_shape
+        top, bottom, left, right = padding
+        dtype = g2.dtype
+        if kh == kw == 1 and stride == (1, 1) and not any(padding):
+            return (g2 @ w2.T).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        dxp = POOL.zeros((n, h + top + bottom, w + left + right, c), dtype)
+        part = POOL.get((n * ho * wo, c), dtype)
+        part4 = part.reshape(n, ho, wo, c)
+        w4 = w2.reshape(kh, kw, c, -1)
+        for i in range(kh):
+            for j in range(kw):
+                xp.matmul(g2, w4[i, j].T, out=part)
+                view = offset_view(dxp, i, j, stride, dilation, ho, wo)
+                xp.add(view, part4, out=view)
+        return dxp[:, top : top + h, left : left + w].transpose(0, 3, 1, 2)

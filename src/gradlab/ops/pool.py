@@ -1,0 +1,300 @@
+"""2-d pooling primitives: max, average and adaptive average, on NCHW arrays of any layout.
+
+Each op works on a 4-d view (B, H, W, C') of its input chosen by memory layout: an
+NCHW-contiguous input is viewed as (N*C, H, W, 1), any other (typically the channels-last
+output of a conv) as ``x.transpose(0, 2, 3, 1)``; the output is allocated in the same layout,
+so pooling never copies its input to change layout. Windows are visited one kernel offset
+at a time through strided views (``offset_view``): a max or sum over kh*kw views, and in
+backward kh*kw contiguous adds into a zeroed buffer. The common 2x2, stride 2 case takes
+a fast path over four strided views. Large arrays come from :data:`gradlab.ops.conv.POOL`.
+"""
+
+from __future__ import annotations
+
+from gradlab.autograd import Function
+from gradlab.backend import xp
+from gradlab.ops.conv import POOL, nhwc_padded, offset_view
+
+__all__ = [
+    "MaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp", "pool_out_size", "max_pool2d_indices",
+]  # fmt: skip
+
+
+def pool_out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False) -> int:
+    """Output length along one axis as PyTorch: in ceil mode the last window must start
+    inside the input or its left padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _layout(x):
+    """(B, H, W, C') view of an NCHW array, and whether it is the (N*C, H, W, 1) form."""
+    n, c, h, w = x.shape
+    if x.flags.c_contiguous:
+        return x.reshape(n * c, h, w, 1), True
+    return x.transpose(0, 2, 3, 1), False
+
+
+def _grad_layout(grad, nchw):
+    n, c, h, w = grad.shape
+    return grad.reshape(n * c, h, w, 1) if nchw else grad.transpose(0, 2, 3, 1)
+
+
+def _restore(a, n, c, nchw):
+    """A (B, H, W, C') result as (N, C, H, W)."""
+    return a.reshape(n, c, a.shape[1], a.shape[2]) if nchw else a.transpose(0, 3, 1, 2)
+
+
+def _pads(h, w, kernel, stride, padding, dilation, ho, wo):
+    """(top, bottom, left, right) so that every window lies inside the padded array."""
+    pads = []
+    for size, k, s, p, d, o in zip((h, w), kernel, stride, padding, dilation, (ho, wo)):
+        needed = (o - 1) * s + d * (k - 1) + 1
+        pads += [p, max(p, needed - size - p)]
+    return tuple(pads)
+
+
+def _is_fast(kernel, stride, padding, dilation, h, w, ho, wo) -> bool:
+    """The non-overlapping 2x2, stride 2 case with every window inside the input."""
+    return (kernel == (2, 2) and stride == (2, 2) and padding == (0, 0)
+            and dilation == (1, 1) and 2 * ho <= h and 2 * wo <= w)  # fmt: skip
+
+
+def _quarters(a, ho, wo):
+    """The four 2x2-window corners of a (B, H, W, C') array, in row-major window order."""
+    return (
+        a[:, 0 : 2 * ho : 2, 0 : 2 * wo : 2],
+        a[:, 0 : 2 * ho : 2, 1 : 2 * wo : 2],
+        a[:, 1 : 2 * ho : 2, 0 : 2 * wo : 2],
+        a[:, 1 : 2 * ho : 2, 1 : 2 * wo : 2],
+    )
+
+
+def _zero_uncovered(dx, ho, wo):
+    """Zero the rows and columns of dx that no 2x2 window covers (odd H or W)."""
+    dx[:, 2 * ho :] = 0
+    dx[:, :, 2 * wo :] = 0
+
+
+def _argmax_offsets(xn, kernel, stride, padding, dilation, ho, wo):
+    """Max over each window and the kernel offset (row-major, first max) where it is."""
+    b, h, w, c = xn.shape
+    pads = _pads(h, w, kernel, stride, padding, dilation, ho, wo)
+    xpad = nhwc_padded(xn, pads, fill=-xp.inf)
+    shape = (b, ho, wo, c)
+    out = POOL.get(shape, xn.dtype)
+    idx = xp.zeros(shape, dtype=xp.int16 if kernel[0] * kernel[1] < 2**15 else xp.int32)
+    mask = POOL.get(shape, xp.bool_)
+    xp.copyto(out, offset_view(xpad, 0, 0, stride, dilation, ho, wo))
+    for k in range(1, kernel[0] * kernel[1]):
+        view = offset_view(xpad, k // kernel[1], k % kernel[1], stride, dilation, ho, wo)
+        xp.greater(view, out, out=mask)
+        xp.copyto(out, view, where=mask)
+        xp.copyto(idx, k, where=mask)
+    return out, idx, pads
+
+
+class MaxPool2dOp(Function):
+    """Max over windows of x (N, C, H, W) -> (N, C, Ho, Wo); -inf padding; the gradient goes
+    to the first maximum of each window (row-major), as PyTorch."""
+
+    __slots__ = ()
+
+    def forward(
+        self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False
+    ):
+        n, c, h, w = x.shape
+        ho = pool_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+        wo = pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+        xn, nchw = _layout(x)
+        if _is_fast(kernel, stride, padding, dilation, h, w, ho, wo):
+            a, b, cc, d = _quarters(xn, ho, wo)
+            out = POOL.get((xn.shape[0], ho, wo, xn.shape[3]), x.dtype)
+            xp.maximum(a, b, out=out)
+            xp.maximum(out, cc, out=out)
+            xp.maximum(out, d, out=out)
+            self.saved = (xn, out, nchw, None, None)
+        else:
+            out, idx, pads = _argmax_offsets(xn, kernel, stride, padding, dilation, ho, wo)
+            self.saved = (xn.shape, idx, nchw, pads, (kernel, stride, dilation))
+        return _restore(out, n, c, nchw)
+
+    def backward(self, grad):
+        first, second, nchw, pads, geometry = self.saved
+        n, c, ho, wo = grad.shape
+        g = _grad_layout(grad, nchw)
+        if pads is None:
+            return self._backward_fast(first, second, g, n, c, nchw, ho, wo)
+        b, h, w, cc = first
+        kernel, stride, dilation = geometry
+        idx = second
+        dxp = POOL.zeros((b, h + pads[0] + pads[1], w + pads[2] + pads[3], cc), grad.dtype)
+        mask = POOL.get(g.shape, xp.bool_)
+        part = POOL.get(g.shape, grad.dtype)
+        for k in range(kernel[0] * kernel[1]):
+            xp.equal(idx, k, out=mask)
+            xp.multiply(g, mask, out=part)
+            view = offset_view(dxp, k // kernel[1], k % kernel[1], stride, dilation, ho, wo)
+            xp.add(view, part, out=view)
+        dx = dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
+        return _restore(dx, n, c, nchw)
+
+    @staticmethod
+    def _backward_fast(xn, out, g, n, c, nchw, ho, wo):
+        dx = POOL.get(xn.shape, g.dtype)
+        _zero_uncovered(dx, ho, wo)
+        taken = POOL.get(out.shape, xp.bool_)
+        hit = POOL.get(out.shape, xp.bool_)
+        corners = _quarters(xn, ho, wo)
+        targets = _quarters(dx, ho, wo)
+        xp.equal(corners[0], out, out=taken)
+        xp.multiply(g, taken, out=targets[0])
+        for corner, target in zip(corners[1:3], targets[1:3]):
+            xp.equal(corner, out, out=hit)
+            xp.greater(hit, taken, out=hit)  # a max here and none earlier in the window
+            xp.multiply(g, hit, out=target)
+            xp.logical_or(taken, hit, out=taken)
+        xp.logical_not(taken, out=hit)
+        xp.multiply(g, hit, out=targets[3])
+        return _restore(dx, n, c, nchw)
+
+
+def max_pool2d_indices(x, kernel, stride, padding, dilation, ceil_mode):
+    """int64 (N, C, Ho, Wo): the flat index h*W + w in x of each window's first maximum."""
+    n, c, h, w = x.shape
+    ho = pool_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    wo = pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    xn = x.transpose(0, 2, 3, 1)
+    _, idx, _ = _argmax_offsets(xn, kernel, stride, padding, dilation, ho, wo)
+    idx = idx.astype(xp.int64)
+    rows = (xp.arange(ho) * stride[0] - padding[0])[:, None, None]
+    cols = (xp.arange(wo) * stride[1] - padding[1])[None, :, None]
+    flat = (rows + (idx // kernel[1]) * dilation[0]) * w + cols + (idx % kernel[1]) * dilation[1]
+    return xp.ascontiguousarray(flat.transpose(0, 3, 1, 2))
+
+
+def _divisors(size, k, s, p, out, include_pad):
+    """Per-window element counts along one axis, as PyTorch's avg_pool2d."""
+    starts = xp.arange(out) * s - p
+    ends = xp.minimum(starts + k, size + p)
+    if include_pad:
+        return ends - starts
+    return xp.minimum(ends, size) - xp.maximum(starts, 0)
+
+
+class AvgPool2dOp(Function):
+    """Mean over windows of x (N, C, H, W) -> (N, C, Ho, Wo), zero padding; the divisor is
+    the window size (``count_include_pad``), the count of real inputs, or ``divisor``."""
+
+    __slots__ = ()
+
+    def forward(
+        self,
+        x,
+        kernel=(2, 2),
+        stride=(2, 2),
+        padding=(0, 0),
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor=None,
+    ):
+        n, c, h, w = x.shape
+        ho = pool_out_size(h, kernel[0], stride[0], padding[0], 1, ceil_mode)
+        wo = pool_out_size(w, kernel[1], stride[1], padding[1], 1, ceil_mode)
+        xn, nchw = _layout(x)
+        shape = (xn.shape[0], ho, wo, xn.shape[3])
+        if divisor is not None:
+            scale = 1.0 / divisor
+        else:
+            rows = _divisors(h, kernel[0], stride[0], padding[0], ho, count_include_pad)
+            cols = _divisors(w, kernel[1], stride[1], padding[1], wo, count_include_pad)
+            counts = rows[:, None] * cols[None, :]
+            if (counts == counts.flat[0]).all():
+                scale = 1.0 / float(counts.flat[0])
+            else:
+                scale = (1.0 / counts).astype(x.dtype)[:, :, None]
+        out = POOL.get(shape, x.dtype)
+        if _is_fast(kernel, stride, padding, (1, 1), h, w, ho, wo):
+            a, b, cc, d = _quarters(xn, ho, wo)
+            xp.add(a, b, out=out)
+            xp.add(out, cc, out=out)
+            xp.add(out, d, out=out)
+            pads = None
+        else:
+            pads = _pads(h, w, kernel, stride, padding, (1, 1), ho, wo)
+            xpad = nhwc_padded(xn, pads)
+            xp.copyto(out, offset_view(xpad, 0, 0, stride, (1, 1), ho, wo))
+            for k in range(1, kernel[0] * kernel[1]):
+                xp.add(
+                    out,
+                    offset_view(xpad, k // kernel[1], k % kernel[1], stride, (1, 1), ho, wo),
+                    out=out,
+                )
+        out *= scale
+        self.saved = (xn.shape, nchw, pads, scale, kernel, stride)
+        return _restore(out, n, c, nchw)
+
+    def backward(self, grad):
+        (b, h, w, cc), nchw, pads, scale, kernel, stride = self.saved
+        n, c, ho, wo = grad.shape
+        g = _grad_layout(grad, nchw)
+        part = POOL.get(g.shape, grad.dtype)
+        xp.multiply(g, scale, out=part)
+        if pads is None:
+            dx = POOL.get((b, h, w, cc), grad.dtype)
+            _zero_uncovered(dx, ho, wo)
+            for target in _quarters(dx, ho, wo):
+                xp.copyto(target, part)
+            return _restore(dx, n, c, nchw)
+        dxp = POOL.zeros((b, h + pads[0] + pads[1], w + pads[2] + pads[3], cc), grad.dtype)
+        for k in range(kernel[0] * kernel[1]):
+            view = offset_view(dxp, k // kernel[1], k % kernel[1], stride, (1, 1), ho, wo)
+            xp.add(view, part, out=view)
+        return _restore(dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w], n, c, nchw)
+
+
+def _adaptive_matrix(size, out, dtype):
+    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    matrix = xp.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start = (i * size) // out
+        end = -((-(i + 1) * size) // out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+class AdaptiveAvgPool2dOp(Function):
+    """Average of x (N, C, H, W) over PyTorch's adaptive windows -> (N, C, Ho, Wo).
+
+    A linear map per axis: out = P_h @ x @ P_w.T with the averaging matrices above.
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, output_size=(1, 1)):
+        n, c, h, w = x.shape
+        ho, wo = output_size
+        if (ho, wo) == (1, 1):
+            self.saved = (x.shape, None, None, False)
+            return x.mean(axis=(2, 3), keepdims=True)
+        xn, nchw = _layout(x)
+        b, _, _, cc = xn.shape
+        ph = _adaptive_matrix(h, ho, x.dtype)
+        pw = _adaptive_matrix(w, wo, x.dtype)
+        rows = xp.matmul(ph, xn.reshape(b, h, w * cc)).reshape(b, ho, w, cc)
+        out = xp.matmul(pw, rows)
+        self.saved = (x.shape, ph, pw, nchw)
+        return _restore(out, n, c, nchw)
+
+    def backward(self, grad):
+        (n, c, h, w), ph, pw, nchw = self.saved
+        if ph is None:
+            return xp.broadcast_to(grad * (1.0 / (h * w)), (n, c, h, w))
+        g = _grad_layout(grad, nchw)
+        b, ho, _, cc = g.shape
+        rows = xp.matmul(pw.T, g)  # (B, Ho, W, C')
+        dx = xp.matmul(ph.T, rows.reshape(b, ho, w * cc)).reshape(b, h, w, cc)
+        return _restore(dx, n, c, nchw)

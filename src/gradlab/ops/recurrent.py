@@ -1,0 +1,378 @@
+"""Fused recurrent primitives: one graph node runs one direction of one RNN, LSTM or GRU layer
+over a whole sequence, with backpropagation through time written by hand.
+
+Every op takes ``x`` (T, N, I), initial state(s) (N, H) or None (zeros), ``w_ih`` (G*H, I),
+``w_hh`` (G*H, H) and ``b_ih``, ``b_hh`` (G*H,) or None, in PyTorch's layout and gate order
+(LSTM i, f, g, o; GRU r, z, n). ``reverse=True`` runs the steps from t = T-1 down to 0; output
+row t is always the hidden state at time position t.
+
+Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GEMMs):
+- inside, states are feature-major, (H, N) per step: the gates of a step are one (G*H, N)
+  array whose gate blocks are contiguous, so every elementwise pass runs on contiguous
+  memory (row slices of an (N, G*H) array cost 2-3x more per element);
+- the input projection of all T steps is one batched GEMM before the loop, biases folded in;
+  then one GEMM per step for all gates into a preallocated buffer, and in-place ufuncs;
+- sigmoid through tanh, sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid gates' weight rows are
+  pre-scaled by 1/2 (exact in floating point) and placed side by side, so one ``tanh`` call
+  covers every gate of a step and one multiply-add turns the sigmoid block into sigma;
+- backward writes each step's pre-activation gradients into one (C, T, N) array, so each
+  weight gradient is one GEMM over all steps after the loop (``dW_hh = dG @ H_prev``), each
+  bias gradient one sum, the input gradient one GEMM (skipped when x needs none).
+"""
+
+from __future__ import annotations
+
+from gradlab.autograd import Function
+from gradlab.backend import xp
+
+__all__ = ["RNNLayer", "LSTMLayer", "GRULayer", "Head"]
+
+
+def _steps(T: int, reverse: bool):
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def _previous(t: int, T: int, reverse: bool):
+    """The time position of the step before ``t`` in processing order, or None."""
+    p = t + 1 if reverse else t - 1
+    return p if 0 <= p < T else None
+
+
+def _input_projection(x, w, bias):
+    """w @ x[t].T + bias for every t: a fresh (T, rows, N) array (one batched GEMM)."""
+    out = xp.matmul(w, x.transpose(0, 2, 1))
+    if bias is not None:
+        out += bias[:, None]
+    return out
+
+
+def _state_t(state, N: int, H: int, dtype):
+    """An initial state (N, H) or None as the feature-major (H, N) array the loop uses."""
+    return xp.zeros((H, N), dtype=dtype) if state is None else state.T
+
+
+def _block_perm(H: int, order):
+    """Row indices that reorder gate blocks of height H: block k of the result is ``order[k]``."""
+    return xp.concatenate([xp.arange(b * H, (b + 1) * H) for b in order])
+
+
+def _input_grad(fn, g_ih, w_ih, x):
+    """dL/dx (T, N, I) = g_ih.T @ w_ih over all steps, or None when x needs no gradient."""
+    if not fn.needs_input_grad(0):
+        return None
+    R, T, N = g_ih.shape
+    return (g_ih.reshape(R, T * N).T @ w_ih).reshape(x.shape)
+
+
+def _weight_grads(fn, first, x, h0, y, g_ih, g_hh, reverse, back_ih=None, back_hh=None):
+    """Gradients of (w_ih, w_hh, b_ih, b_hh) from stacked pre-activation gradients.
+
+    ``g_ih`` (R, T, N) flows into ``x @ w_ih.T + b_ih`` and ``g_hh`` (R, T, N) into
+    ``h_prev @ w_hh.T + b_hh``, with their rows in the order that ``back_*`` undoes; ``first``
+    is the position of w_ih among the op's inputs; ``y`` (T, N, H) holds the hidden states.
+    The previous state of step t is y at the step before it (h0 for the first step), so dW_hh
+    is one GEMM over T-1 steps plus one for the first step.
+    """
+    R, T, N = g_ih.shape
+    grads = [None, None, None, None]
+    if fn.needs_input_grad(first):
+        grads[0] = g_ih.reshape(R, T * N) @ x.reshape(T * N, x.shape[2])
+    if fn.needs_input_grad(first + 1):
+        H = y.shape[2]
+        dw = (
+            xp.zeros((R, H), dtype=y.dtype) if h0 is None else g_hh[:, T - 1 if reverse else 0] @ h0
+        )
+        if T > 1:
+            later = slice(0, T - 1) if reverse else slice(1, T)
+            before = slice(1, T) if reverse else slice(0, T - 1)
+            dw += g_hh[:, later].reshape(R, -1) @ y[before].reshape(-1, H)
+        grads[1] = dw
+    if fn.needs_input_grad(first + 2):
+        grads[2] = g_ih.reshape(R, T * N).sum(axis=1)
+    if fn.needs_input_grad(first + 3):
+        grads[3] = g_hh.reshape(R, T * N).sum(axis=1)
+    for k, back in ((0, back_ih), (1, back_hh), (2, back_ih), (3, back_hh)):
+        if back is not None and grads[k] is not None:
+            grads[k] = grads[k][back]
+    return grads
+
+
+class Head(Function):
+    """a[:rows] along the first axis; backward writes the gradient into one fresh array."""
+
+    __slots__ = ()
+
+    def forward(self, a, rows=0):
+        self.saved = (a.shape, rows)
+        return a[:rows]
+
+    def backward(self, grad):
+        shape, rows = self.saved
+        full = xp.empty(shape, dtype=grad.dtype)
+        full[:rows] = grad
+        full[rows:] = 0
+        return full
+
+
+class RNNLayer(Function):
+    """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
+
+    Inputs x (T, N, I), h0 (N, H) or None, w_ih (H, I), w_hh (H, H), b_ih, b_hh (H,) or None;
+    settings relu, reverse. Returns every hidden state, (T, N, H).
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, reverse=False):
+        T, N, _ = x.shape
+        H = w_hh.shape[1]
+        states = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        y = xp.empty((T, N, H), dtype=states.dtype)
+        hw = xp.empty((H, N), dtype=states.dtype)
+        h = _state_t(h0, N, H, states.dtype)
+        for t in _steps(T, reverse):
+            a = states[t]
+            xp.matmul(w_hh, h, out=hw)
+            a += hw
+            if relu:
+                xp.maximum(a, 0, out=a)
+            else:
+                xp.tanh(a, out=a)
+            y[t] = a.T
+            h = a
+        self.saved = (x, h0, w_ih, w_hh, states, y, relu, reverse)
+        return y
+
+    def backward(self, grad):
+        x, h0, w_ih, w_hh, states, y, relu, reverse = self.saved
+        T, H, N = states.shape
+        d_all = xp.empty((H, T, N), dtype=states.dtype)
+        dh = xp.empty((H, N), dtype=states.dtype)
+        deriv = xp.empty((H, N), dtype=states.dtype)
+        dh_next = xp.empty((H, N), dtype=states.dtype)
+        w_hh_t = w_hh.T
+        for k, t in enumerate(_steps(T, not reverse)):
+            if k:
+                xp.add(grad[t].T, dh_next, out=dh)
+            else:
+                dh[...] = grad[t].T
+            if relu:
+                xp.greater(states[t], 0, out=deriv)
+            else:
+                xp.multiply(states[t], states[t], out=deriv)
+                xp.subtract(1, deriv, out=deriv)
+            d = d_all[:, t]
+            xp.multiply(dh, deriv, out=d)
+            xp.matmul(w_hh_t, d, out=dh_next)
+        dh0 = dh_next.T if self.needs_input_grad(1) else None
+        return (
+            _input_grad(self, d_all, w_ih, x),
+            dh0,
+            *_weight_grads(self, 2, x, h0, y, d_all, d_all, reverse),
+        )
+
+
+class LSTMLayer(Function):
+    """LSTM (PyTorch's formulas, gate order i, f, g, o):
+    i, f, o = sigma(.), g = tanh(.), c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
+
+    Inputs x (T, N, I), h0, c0 (N, H) or None, w_ih (4H, I), w_hh (4H, H), b_ih, b_hh (4H,)
+    or None; setting reverse. Returns (T + 1, N, H): rows 0..T-1 the hidden states, row T the
+    final cell state c_n (one output array, so the op stays one graph node).
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        T, N, _ = x.shape
+        H = w_hh.shape[1]
+        perm = _block_perm(H, (0, 1, 3, 2))  # inside: i, f, o, g (sigmoid gates together)
+        w_ih_s, w_hh_s = w_ih[perm], w_hh[perm]
+        w_ih_s[: 3 * H] *= 0.5
+        w_hh_s[: 3 * H] *= 0.5
+        bias = None
+        if b_ih is not None:
+            bias = (b_ih + b_hh)[perm]
+            bias[: 3 * H] *= 0.5
+        gates = _input_projection(x, w_ih_s, bias)  # (T, 4H, N), activated in place
+        dtype = gates.dtype
+        y = xp.empty((T + 1, N, H), dtype=dtype)
+        h_all = xp.empty((T, H, N), dtype=dtype)
+        cells = xp.empty((T, H, N), dtype=dtype)
+        tanh_c = xp.empty((T, H, N), dtype=dtype)
+        hw = xp.empty((4 * H, N), dtype=dtype)
+        tmp = xp.empty((H, N), dtype=dtype)
+        h = _state_t(h0, N, H, dtype)
+        c = _state_t(c0, N, H, dtype)
+        for t in _steps(T, reverse):
+            a = gates[t]
+            xp.matmul(w_hh_s, h, out=hw)
+            a += hw
+            xp.tanh(a, out=a)
+            s = a[: 3 * H]
+            s *= 0.5
+            s += 0.5
+            ct = cells[t]
+            xp.multiply(a[:H], a[3 * H :], out=ct)  # i * g
+            xp.multiply(a[H : 2 * H], c, out=tmp)  # f * c_prev
+            ct += tmp
+            xp.tanh(ct, out=tanh_c[t])
+            h = h_all[t]
+            xp.multiply(a[2 * H : 3 * H], tanh_c[t], out=h)
+            y[t] = h.T
+            c = ct
+        y[T] = c.T
+        self.saved = (x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse)
+        return y
+
+    def backward(self, grad):
+        x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse = self.saved
+        T, H4, N = gates.shape
+        H = H4 // 4
+        dtype = gates.dtype
+        perm = _block_perm(H, (0, 1, 3, 2))  # its own inverse
+        w_hh_t = w_hh[perm].T
+        d_all = xp.empty((H4, T, N), dtype=dtype)  # pre-activation gradients, i, f, o, g
+        d = xp.empty((H4, N), dtype=dtype)
+        deriv = xp.empty((H4, N), dtype=dtype)
+        dh, dc, tmp, dh_next = (xp.empty((H, N), dtype=dtype) for _ in range(4))
+        dc_next = grad[T].T.copy()
+        c0_t = _state_t(c0, N, H, dtype)
+        for k, t in enumerate(_steps(T, not reverse)):
+            a = gates[t]
+            i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+            if k:
+                xp.add(grad[t].T, dh_next, out=dh)
+            else:
+                dh[...] = grad[t].T
+            do = d[2 * H : 3 * H]
+            xp.multiply(dh, tanh_c[t], out=do)
+            # dc = dc_next + dh * o * (1 - tanh(c)^2), where dh o tanh(c)^2 = (dh tanh c) h_t
+            xp.multiply(dh, o, out=dc)
+            xp.multiply(do, h_all[t], out=tmp)
+            dc -= tmp
+            dc += dc_next
+            p = _previous(t, T, reverse)
+            xp.multiply(dc, g, out=d[:H])  # d i
+            xp.multiply(dc, c0_t if p is None else cells[p], out=d[H : 2 * H])  # d f
+            xp.multiply(dc, i, out=d[3 * H :])  # d g
+            xp.multiply(dc, f, out=dc_next)
+            # through the activations: s(1 - s) for i, f, o; 1 - g^2 for g
+            xp.multiply(a, a, out=deriv)
+            xp.subtract(a[: 3 * H], deriv[: 3 * H], out=deriv[: 3 * H])
+            xp.subtract(1, deriv[3 * H :], out=deriv[3 * H :])
+            dt = d_all[:, t]
+            xp.multiply(d, deriv, out=dt)
+            xp.matmul(w_hh_t, dt, out=dh_next)
+        dh0 = dh_next.T if self.needs_input_grad(1) else None
+        dc0 = dc_next.T if self.needs_input_grad(2) else None
+        return (
+            _input_grad(self, d_all, w_ih[perm], x),
+            dh0,
+            dc0,
+            *_weight_grads(self, 3, x, h0, y, d_all, d_all, reverse, perm, perm),
+        )
+
+
+class GRULayer(Function):
+    """GRU (PyTorch's formulas, gate order r, z, n): r, z = sigma(.),
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h_t = (1 - z) n + z h_{t-1}.
+
+    Inputs x (T, N, I), h0 (N, H) or None, w_ih (3H, I), w_hh (3H, H), b_ih, b_hh (3H,) or
+    None; setting reverse. Returns every hidden state, (T, N, H).
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        T, N, _ = x.shape
+        H = w_hh.shape[1]
+        w_ih_s, w_hh_s = w_ih.copy(), w_hh.copy()
+        w_ih_s[: 2 * H] *= 0.5
+        w_hh_s[: 2 * H] *= 0.5
+        bias = b_hn = None
+        if b_ih is not None:
+            bias = b_ih.copy()
+            bias[: 2 * H] += b_hh[: 2 * H]  # b_hn stays inside r * (...)
+            bias[: 2 * H] *= 0.5
+            b_hn = b_hh[2 * H :, None]
+        gates = _input_projection(x, w_ih_s, bias)  # (T, 3H, N): r, z, n activated in place
+        dtype = gates.dtype
+        y = xp.empty((T, N, H), dtype=dtype)
+        h_all = xp.empty((T, H, N), dtype=dtype)
+        hn_all = xp.empty((T, H, N), dtype=dtype)  # W_hn h + b_hn, kept for backward
+        hw = xp.empty((3 * H, N), dtype=dtype)
+        tmp = xp.empty((H, N), dtype=dtype)
+        h = _state_t(h0, N, H, dtype)
+        for t in _steps(T, reverse):
+            a = gates[t]
+            rz, n = a[: 2 * H], a[2 * H :]
+            xp.matmul(w_hh_s, h, out=hw)
+            rz += hw[: 2 * H]
+            xp.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            hn = hn_all[t]
+            if b_hn is None:
+                hn[...] = hw[2 * H :]
+            else:
+                xp.add(hw[2 * H :], b_hn, out=hn)
+            xp.multiply(a[:H], hn, out=tmp)
+            n += tmp
+            xp.tanh(n, out=n)
+            xp.subtract(h, n, out=tmp)  # h_t = n + z (h_prev - n)
+            tmp *= a[H : 2 * H]
+            h = h_all[t]
+            xp.add(n, tmp, out=h)
+            y[t] = h.T
+        self.saved = (x, h0, w_ih, w_hh, gates, hn_all, h_all, y, reverse)
+        return y
+
+    def backward(self, grad):
+        x, h0, w_ih, w_hh, gates, hn_all, h_all, y, reverse = self.saved
+        T, H3, N = gates.shape
+        H = H3 // 3
+        dtype = gates.dtype
+        # rows: d n_pre (into x W_in), d r_pre, d z_pre, d hn (into h W_hn): rows 0..3H are
+        # the gradient of the input projection (order n, r, z), rows H..4H that of the
+        # hidden projection (order r, z, n)
+        d_all = xp.empty((4 * H, T, N), dtype=dtype)
+        d = xp.empty((4 * H, N), dtype=dtype)
+        dn, dr, dz, dhn = d[:H], d[H : 2 * H], d[2 * H : 3 * H], d[3 * H :]
+        deriv = xp.empty((2 * H, N), dtype=dtype)
+        dh, dhz, tmp, dh_next = (xp.empty((H, N), dtype=dtype) for _ in range(4))
+        h0_t = _state_t(h0, N, H, dtype)
+        w_hh_t = w_hh.T
+        for k, t in enumerate(_steps(T, not reverse)):
+            a = gates[t]
+            r, z, n = a[:H], a[H : 2 * H], a[2 * H :]
+            if k:
+                xp.add(grad[t].T, dh_next, out=dh)
+            else:
+                dh[...] = grad[t].T
+            p = _previous(t, T, reverse)
+            xp.multiply(dh, z, out=dhz)  # the direct path to h_prev
+            xp.subtract(dh, dhz, out=dn)  # dh (1 - z)
+            xp.multiply(n, n, out=tmp)
+            xp.subtract(1, tmp, out=tmp)
+            dn *= tmp
+            xp.subtract(h0_t if p is None else h_all[p], n, out=tmp)
+            xp.multiply(dh, tmp, out=dz)
+            xp.multiply(dn, hn_all[t], out=dr)
+            xp.multiply(dn, r, out=dhn)
+            rz = a[: 2 * H]
+            xp.multiply(rz, rz, out=deriv)
+            xp.subtract(rz, deriv, out=deriv)
+            d[H : 3 * H] *= deriv
+            d_all[:, t] = d
+            xp.matmul(w_hh_t, d[H:], out=dh_next)
+            dh_next += dhz
+        nrz = _block_perm(H, (2, 0, 1))
+        back = _block_perm(H, (1, 2, 0))  # undoes nrz
+        g_ih, g_hh = d_all[: 3 * H], d_all[H:]
+        dh0 = dh_next.T if self.needs_input_grad(1) else None
+        return (
+            _input_grad(self, g_ih, w_ih[nrz], x),
+            dh0,
+            *_weight_grads(self, 2, x, h0, y, g_ih, g_hh, reverse, back_ih=back),
+        )

@@ -1,0 +1,19 @@
+"""Optimizers, gradient clipping and learning-rate schedules (PyTorch's ``torch.optim``).
+
+``opt = gradlab.optim.Adam(model.parameters(), lr=1e-3)``; ``opt.zero_grad()``,
+``loss.backward()``, ``opt.step()``. Schedules: ``gradlab.optim.lr_scheduler``.
+"""
+
+from gradlab.optim import lr_scheduler
+from gradlab.optim.adagrad import Adagrad
+from gradlab.optim.adam import Adam, AdamW
+from gradlab.optim.clip import clip_grad_norm_, clip_grad_value_
+from gradlab.optim.nadam import NAdam
+from gradlab.optim.optimizer import Optimizer
+from gradlab.optim.rmsprop import RMSprop
+from gradlab.optim.sgd import SGD
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam",
+    "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
+]  # fmt: skip

@@ -1,0 +1,156 @@
+"""Adam and AdamW: momentum on the gradient, steps scaled by its running second moment."""
+
+from __future__ import annotations
+
+import math
+
+from gradlab.backend import xp
+from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
+
+
+class Adam(Optimizer):
+    r"""Adam (PyTorch's ``torch.optim.Adam``, same update, step for step).
+
+    For each parameter θ with gradient ∇L (``maximize`` negates it), at step t = 1, 2, ...::
+
+        g  = ∇L + weight_decay·θ           (decoupled_weight_decay: θ = θ·(1 − lr·weight_decay))
+        m  = β1·m + (1 − β1)·g             (state "exp_avg")
+        v  = β2·v + (1 − β2)·g²            (state "exp_avg_sq")
+        v̂max = max(v̂max, v)                (amsgrad only; state "max_exp_avg_sq", used for v)
+        m̂  = m / (1 − β1^t),   v̂ = v / (1 − β2^t)      (bias correction)
+        θ  = θ − lr · m̂ / (√v̂ + eps)
+
+    The notes (003) first write the update as θ = θ − η·m_t / √(v_t + ε), without bias
+    correction and with ε inside the root; that is a slip. Early on m_t and v_t are biased
+    towards their zero start, which the corrections m̂, v̂ undo; the standard form (Kingma & Ba,
+    PyTorch, Keras, and the notes' own later formula) is θ − η·m̂ / (√v̂ + ε), as here. (The
+    code folds the corrections into one scalar: lr·√(1−β2^t)/(1−β1^t) · m / (√v + eps·√(1−β2^t)),
+    the same number.)
+
+    Args:
+        params: Tensors or param-group dicts.
+        lr: learning rate (default 1e-3).
+        betas: (β1, β2), each in [0, 1) (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty (default 0), added to the gradient unless
+            ``decoupled_weight_decay`` (then it is AdamW's decay).
+        amsgrad: use the running maximum of v (AMSGrad).
+        maximize: ascend the objective instead of descending.
+        foreach, capturable, differentiable, fused: accepted for PyTorch compatibility; no
+            effect.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach=None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
+        decoupled_weight_decay: bool = False,
+    ):
+        name = type(self).__name__
+        check_hyperparameters(name, lr=lr, eps=eps, weight_decay=weight_decay)
+        check_betas(name, betas)
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    def _step_group(self, group: dict) -> None:
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        amsgrad = group["amsgrad"]
+        maximize = group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = 0.0
+                state["exp_avg"] = xp.zeros_like(p.data)
+                state["exp_avg_sq"] = xp.zeros_like(p.data)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+            state["step"] += 1
+            step = state["step"]
+            s, t = self._buffers(p, 2)
+            data = p.data
+            if weight_decay and decoupled:
+                data *= 1 - lr * weight_decay
+                g = self._effective_grad(p, 0, maximize, s)
+            else:
+                g = self._effective_grad(p, weight_decay, maximize, s)
+            exp_avg = state["exp_avg"]
+            exp_avg_sq = state["exp_avg_sq"]
+            # m += (1 - β1)(g - m): PyTorch's lerp_
+            xp.subtract(g, exp_avg, out=t)
+            t *= 1 - beta1
+            exp_avg += t
+            exp_avg_sq *= beta2
+            xp.multiply(g, g, out=t)
+            t *= 1 - beta2
+            exp_avg_sq += t
+            if amsgrad:
+                second = state["max_exp_avg_sq"]
+                xp.maximum(second, exp_avg_sq, out=second)
+            else:
+                second = exp_avg_sq
+            bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+            step_size = lr / (1 - beta1**step) * bias_correction2_sqrt
+            xp.sqrt(second, out=t)
+            t += eps * bias_correction2_sqrt
+            xp.divide(exp_avg, t, out=t)
+            t *= step_size
+            xp.subtract(data, t, out=data)
+
+
+class AdamW(Adam):
+    r"""AdamW: Adam with decoupled weight decay (PyTorch's ``torch.optim.AdamW``).
+
+    The decay shrinks the weights directly, θ = θ·(1 − lr·weight_decay), before the Adam step,
+    instead of entering the gradient (and so m and v) as an L2 term would. The default
+    weight_decay is 0.01. Otherwise the update is :class:`Adam`'s.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
+    ):
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )

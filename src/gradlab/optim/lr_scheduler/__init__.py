@@ -1,0 +1,25 @@
+"""Learning-rate schedules, PyTorch's names and semantics (``torch.optim.lr_scheduler``).
+
+``from gradlab.optim.lr_scheduler import StepLR``. Every schedule but ReduceLROnPlateau has a
+closed form ``lr_at(step)``; :func:`plot_ready` builds one without a model, :func:`lr_curve`
+steps one, :func:`step_decay` is the Keras example's step-decay function.
+"""
+
+from gradlab.optim.lr_scheduler.base import LRScheduler, lr_curve, plot_ready, step_decay
+from gradlab.optim.lr_scheduler.basic import (
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiStepLR,
+    SequentialLR,
+    StepLR,
+)
+from gradlab.optim.lr_scheduler.cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from gradlab.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
+from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau
+
+__all__ = [
+    "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
+    "SequentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
+    "ReduceLROnPlateau", "plot_ready", "lr_curve", "step_decay",
+]  # fmt: skip

@@ -1,0 +1,257 @@
+"""Checkpoints: ``save(state, path)`` / ``load(path)``, safetensors plus a JSON structure.
+
+``state`` is a nested structure of dicts, lists and tuples whose leaves are NumPy arrays,
+gradlab Tensors, NumPy scalars, or JSON values (int of any size, float including nan/inf,
+str, bool, None): a model's ``state_dict``, an optimizer's (with its int-keyed ``state``),
+scheduler and callback state, ``numpy`` bit-generator states (128-bit ints), epoch and
+batch position.
+
+The file is a valid safetensors file: every array is a safetensors tensor, named by its
+path in the structure (``"model.fc1.weight"``, ``"optimizer.state.0.exp_avg"``), and the
+metadata holds the structure itself as one JSON string (arrays replaced by references)
+and a SHA-256 over the structure and every tensor's name, dtype, shape and bytes.
+
+``load`` gives back the same structure: arrays come back as NumPy arrays (a Tensor saved
+is loaded as its array), dict keys keep their type (int keys stay int), tuples stay
+tuples, NumPy scalars come back as Python numbers. Anything that is not a checkpoint
+written by ``save`` (a pickle, a truncated or bit-flipped file, random bytes, a missing
+file) raises :class:`CheckpointError`; loading never runs code from the file.
+
+Writing is atomic: a temporary file in the same directory, flushed and fsynced, then
+``os.replace`` onto ``path`` and an fsync of the directory. A crash leaves either the old
+checkpoint or the new one at ``path``, never a mix (a stray ``.<name>.*.tmp`` file may
+remain beside it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+import safetensors.numpy
+from safetensors import SafetensorError
+
+from gradlab.tensor import Tensor
+
+FORMAT = "gradlab.checkpoint"
+VERSION = "1"
+_KEYS = ("format", "version", "structure", "sha256")
+_REF, _DICT, _TUPLE, _FLOAT = "$array", "$dict", "$tuple", "$float"
+_SUPPORTED = {
+    np.dtype(t)
+    for t in ("bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
+              "float16", "float32", "float64", "complex64")
+}  # fmt: skip
+
+
+class CheckpointError(Exception):
+    """A file is not a loadable gradlab checkpoint, or a state cannot be saved."""
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+# ---------------------------------------------------------------------------- encoding
+class _Encoder:
+    """Turns a state into a JSON-able structure plus a flat {name: array} dict."""
+
+    def __init__(self, path):
+        self.path = path
+        self.arrays: dict = {}
+
+    def _name(self, where: list) -> str:
+        base = ".".join(str(w) for w in where) or "array"
+        name, n = base, 1
+        while name in self.arrays:
+            name, n = f"{base}#{n}", n + 1
+        return name
+
+    def encode(self, value, where: list):
+        if isinstance(value, Tensor):
+            value = value.data
+        if isinstance(value, np.ndarray):
+            return {_REF: self._add_array(value, where)}
+        if isinstance(value, np.generic):
+            value = value.item()
+        if value is None or isinstance(value, (bool, int, str)):
+            return value
+        if isinstance(value, float):
+            return value if math.isfinite(value) else {_FLOAT: repr(value)}
+        if isinstance(value, dict):
+            return self._encode_dict(value, where)
+        if isinstance(value, (list, tuple)):
+            items = [self.encode(v, where + [i]) for i, v in enumerate(value)]
+            return {_TUPLE: items} if isinstance(value, tuple) else items
+        raise CheckpointError(
+            self.path,
+            f"cannot save {_where(where)} of type {type(value).__name__}; expected arrays, "
+            f"Tensors, numbers, strings, bools, None, lists, tuples or dicts",
+        )
+
+    def _encode_dict(self, value: dict, where: list):
+        plain = all(isinstance(k, str) and not k.startswith("$") for k in value)
+        if plain:
+            return {k: self.encode(v, where + [k]) for k, v in value.items()}
+        items = []
+        for k, v in value.items():
+            if isinstance(k, np.generic):
+                k = k.item()
+            if not (k is None or isinstance(k, (str, int, float, bool))):
+                raise CheckpointError(
+                    self.path,
+                    f"cannot save {_where(where)}: dict key {k!r} of type {type(k).__name__}; "
+                    f"keys must be str, int, float, bool or None",
+                )
+            items.append([self.encode(k, where), self.encode(v, where + [k])])
+        return {_DICT: items}
+
+    def _add_array(self, array: np.ndarray, where: list) -> str:
+        little = array.dtype.newbyteorder("<")
+        if little not in _SUPPORTED:
+            raise CheckpointError(
+                self.path,
+                f"cannot save {_where(where)}: arrays of dtype {array.dtype} are not supported "
+                f"(safetensors stores bool, (u)int8..64, float16/32/64 and complex64)",
+            )
+        name = self._name(where)
+        # np.require keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d)
+        self.arrays[name] = np.require(array, dtype=little, requirements="C")
+        return name
+
+
+def _where(where: list) -> str:
+    return "state" + "".join(f"[{w!r}]" for w in where)
+
+
+def _decode(value, arrays: dict):
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((tag, inner),) = value.items()
+        if tag == _REF:
+            return arrays[inner]
+        if tag == _TUPLE:
+            return tuple(_decode(v, arrays) for v in inner)
+        if tag == _DICT:
+            return {_decode(k, arrays): _decode(v, arrays) for k, v in inner}
+        if tag == _FLOAT:
+            return float(inner)
+    return {k: _decode(v, arrays) for k, v in value.items()}
+
+
+def _digest(structure: str, arrays: dict) -> str:
+    h = hashlib.sha256(structure.encode("utf-8"))
+    for name in sorted(arrays):
+        a = arrays[name]
+        h.update(f"\0{name}\0{a.dtype.str}\0{a.shape}\0".encode())
+        h.update(np.require(a, requirements="C").reshape(-1).view(np.uint8).data)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------- save / load
+def save(state, path) -> None:
+    """Write ``state`` (see the module docstring for what it may hold) to ``path``,
+    atomically: a crash leaves the previous file at ``path`` or the complete new one."""
+    path = Path(path)
+    encoder = _Encoder(path)
+    structure = json.dumps(encoder.encode(state, []), allow_nan=False, separators=(",", ":"))
+    metadata = {
+        "format": FORMAT,
+        "version": VERSION,
+        "structure": structure,
+        "sha256": _digest(structure, encoder.arrays),
+    }
+    blob = safetensors.numpy.save(encoder.arrays, metadata=metadata)
+    directory = path.parent if str(path.parent) else Path(".")
+    tmp = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    # O_EXCL: never write through an existing file or link; 0o666 then the umask, as open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # platforms where a directory cannot be opened (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load(path):
+    """Read a checkpoint written by :func:`save`; raise :class:`CheckpointError` for
+    anything else. Arrays come back as NumPy arrays."""
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    metadata = _metadata(path, blob)
+    try:
+        arrays = safetensors.numpy.load(blob)
+    except (SafetensorError, ValueError, TypeError) as exc:
+        raise CheckpointError(path, f"corrupted safetensors data ({exc})") from None
+    if _digest(metadata["structure"], arrays) != metadata["sha256"]:
+        raise CheckpointError(
+            path, "checksum mismatch: the file was modified or corrupted after it was written"
+        )
+    try:
+        structure = json.loads(metadata["structure"])
+        return _decode(structure, arrays)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(path, f"corrupted structure ({exc})") from None
+
+
+def _metadata(path: Path, blob: bytes) -> dict:
+    """The gradlab metadata of a safetensors file, checked before the tensors are parsed."""
+    if len(blob) < 8:
+        raise CheckpointError(path, f"not a checkpoint: {len(blob)} bytes is shorter than a header")
+    size = int.from_bytes(blob[:8], "little")
+    if size > len(blob) - 8:
+        hint = " (it looks like a pickle, which gradlab never loads)" if blob[:1] == b"\x80" else ""
+        raise CheckpointError(
+            path,
+            f"not a gradlab checkpoint, or truncated: the first 8 bytes give a {size}-byte "
+            f"header but the file has {len(blob)} bytes{hint}",
+        )
+    try:
+        header = json.loads(blob[8 : 8 + size].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CheckpointError(path, f"corrupted header (not JSON: {exc})") from None
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise CheckpointError(
+            path,
+            "not a gradlab checkpoint (a safetensors file without gradlab's metadata; read "
+            "plain safetensors files with safetensors.numpy.load_file)",
+        )
+    if metadata.get("version") != VERSION:
+        raise CheckpointError(
+            path, f"checkpoint format version {metadata.get('version')!r}, expected {VERSION!r}"
+        )
+    if set(metadata) != set(_KEYS) or not all(isinstance(metadata[k], str) for k in _KEYS):
+        raise CheckpointError(path, f"corrupted metadata: keys {sorted(metadata)}")
+    return metadata
