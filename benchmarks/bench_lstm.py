@@ -51,7 +51,7 @@ def _pair(name: str, target: float | None) -> Case:
         out, _ = torch_module(xt)
         (out * pt).sum().backward()
 
-    return Case(f"{name} T={T} N={N} I={I} H={H}, forward + backward", 
+    return Case(f"{name} T={T} N={N} I={I} H={H}, forward + backward",
                 {"gradlab": run_gradlab, "pytorch": run_torch}, number=5, target=target)
 
 

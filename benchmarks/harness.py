@@ -60,7 +60,9 @@ def report(cases: list[Case]) -> str:
     for case in cases:
         m = case.medians
         others = ", ".join(
-            f"{name} {_format_seconds(v)}" for name, v in m.items() if name not in ("gradlab", "pytorch")
+            f"{name} {_format_seconds(v)}"
+            for name, v in m.items()
+            if name not in ("gradlab", "pytorch")
         )
         ratio = m["gradlab"] / m["pytorch"] if "pytorch" in m else float("nan")
         target = f"≤ {case.target:.2f}" if case.target is not None else ""

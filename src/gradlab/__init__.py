@@ -37,7 +37,10 @@ from gradlab.creation import (
 from gradlab.ops import *  # noqa: F403
 
 
-import numpy as _np
+from gradlab import data, explain, nn, optim, train  # noqa: E402
+from gradlab.train.checkpoint import CheckpointError, load, save  # noqa: E402
+
+import numpy as _np  # noqa: E402
 
 float16 = _np.float16
 float32 = float_ = _np.float32

@@ -9,7 +9,7 @@ import gradlab
 from gradlab import nn
 from gradlab.autograd import gradcheck
 from gradlab.nn import classification_losses as C
-from gradlab.nn import focal_loss as FL
+from gradlab.nn import focal as FL
 from gradlab.nn import losses as L
 from gradlab.nn import overlap_losses as O
 from gradlab.ops.softmax import log_softmax

@@ -5,14 +5,17 @@ Each concept lives in its own file; this package re-exports their public names.
 
 from gradlab.nn import functional, init, utils
 from gradlab.nn.activations import *  # noqa: F403
+from gradlab.nn.classification_losses import *  # noqa: F403
 from gradlab.nn.containers import *  # noqa: F403
 from gradlab.nn.conv import *  # noqa: F403
 from gradlab.nn.dropout import *  # noqa: F403
 from gradlab.nn.embedding import *  # noqa: F403
+from gradlab.nn.focal import *  # noqa: F403
 from gradlab.nn.linear import *  # noqa: F403
 from gradlab.nn.losses import *  # noqa: F403
 from gradlab.nn.module import Module, Parameter
 from gradlab.nn.normalization import *  # noqa: F403
+from gradlab.nn.overlap_losses import *  # noqa: F403
 from gradlab.nn.pooling import *  # noqa: F403
 from gradlab.nn.recurrent import *  # noqa: F403
 from gradlab.nn.regularizers import *  # noqa: F403

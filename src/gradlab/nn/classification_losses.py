@@ -1,5 +1,5 @@
 """Classification losses with PyTorch's names and semantics: BCELoss, BCEWithLogitsLoss,
-CrossEntropyLoss, NLLLoss, KLDivLoss (FocalLoss is in :mod:`gradlab.nn.focal_loss`). Each is a
+CrossEntropyLoss, NLLLoss, KLDivLoss (FocalLoss is in :mod:`gradlab.nn.focal`). Each is a
 module and a function; the math is one fused
 primitive of :mod:`gradlab.ops.losses`.
 

@@ -6,6 +6,7 @@ movement, linalg); this file only wires them to Tensor.
 """
 
 from gradlab.ops import elementwise, linalg, movement, reduce
+from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.elementwise import *  # noqa: F403
 from gradlab.ops.linalg import matmul
 from gradlab.ops.movement import (
@@ -15,7 +16,7 @@ from gradlab.ops.movement import (
     concatenate,
     expand,
     flatten,
-    getitem,
+    getitem,  # noqa: F401 - bound as Tensor.__getitem__
     pad,
     permute,
     reshape,
@@ -39,12 +40,14 @@ from gradlab.ops.reduce import (
     sum,
     var,
 )
+from gradlab.ops.softmax import log_softmax, softmax
 from gradlab.tensor import Tensor
 
 __all__ = elementwise.__all__ + [
     "matmul", "broadcast_to", "cat", "chunk", "concatenate", "expand", "flatten", "pad",
     "permute", "reshape", "split", "squeeze", "stack", "transpose", "unsqueeze", "view", "amax",
-    "amin", "argmax", "argmin", "logsumexp", "max", "mean", "min", "std", "sum", "var",
+    "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "max", "mean", "min",
+    "std", "sum", "var",
 ]  # fmt: skip
 
 _Add, _Sub, _Mul, _Div, _Pow = (
@@ -104,6 +107,8 @@ def _bind():
     methods.update(
         {
             "matmul": linalg.matmul,
+            "softmax": softmax_ops.softmax,
+            "log_softmax": softmax_ops.log_softmax,
             "t": movement.t,
             "to": lambda a, dtype: elementwise.to_dtype(a, dtype),
             "type": lambda a, dtype: elementwise.to_dtype(a, dtype),

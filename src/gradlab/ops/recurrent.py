@@ -22,10 +22,44 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 
 from __future__ import annotations
 
+import sys
+from collections import OrderedDict
+
 from gradlab.autograd import Function
 from gradlab.backend import xp
 
 __all__ = ["RNNLayer", "LSTMLayer", "GRULayer", "Head"]
+
+
+class _Workspace:
+    """Large arrays reused across calls once nothing else refers to them.
+
+    A fresh multi-megabyte array costs a page fault per 4 KiB on first touch (about 2700 per
+    LSTM training step at the benchmark's size, a sizeable part of its time). An array here is
+    handed out again only when its reference count shows that no graph node, view or user
+    holds it any more, so reuse is never visible. At most ``capacity`` arrays are kept.
+    """
+
+    def __init__(self, capacity: int = 32):
+        self.capacity = capacity
+        self.arrays: OrderedDict = OrderedDict()  # id -> array, least recently used first
+
+    def empty(self, shape, dtype):
+        shape = tuple(shape)
+        for array in self.arrays.values():
+            # referrers: this dict, the loop variable and getrefcount's argument
+            if sys.getrefcount(array) == 3 and array.shape == shape and array.dtype == dtype:
+                self.arrays.move_to_end(id(array))
+                return array
+        array = xp.empty(shape, dtype=dtype)
+        self.arrays[id(array)] = array
+        if len(self.arrays) > self.capacity:
+            self.arrays.popitem(last=False)
+        return array
+
+
+_workspace = _Workspace()
+_empty = _workspace.empty
 
 
 def _steps(T: int, reverse: bool):
@@ -39,8 +73,9 @@ def _previous(t: int, T: int, reverse: bool):
 
 
 def _input_projection(x, w, bias):
-    """w @ x[t].T + bias for every t: a fresh (T, rows, N) array (one batched GEMM)."""
-    out = xp.matmul(w, x.transpose(0, 2, 1))
+    """w @ x[t].T + bias for every t: a (T, rows, N) workspace array (one batched GEMM)."""
+    out = xp.matmul(w, x.transpose(0, 2, 1), out=_empty((x.shape[0], w.shape[0], x.shape[1]),
+                                                         xp.result_type(w, x)))
     if bias is not None:
         out += bias[:, None]
     return out
@@ -61,7 +96,9 @@ def _input_grad(fn, g_ih, w_ih, x):
     if not fn.needs_input_grad(0):
         return None
     R, T, N = g_ih.shape
-    return (g_ih.reshape(R, T * N).T @ w_ih).reshape(x.shape)
+    dx = xp.empty(x.shape, dtype=g_ih.dtype)  # written through a 2-D view: dx has no base
+    xp.matmul(g_ih.reshape(R, T * N).T, w_ih, out=dx.reshape(T * N, w_ih.shape[1]))
+    return dx
 
 
 def _weight_grads(fn, first, x, h0, y, g_ih, g_hh, reverse, back_ih=None, back_hh=None):
@@ -108,7 +145,7 @@ class Head(Function):
 
     def backward(self, grad):
         shape, rows = self.saved
-        full = xp.empty(shape, dtype=grad.dtype)
+        full = _empty(shape, grad.dtype)
         full[:rows] = grad
         full[rows:] = 0
         return full
@@ -127,7 +164,7 @@ class RNNLayer(Function):
         T, N, _ = x.shape
         H = w_hh.shape[1]
         states = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)
-        y = xp.empty((T, N, H), dtype=states.dtype)
+        y = _empty((T, N, H), states.dtype)
         hw = xp.empty((H, N), dtype=states.dtype)
         h = _state_t(h0, N, H, states.dtype)
         for t in _steps(T, reverse):
@@ -146,7 +183,7 @@ class RNNLayer(Function):
     def backward(self, grad):
         x, h0, w_ih, w_hh, states, y, relu, reverse = self.saved
         T, H, N = states.shape
-        d_all = xp.empty((H, T, N), dtype=states.dtype)
+        d_all = _empty((H, T, N), states.dtype)
         dh = xp.empty((H, N), dtype=states.dtype)
         deriv = xp.empty((H, N), dtype=states.dtype)
         dh_next = xp.empty((H, N), dtype=states.dtype)
@@ -196,10 +233,10 @@ class LSTMLayer(Function):
             bias[: 3 * H] *= 0.5
         gates = _input_projection(x, w_ih_s, bias)  # (T, 4H, N), activated in place
         dtype = gates.dtype
-        y = xp.empty((T + 1, N, H), dtype=dtype)
-        h_all = xp.empty((T, H, N), dtype=dtype)
-        cells = xp.empty((T, H, N), dtype=dtype)
-        tanh_c = xp.empty((T, H, N), dtype=dtype)
+        y = _empty((T + 1, N, H), dtype)
+        h_all = _empty((T, H, N), dtype)
+        cells = _empty((T, H, N), dtype)
+        tanh_c = _empty((T, H, N), dtype)
         hw = xp.empty((4 * H, N), dtype=dtype)
         tmp = xp.empty((H, N), dtype=dtype)
         h = _state_t(h0, N, H, dtype)
@@ -232,7 +269,7 @@ class LSTMLayer(Function):
         dtype = gates.dtype
         perm = _block_perm(H, (0, 1, 3, 2))  # its own inverse
         w_hh_t = w_hh[perm].T
-        d_all = xp.empty((H4, T, N), dtype=dtype)  # pre-activation gradients, i, f, o, g
+        d_all = _empty((H4, T, N), dtype)  # pre-activation gradients, i, f, o, g
         d = xp.empty((H4, N), dtype=dtype)
         deriv = xp.empty((H4, N), dtype=dtype)
         dh, dc, tmp, dh_next = (xp.empty((H, N), dtype=dtype) for _ in range(4))
@@ -298,9 +335,9 @@ class GRULayer(Function):
             b_hn = b_hh[2 * H :, None]
         gates = _input_projection(x, w_ih_s, bias)  # (T, 3H, N): r, z, n activated in place
         dtype = gates.dtype
-        y = xp.empty((T, N, H), dtype=dtype)
-        h_all = xp.empty((T, H, N), dtype=dtype)
-        hn_all = xp.empty((T, H, N), dtype=dtype)  # W_hn h + b_hn, kept for backward
+        y = _empty((T, N, H), dtype)
+        h_all = _empty((T, H, N), dtype)
+        hn_all = _empty((T, H, N), dtype)  # W_hn h + b_hn, kept for backward
         hw = xp.empty((3 * H, N), dtype=dtype)
         tmp = xp.empty((H, N), dtype=dtype)
         h = _state_t(h0, N, H, dtype)
@@ -336,7 +373,7 @@ class GRULayer(Function):
         # rows: d n_pre (into x W_in), d r_pre, d z_pre, d hn (into h W_hn): rows 0..3H are
         # the gradient of the input projection (order n, r, z), rows H..4H that of the
         # hidden projection (order r, z, n)
-        d_all = xp.empty((4 * H, T, N), dtype=dtype)
+        d_all = _empty((4 * H, T, N), dtype)
         d = xp.empty((4 * H, N), dtype=dtype)
         dn, dr, dz, dhn = d[:H], d[H : 2 * H], d[2 * H : 3 * H], d[3 * H :]
         deriv = xp.empty((2 * H, N), dtype=dtype)
