@@ -99,8 +99,9 @@ def relu_backprop() -> Report:
     report.print(
         f"  (the whole fc1.weight.grad = {fc1.weight.grad.tolist()}; h2 < 0, so its row is 0)"
     )
-    report.print(f"optim.SGD(lr={_LR}).step(): w21 = {w21_before:g} - {_LR} * ({grad_w21:g}) = "
-                 f"{w21_after:g}")  # fmt: skip
+    report.print(
+        f"optim.SGD(lr={_LR}).step(): w21 = {w21_before:g} - {_LR} * ({grad_w21:g}) = {w21_after:g}"
+    )
     report.print("  (the step updates every parameter; the notes ask only for w21)")
 
     report.check("h before ReLU (h1, h2)", pre, [2.0, -0.5], tolerance=1e-12)

@@ -106,10 +106,13 @@ def sigmoid_backprop() -> Report:
         f"  fc1.weight = [[w14, w24, w34], [w15, w25, w35]] = {list(map(list, _FC1_WEIGHT))}"
     )
     report.print(f"  fc1.bias = [θ4, θ5] = {list(_FC1_BIAS)}")
-    report.print(f"  fc2.weight = [[w46, w56]] = {list(map(list, _FC2_WEIGHT))}, fc2.bias = [θ6] = "
-                 f"{list(_FC2_BIAS)}")  # fmt: skip
-    report.print("loss L = 1/2 (T - O6)^2 = 0.5 * nn.MSELoss(reduction='sum')(O6, T) = "
-                 f"{loss.item():.6f}")  # fmt: skip
+    report.print(
+        f"  fc2.weight = [[w46, w56]] = {list(map(list, _FC2_WEIGHT))}, fc2.bias = [θ6] = "
+        f"{list(_FC2_BIAS)}"
+    )
+    report.print(
+        f"loss L = 1/2 (T - O6)^2 = 0.5 * nn.MSELoss(reduction='sum')(O6, T) = {loss.item():.6f}"
+    )
     report.print()
     report.print("Net input and output (forward pass)")
     report.print("  unit j   net input I_j (notes)   output O_j (notes)")
@@ -145,10 +148,18 @@ def sigmoid_backprop() -> Report:
         report.check(f"net input I{j}", net_input[j], _NOTES_NET_INPUTS[j], decimals=3)
     for j in (4, 5, 6):
         report.check(f"output O{j}", output[j], _NOTES_OUTPUTS[j], decimals=3)
-    report.check("Err6 (correctly rounded; the notes' 0.1311 is off)", error[6],
-                 _NOTES_ERR6_CORRECT, decimals=4)  # fmt: skip
-    report.check("Err6 vs the notes' 0.1311, within 1 unit of its last digit", error[6],
-                 _NOTES_ERRORS[6], tolerance=1e-4)  # fmt: skip
+    report.check(
+        "Err6 (correctly rounded; the notes' 0.1311 is off)",
+        error[6],
+        _NOTES_ERR6_CORRECT,
+        decimals=4,
+    )
+    report.check(
+        "Err6 vs the notes' 0.1311, within 1 unit of its last digit",
+        error[6],
+        _NOTES_ERRORS[6],
+        tolerance=1e-4,
+    )
     for j in (5, 4):
         report.check(f"Err{j}", error[j], _NOTES_ERRORS[j], decimals=4)
     for name, _, _, _, notes in _NOTES_UPDATES:
