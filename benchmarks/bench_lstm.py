@@ -3,7 +3,10 @@
 The workload of PERFORMANCE.md: input 32, hidden 128, sequence 50, batch 64, float32; one
 step is a forward pass, loss = a fixed random projection of the output, and a backward pass
 that reaches the input and every parameter. Target (issue 3): LSTM at most 1.5x PyTorch.
-Run: ``python benchmarks/bench_lstm.py`` (``--profile`` adds a cProfile of gradlab's LSTM).
+Run: ``python benchmarks/bench_lstm.py``; ``--min`` adds the ratio of best single-call times
+over many alternating calls (PyTorch's 2-thread oneDNN LSTM is bimodal on a shared machine:
+its median can be twice its best, so the median ratio flatters gradlab), ``--profile`` a
+cProfile of gradlab's LSTM step.
 """
 
 from __future__ import annotations
@@ -51,12 +54,37 @@ def _pair(name: str, target: float | None) -> Case:
         out, _ = torch_module(xt)
         (out * pt).sum().backward()
 
-    return Case(f"{name} T={T} N={N} I={I} H={H}, forward + backward",
-                {"gradlab": run_gradlab, "pytorch": run_torch}, number=5, target=target)
+    return Case(
+        f"{name} T={T} N={N} I={I} H={H}, forward + backward",
+        {"gradlab": run_gradlab, "pytorch": run_torch},
+        number=5,
+        target=target,
+    )
 
 
 def cases() -> list[Case]:
     return [_pair("LSTM", 1.5), _pair("GRU", None)]
+
+
+def best_of(case: Case, calls: int = 60) -> str:
+    """Alternate single calls; the ratio of the best times and the median per-pair ratio."""
+    import statistics
+    import time
+
+    ours, theirs = case.contenders["gradlab"], case.contenders["pytorch"]
+    times: dict = {ours: [], theirs: []}
+    for _ in range(calls):
+        for fn in (ours, theirs):
+            start = time.perf_counter()
+            fn()
+            times[fn].append(time.perf_counter() - start)
+    ratios = [a / b for a, b in zip(times[ours], times[theirs])]
+    best_ours, best_theirs = min(times[ours]), min(times[theirs])
+    return (
+        f"{case.name}: best gradlab {best_ours * 1e3:.2f} ms, best pytorch "
+        f"{best_theirs * 1e3:.2f} ms, ratio of bests {best_ours / best_theirs:.2f}, "
+        f"median per-call ratio {statistics.median(ratios):.2f}"
+    )
 
 
 def profile() -> None:
@@ -74,6 +102,10 @@ def profile() -> None:
 
 
 if __name__ == "__main__":
-    run_cases(cases())
+    all_cases = cases()
+    run_cases(all_cases)
+    if "--min" in sys.argv:
+        for case in all_cases:
+            print(best_of(case))
     if "--profile" in sys.argv:
         profile()

@@ -43,13 +43,11 @@ def _pair(name, kwargs, cell=False, input_size=I, hidden_size=H):
 
 
 def _close(ours, theirs, what):
-    np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=ATOL, rtol=RTOL,
-                               err_msg=what)
+    np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=ATOL, rtol=RTOL, err_msg=what)
 
 
 def _leaf_pair(array):
-    return (gradlab.tensor(array, requires_grad=True),
-            torch.tensor(array, requires_grad=True))
+    return (gradlab.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True))
 
 
 def _run_and_compare(theirs, ours, x_np, states_np, is_lstm):
@@ -87,8 +85,9 @@ def _run_and_compare(theirs, ours, x_np, states_np, is_lstm):
 
 
 @pytest.mark.parametrize("with_state", [False, True], ids=["zero-state", "given-state"])
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(f"{k}={v}" for k, v in
-                                                                       c.items()) or "default")
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()) or "default"
+)
 @pytest.mark.parametrize("name,mode_kwargs", MODES, ids=["rnn-tanh", "rnn-relu", "lstm", "gru"])
 def test_matches_torch(name, mode_kwargs, config, with_state):
     kwargs = {**mode_kwargs, **config}
@@ -126,8 +125,7 @@ def test_cells_match_torch(name, kwargs, with_state, batched):
     lead = (N,) if batched else ()
     xg, xt = _leaf_pair(rng.standard_normal((*lead, I)).astype(np.float32))
     count = (2 if name == "LSTMCell" else 1) if with_state else 0
-    pairs = [_leaf_pair(rng.standard_normal((*lead, H)).astype(np.float32))
-             for _ in range(count)]
+    pairs = [_leaf_pair(rng.standard_normal((*lead, H)).astype(np.float32)) for _ in range(count)]
     if not pairs:
         hx_g = hx_t = None
     elif name == "LSTMCell":
@@ -170,25 +168,40 @@ def test_primitive_gradcheck(op, reverse):
     gates = {"lstm": 4, "gru": 3}.get(op, 1)
     x = _f64(rng, t_, n_, i_)
     states = [_f64(rng, n_, h_) for _ in range(2 if op == "lstm" else 1)]
-    weights = [_f64(rng, gates * h_, i_), _f64(rng, gates * h_, h_),
-               _f64(rng, gates * h_), _f64(rng, gates * h_)]
+    weights = [
+        _f64(rng, gates * h_, i_),
+        _f64(rng, gates * h_, h_),
+        _f64(rng, gates * h_),
+        _f64(rng, gates * h_),
+    ]
     if op == "lstm":
+
         def fn(*args):
             return LSTMLayer.apply(*args, reverse=reverse)
     elif op == "gru":
+
         def fn(*args):
             return GRULayer.apply(*args, reverse=reverse)
     else:
+
         def fn(*args):
             return RNNLayer.apply(*args, relu=op == "rnn-relu", reverse=reverse)
+
     assert gradcheck(fn, (x, *states, *weights))
 
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
 def test_stack_gradcheck(name):
     """Two bidirectional layers, batch_first, through the module: input and state gradients."""
-    module = getattr(nn, name)(3, 2, num_layers=2, bidirectional=True, batch_first=True,
-                               dtype=np.float64, generator=np.random.default_rng(5))
+    module = getattr(nn, name)(
+        3,
+        2,
+        num_layers=2,
+        bidirectional=True,
+        batch_first=True,
+        dtype=np.float64,
+        generator=np.random.default_rng(5),
+    )
     rng = np.random.default_rng(6)
     x = _f64(rng, 2, 3, 3)
     states = [_f64(rng, 4, 2, 2) for _ in range(2 if name == "LSTM" else 1)]
@@ -233,8 +246,9 @@ def test_input_without_grad_still_gives_weight_gradients():
 
 def test_retain_graph_backward_twice_doubles_gradients():
     module = nn.GRU(I, H, bidirectional=True)
-    x = gradlab.tensor(np.random.default_rng(9).standard_normal((T, N, I)), dtype=np.float32,
-                       requires_grad=True)
+    x = gradlab.tensor(
+        np.random.default_rng(9).standard_normal((T, N, I)), dtype=np.float32, requires_grad=True
+    )
     out, h_n = module(x)
     loss = out.sum() + (h_n * h_n).sum()
     loss.backward(retain_graph=True)
@@ -278,8 +292,9 @@ def test_single_layer_dropout_warns_like_torch():
 
 
 def test_repr_like_torch():
-    assert repr(nn.LSTM(4, 6, num_layers=2, batch_first=True)) == \
-        repr(torch.nn.LSTM(4, 6, num_layers=2, batch_first=True))
+    assert repr(nn.LSTM(4, 6, num_layers=2, batch_first=True)) == repr(
+        torch.nn.LSTM(4, 6, num_layers=2, batch_first=True)
+    )
     assert repr(nn.GRUCell(4, 6, bias=False)) == repr(torch.nn.GRUCell(4, 6, bias=False))
 
 
@@ -291,30 +306,56 @@ def test_input_shape_errors_name_layer_and_shapes():
     with pytest.raises(ValueError) as info:
         lstm(gradlab.zeros(50, 64, 16))
     assert str(info.value) == (
-        "LSTM(input_size=32): input has shape (50, 64, 16), expected (T, N, 32)")
-    with pytest.raises(ValueError, match=r"GRU\(input_size=3\): input has shape \(2, 5, 4\), "
-                                         r"expected \(N, T, 3\)"):
+        "LSTM(input_size=32): input has shape (50, 64, 16), expected (T, N, 32)"
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"GRU\(input_size=3\): input has shape \(2, 5, 4\), "
+        r"expected \(N, T, 3\)",
+    ):
         nn.GRU(3, 4, batch_first=True)(gradlab.zeros(2, 5, 4))
-    with pytest.raises(ValueError, match=r"input has shape \(2, 3, 4, 5\), expected \(T, N, 3\) "
-                                         r"or unbatched \(T, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"input has shape \(2, 3, 4, 5\), expected \(T, N, 3\) "
+        r"or unbatched \(T, 3\)",
+    ):
         nn.RNN(3, 4)(gradlab.zeros(2, 3, 4, 5))
-    with pytest.raises(ValueError, match=r"LSTMCell\(input_size=3\): input has shape \(2, 4\), "
-                                         r"expected \(N, 3\) or unbatched \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"LSTMCell\(input_size=3\): input has shape \(2, 4\), "
+        r"expected \(N, 3\) or unbatched \(3,\)",
+    ):
         nn.LSTMCell(3, 4)(gradlab.zeros(2, 4))
+
+
+def test_empty_sequence_is_an_error():
+    with pytest.raises(ValueError, match=r"input has shape \(0, 2, 3\), expected a sequence"):
+        nn.LSTM(3, 4)(gradlab.zeros(0, 2, 3))
+    with pytest.raises(ValueError, match=r"input has shape \(2, 0, 3\), expected a sequence"):
+        nn.GRU(3, 4, batch_first=True)(gradlab.zeros(2, 0, 3))
 
 
 def test_state_shape_errors():
     x = gradlab.zeros(5, 2, 3)
-    with pytest.raises(ValueError, match=r"LSTM\(hidden_size=4\): c_0 has shape \(1, 3, 4\), "
-                                         r"expected \(2, 2, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"LSTM\(hidden_size=4\): c_0 has shape \(1, 3, 4\), "
+        r"expected \(2, 2, 4\)",
+    ):
         nn.LSTM(3, 4, bidirectional=True)(x, (gradlab.zeros(2, 2, 4), gradlab.zeros(1, 3, 4)))
-    with pytest.raises(ValueError, match=r"GRU\(hidden_size=4\): hx has shape \(2, 4\), "
-                                         r"expected \(1, 2, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"GRU\(hidden_size=4\): hx has shape \(2, 4\), "
+        r"expected \(1, 2, 4\)",
+    ):
         nn.GRU(3, 4)(x, gradlab.zeros(2, 4))
     with pytest.raises(TypeError, match="tuple"):
         nn.LSTM(3, 4)(x, gradlab.zeros(1, 2, 4))
-    with pytest.raises(ValueError, match=r"GRUCell\(hidden_size=4\): hx has shape \(3, 4\), "
-                                         r"expected \(2, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"GRUCell\(hidden_size=4\): hx has shape \(3, 4\), "
+        r"expected \(2, 4\)",
+    ):
         nn.GRUCell(3, 4)(gradlab.zeros(2, 3), gradlab.zeros(3, 4))
 
 
@@ -336,3 +377,43 @@ def test_bad_hyperparameters(make, message):
 def test_proj_size_not_implemented():
     with pytest.raises(NotImplementedError, match="proj_size=2"):
         nn.LSTM(3, 4, proj_size=2)
+
+
+def test_reused_buffers_never_change_a_kept_output():
+    """The ops reuse large work arrays only once nothing refers to them: an output still held
+    (and its gradient graph) survives later calls unchanged."""
+    module = nn.LSTM(I, H, num_layers=2)
+    rng = np.random.default_rng(13)
+    x1, x2 = (gradlab.tensor(rng.standard_normal((T, N, I)), dtype=np.float32) for _ in "ab")
+    kept, (h_kept, _) = module(x1)
+    values, h_values = kept.data.copy(), h_kept.data.copy()
+    for _ in range(3):
+        out, _ = module(x2)
+        out.sum().backward()
+    np.testing.assert_array_equal(kept.data, values)
+    np.testing.assert_array_equal(h_kept.data, h_values)
+    module.zero_grad()
+    kept.sum().backward()  # the kept graph's saved arrays are intact too
+    reference = nn.LSTM(I, H, num_layers=2)
+    reference.load_state_dict(module.state_dict())
+    reference(x1)[0].sum().backward()
+    for (name, p), q in zip(module.named_parameters(), reference.parameters()):
+        np.testing.assert_allclose(p.grad, q.grad, rtol=1e-6, err_msg=name)
+
+
+def test_workspace_reuses_an_array_only_when_nothing_holds_it():
+    from gradlab.ops.workspace import Workspace
+
+    pool = Workspace(capacity=2)
+    a = pool.empty((3, 4), np.float32)
+    view = a[1:]
+    assert pool.empty((3, 4), np.float32) is not a  # a and its view are alive
+    del a
+    assert view.base is not None and pool.empty((3, 4), np.float32) is not view.base
+    base = view.base
+    del view, base
+    pooled = set(pool.arrays)
+    b = pool.empty((3, 4), np.float32)
+    assert id(b) in pooled  # reused: nothing held it any more
+    assert pool.empty((3, 4), np.float64) is not b  # dtype is part of the match
+    assert len(pool.arrays) == 2

@@ -120,3 +120,11 @@ def test_views_share_memory_in_forward():
 def test_errors_name_the_op(op, error, message):
     with pytest.raises(error, match=message):
         op(gradlab.ones(2, 3))
+
+
+@pytest.mark.parametrize("join", ["cat", "stack"])
+def test_cat_and_stack_of_one_tensor_backpropagate(join):
+    x = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = getattr(gradlab, join)([x], dim=0)
+    (out * gradlab.tensor([[2.0, 3.0, 4.0]]).reshape(out.shape)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 3.0, 4.0])

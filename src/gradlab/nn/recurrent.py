@@ -45,14 +45,17 @@ def check_nonlinearity(layer: str, nonlinearity) -> str:
     return nonlinearity
 
 
-def make_weights(module: Module, gates: int, input_size: int, hidden_size: int, bias: bool,
-                 suffix: str, dtype) -> None:
+def make_weights(
+    module: Module, gates: int, input_size: int, hidden_size: int, bias: bool, suffix: str, dtype
+) -> None:
     """Register weight_ih{suffix} (G*H, I), weight_hh{suffix} (G*H, H), bias_ih/bias_hh."""
     rows = gates * hidden_size
-    module.register_parameter(f"weight_ih{suffix}",
-                              Parameter(xp.empty((rows, input_size), dtype=dtype)))
-    module.register_parameter(f"weight_hh{suffix}",
-                              Parameter(xp.empty((rows, hidden_size), dtype=dtype)))
+    module.register_parameter(
+        f"weight_ih{suffix}", Parameter(xp.empty((rows, input_size), dtype=dtype))
+    )
+    module.register_parameter(
+        f"weight_hh{suffix}", Parameter(xp.empty((rows, hidden_size), dtype=dtype))
+    )
     for name in ("bias_ih", "bias_hh"):
         module.register_parameter(
             name + suffix, Parameter(xp.empty(rows, dtype=dtype)) if bias else None
@@ -80,8 +83,9 @@ def run_layer(mode: str, x, state, weights, reverse: bool):
     if mode == "GRU":
         out = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
     else:
-        out = RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, relu=mode == "RNN_RELU",
-                             reverse=reverse)
+        out = RNNLayer.apply(
+            x, h0, w_ih, w_hh, b_ih, b_hh, relu=mode == "RNN_RELU", reverse=reverse
+        )
     return out, Index.apply(out, key=last), None
 
 
@@ -109,28 +113,46 @@ def _stack(states):
 class RNNBase(Module):
     """The shared machinery of RNN, LSTM and GRU; ``mode`` is RNN_TANH, RNN_RELU, LSTM or GRU."""
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0, *, generator=None,
-                 dtype=None):
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        *,
+        generator=None,
+        dtype=None,
+    ):
         super().__init__()
         name = "RNN" if mode.startswith("RNN") else mode
         self.mode = mode
         self.input_size = check_size(name, "input_size", input_size)
         self.hidden_size = check_size(name, "hidden_size", hidden_size)
         self.num_layers = check_size(name, "num_layers", num_layers)
-        if (isinstance(dropout, bool) or not isinstance(dropout, (int, float))
-                or not 0.0 <= dropout <= 1.0):
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, (int, float))
+            or not 0.0 <= dropout <= 1.0
+        ):
             raise ValueError(f"{name}: dropout={dropout!r}, expected a number in [0, 1]")
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 f"{name}: dropout={dropout} acts between layers only, so with num_layers=1 "
-                f"it does nothing", UserWarning, stacklevel=3)
+                f"it does nothing",
+                UserWarning,
+                stacklevel=3,
+            )
         if proj_size != 0:
             if mode != "LSTM":
                 raise ValueError(f"{name}: proj_size is only available for LSTM")
             raise NotImplementedError(
-                f"LSTM: proj_size={proj_size} (LSTM with projections) is not implemented")
+                f"LSTM: proj_size={proj_size} (LSTM with projections) is not implemented"
+            )
         self.proj_size = 0
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
@@ -144,10 +166,10 @@ class RNNBase(Module):
             layer_input = input_size if layer == 0 else hidden_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                make_weights(self, _GATES[mode], layer_input, hidden_size, self.bias, suffix,
-                             dtype)
+                make_weights(self, _GATES[mode], layer_input, hidden_size, self.bias, suffix, dtype)
                 self._flat_weights_names += [
-                    n + suffix for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                    n + suffix
+                    for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
                     if self.bias or n.startswith("weight")
                 ]
         self.reset_parameters(generator)
@@ -163,8 +185,7 @@ class RNNBase(Module):
         """Per layer and direction: [weight_ih, weight_hh, bias_ih, bias_hh] (biases if any)."""
         per = 4 if self.bias else 2
         names = self._flat_weights_names
-        return [[getattr(self, n) for n in names[k : k + per]]
-                for k in range(0, len(names), per)]
+        return [[getattr(self, n) for n in names[k : k + per]] for k in range(0, len(names), per)]
 
     # ------------------------------------------------------------------ checks
     def _name(self, field: str) -> str:
@@ -175,20 +196,28 @@ class RNNBase(Module):
         shape = tuple(input.shape)
         batched = "(N, T, {})" if self.batch_first else "(T, N, {})"
         batched = batched.format(self.input_size)
+        steps = shape[1] if self.batch_first and len(shape) == 3 else (shape or (1,))[0]
+        if len(shape) in (2, 3) and shape[-1] == self.input_size and steps == 0:
+            raise ValueError(
+                f"{self._name('input_size')}: input has shape {_shape(shape)}, expected a "
+                f"sequence length T > 0"
+            )
         if len(shape) == 3 and shape[2] == self.input_size:
             return True
         if len(shape) == 2 and shape[1] == self.input_size:
             return False
         expected = {3: batched, 2: f"(T, {self.input_size})"}.get(
-            len(shape), f"{batched} or unbatched (T, {self.input_size})")
+            len(shape), f"{batched} or unbatched (T, {self.input_size})"
+        )
         raise ValueError(
             f"{self._name('input_size')}: input has shape {_shape(shape)}, expected {expected}"
         )
 
     def _check_state(self, label: str, state, batch: int | None):
         layers = self.num_layers * (2 if self.bidirectional else 1)
-        expected = (layers, self.hidden_size) if batch is None else (
-            layers, batch, self.hidden_size)
+        expected = (
+            (layers, self.hidden_size) if batch is None else (layers, batch, self.hidden_size)
+        )
         if not isinstance(state, Tensor):
             state = Tensor(xp.asarray(state))
         if tuple(state.shape) != expected:
@@ -207,10 +236,8 @@ class RNNBase(Module):
             return None, None
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError(
-                    f"LSTM: hx should be a tuple (h_0, c_0), got {type(hx).__name__}")
-            return (self._check_state("h_0", hx[0], batch),
-                    self._check_state("c_0", hx[1], batch))
+                raise TypeError(f"LSTM: hx should be a tuple (h_0, c_0), got {type(hx).__name__}")
+            return (self._check_state("h_0", hx[0], batch), self._check_state("c_0", hx[1], batch))
         if isinstance(hx, (tuple, list)):
             raise TypeError(f"{type(self).__name__}: hx should be a Tensor, got a tuple")
         return self._check_state("hx", hx, batch), None
@@ -241,8 +268,9 @@ class RNNBase(Module):
                 weights = [getattr(self, n) for n in names[k * per : (k + 1) * per]]
                 if not self.bias:
                     weights += [None, None]
-                out, h, c = run_layer(self.mode, x, (_row(h0, k), _row(c0, k)), weights,
-                                      reverse=bool(direction))
+                out, h, c = run_layer(
+                    self.mode, x, (_row(h0, k), _row(c0, k)), weights, reverse=bool(direction)
+                )
                 outs.append(out)
                 h_n.append(h)
                 c_n.append(c)
@@ -282,13 +310,33 @@ class RNN(RNNBase):
     (H, H), bias_ih_l{k}, bias_hh_l{k} (H,), ``_reverse`` for the backward direction.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, *, generator=None,
-                 dtype=None):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        generator=None,
+        dtype=None,
+    ):
         mode = "RNN_" + check_nonlinearity("RNN", nonlinearity).upper()
-        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, generator=generator, dtype=dtype)
+        super().__init__(
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            generator=generator,
+            dtype=dtype,
+        )
         self.nonlinearity = nonlinearity
 
 
@@ -300,12 +348,33 @@ class LSTM(RNNBase):
     raises NotImplementedError.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0, *, generator=None,
-                 dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, proj_size, generator=generator, dtype=dtype)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        *,
+        generator=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            generator=generator,
+            dtype=dtype,
+        )
 
 
 class GRU(RNNBase):
@@ -315,11 +384,31 @@ class GRU(RNNBase):
     weight_ih_l{k} (3H, I or D*H), weight_hh_l{k} (3H, H), biases (3H,).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, *, generator=None, dtype=None):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, generator=generator, dtype=dtype)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        generator=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            generator=generator,
+            dtype=dtype,
+        )
 
 
 # The cells live in their own file and build on the helpers above; re-exported here so that

@@ -31,8 +31,9 @@ class RNNCellBase(Module):
 
     gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
-                 generator=None, dtype=None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, *, generator=None, dtype=None
+    ):
         super().__init__()
         name = type(self).__name__
         self.input_size = check_size(name, "input_size", input_size)
@@ -96,8 +97,16 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). forward(input, hx=None) -> h'."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", *, generator=None, dtype=None):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        *,
+        generator=None,
+        dtype=None,
+    ):
         nonlinearity = check_nonlinearity("RNNCell", nonlinearity)
         super().__init__(input_size, hidden_size, bias, generator=generator, dtype=dtype)
         self.nonlinearity = nonlinearity
@@ -119,8 +128,7 @@ class LSTMCell(RNNCellBase):
         if hx is None:
             h0 = c0 = None
         elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
-            raise TypeError(f"LSTMCell: hx should be a tuple (h_0, c_0), got "
-                            f"{type(hx).__name__}")
+            raise TypeError(f"LSTMCell: hx should be a tuple (h_0, c_0), got {type(hx).__name__}")
         else:
             h0, c0 = self._state("h_0", hx[0], batch), self._state("c_0", hx[1], batch)
         packed = LSTMLayer.apply(x, h0, c0, *self._weights())  # (2, N, H): h', c'

@@ -81,6 +81,8 @@ class Cat(Function):
 
     def backward(self, grad):
         sizes, dim = self.saved
+        if len(sizes) == 1:
+            return grad  # one input: the engine expects a bare gradient, not a 1-tuple
         bounds = xp.cumsum(sizes)[:-1]
         return tuple(xp.split(grad, bounds, axis=dim))
 
@@ -94,6 +96,8 @@ class Stack(Function):
 
     def backward(self, grad):
         count, dim = self.saved
+        if count == 1:
+            return xp.take(grad, 0, axis=dim)
         return tuple(xp.take(grad, i, axis=dim) for i in range(count))
 
 

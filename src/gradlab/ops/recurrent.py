@@ -10,56 +10,31 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 - inside, states are feature-major, (H, N) per step: the gates of a step are one (G*H, N)
   array whose gate blocks are contiguous, so every elementwise pass runs on contiguous
   memory (row slices of an (N, G*H) array cost 2-3x more per element);
-- the input projection of all T steps is one batched GEMM before the loop, biases folded in;
-  then one GEMM per step for all gates into a preallocated buffer, and in-place ufuncs;
+- the input projection of all T steps is one batched GEMM before the loop (the RNN's and
+  GRU's biases added to it); then one GEMM per step for all gates into a preallocated
+  buffer, and in-place ufuncs (``out=``);
+- the LSTM's biases ride in the per-step GEMM (an extra column of w_hh against a row of
+  ones under the hidden state) instead of costing a pass over the whole projection;
 - sigmoid through tanh, sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid gates' weight rows are
   pre-scaled by 1/2 (exact in floating point) and placed side by side, so one ``tanh`` call
   covers every gate of a step and one multiply-add turns the sigmoid block into sigma;
 - backward writes each step's pre-activation gradients into one (C, T, N) array, so each
   weight gradient is one GEMM over all steps after the loop (``dW_hh = dG @ H_prev``), each
-  bias gradient one sum, the input gradient one GEMM (skipped when x needs none).
+  bias gradient one sum, the input gradient one GEMM (skipped when x needs none);
+- the large arrays come from :mod:`gradlab.ops.workspace`, reused once nothing refers to them
+  (a fresh multi-megabyte array costs a page fault per 4 KiB on first touch).
 """
 
 from __future__ import annotations
 
-import sys
-from collections import OrderedDict
-
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops import workspace
 
 __all__ = ["RNNLayer", "LSTMLayer", "GRULayer", "Head"]
 
 
-class _Workspace:
-    """Large arrays reused across calls once nothing else refers to them.
-
-    A fresh multi-megabyte array costs a page fault per 4 KiB on first touch (about 2700 per
-    LSTM training step at the benchmark's size, a sizeable part of its time). An array here is
-    handed out again only when its reference count shows that no graph node, view or user
-    holds it any more, so reuse is never visible. At most ``capacity`` arrays are kept.
-    """
-
-    def __init__(self, capacity: int = 32):
-        self.capacity = capacity
-        self.arrays: OrderedDict = OrderedDict()  # id -> array, least recently used first
-
-    def empty(self, shape, dtype):
-        shape = tuple(shape)
-        for array in self.arrays.values():
-            # referrers: this dict, the loop variable and getrefcount's argument
-            if sys.getrefcount(array) == 3 and array.shape == shape and array.dtype == dtype:
-                self.arrays.move_to_end(id(array))
-                return array
-        array = xp.empty(shape, dtype=dtype)
-        self.arrays[id(array)] = array
-        if len(self.arrays) > self.capacity:
-            self.arrays.popitem(last=False)
-        return array
-
-
-_workspace = _Workspace()
-_empty = _workspace.empty
+_empty = workspace.empty
 
 
 def _steps(T: int, reverse: bool):
@@ -74,8 +49,11 @@ def _previous(t: int, T: int, reverse: bool):
 
 def _input_projection(x, w, bias):
     """w @ x[t].T + bias for every t: a (T, rows, N) workspace array (one batched GEMM)."""
-    out = xp.matmul(w, x.transpose(0, 2, 1), out=_empty((x.shape[0], w.shape[0], x.shape[1]),
-                                                         xp.result_type(w, x)))
+    out = xp.matmul(
+        w,
+        x.transpose(0, 2, 1),
+        out=_empty((x.shape[0], w.shape[0], x.shape[1]), xp.result_type(w, x)),
+    )
     if bias is not None:
         out += bias[:, None]
     return out
@@ -127,7 +105,8 @@ def _weight_grads(fn, first, x, h0, y, g_ih, g_hh, reverse, back_ih=None, back_h
     if fn.needs_input_grad(first + 2):
         grads[2] = g_ih.reshape(R, T * N).sum(axis=1)
     if fn.needs_input_grad(first + 3):
-        grads[3] = g_hh.reshape(R, T * N).sum(axis=1)
+        same = g_hh is g_ih and grads[2] is not None  # LSTM, RNN: one sum serves both
+        grads[3] = grads[2] if same else g_hh.reshape(R, T * N).sum(axis=1)
     for k, back in ((0, back_ih), (1, back_hh), (2, back_ih), (3, back_hh)):
         if back is not None and grads[k] is not None:
             grads[k] = grads[k][back]
@@ -135,7 +114,7 @@ def _weight_grads(fn, first, x, h0, y, g_ih, g_hh, reverse, back_ih=None, back_h
 
 
 class Head(Function):
-    """a[:rows] along the first axis; backward writes the gradient into one fresh array."""
+    """a[:rows] along the first axis (a view); backward pads the gradient with zero rows."""
 
     __slots__ = ()
 
@@ -198,9 +177,9 @@ class RNNLayer(Function):
             else:
                 xp.multiply(states[t], states[t], out=deriv)
                 xp.subtract(1, deriv, out=deriv)
-            d = d_all[:, t]
-            xp.multiply(dh, deriv, out=d)
-            xp.matmul(w_hh_t, d, out=dh_next)
+            deriv *= dh
+            d_all[:, t] = deriv
+            xp.matmul(w_hh_t, deriv, out=dh_next)
         dh0 = dh_next.T if self.needs_input_grad(1) else None
         return (
             _input_grad(self, d_all, w_ih, x),
@@ -224,22 +203,28 @@ class LSTMLayer(Function):
         T, N, _ = x.shape
         H = w_hh.shape[1]
         perm = _block_perm(H, (0, 1, 3, 2))  # inside: i, f, o, g (sigmoid gates together)
-        w_ih_s, w_hh_s = w_ih[perm], w_hh[perm]
+        w_ih_s = w_ih[perm]
         w_ih_s[: 3 * H] *= 0.5
+        # The biases ride in the per-step GEMM as an extra column of w_hh against a row of
+        # ones under each hidden state: a pass over the (T, 4H, N) projection saved.
+        extra = 0 if b_ih is None else 1
+        w_hh_s = (
+            w_hh[perm]
+            if b_ih is None
+            else xp.concatenate([w_hh[perm], (b_ih + b_hh)[perm, None]], axis=1)
+        )
         w_hh_s[: 3 * H] *= 0.5
-        bias = None
-        if b_ih is not None:
-            bias = (b_ih + b_hh)[perm]
-            bias[: 3 * H] *= 0.5
-        gates = _input_projection(x, w_ih_s, bias)  # (T, 4H, N), activated in place
+        gates = _input_projection(x, w_ih_s, None)  # (T, 4H, N), activated in place
         dtype = gates.dtype
         y = _empty((T + 1, N, H), dtype)
-        h_all = _empty((T, H, N), dtype)
+        h_all = _empty((T, H + extra, N), dtype)  # hidden states, then the row of ones
+        h_all[:, H:] = 1
         cells = _empty((T, H, N), dtype)
         tanh_c = _empty((T, H, N), dtype)
         hw = xp.empty((4 * H, N), dtype=dtype)
         tmp = xp.empty((H, N), dtype=dtype)
-        h = _state_t(h0, N, H, dtype)
+        h = xp.ones((H + extra, N), dtype=dtype)
+        h[:H] = 0 if h0 is None else h0.T
         c = _state_t(c0, N, H, dtype)
         for t in _steps(T, reverse):
             a = gates[t]
@@ -255,10 +240,11 @@ class LSTMLayer(Function):
             ct += tmp
             xp.tanh(ct, out=tanh_c[t])
             h = h_all[t]
-            xp.multiply(a[2 * H : 3 * H], tanh_c[t], out=h)
-            y[t] = h.T
+            xp.multiply(a[2 * H : 3 * H], tanh_c[t], out=h[:H])
+            y[t] = h[:H].T
             c = ct
         y[T] = c.T
+        h_all = h_all[:, :H]
         self.saved = (x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse)
         return y
 
@@ -298,9 +284,9 @@ class LSTMLayer(Function):
             xp.multiply(a, a, out=deriv)
             xp.subtract(a[: 3 * H], deriv[: 3 * H], out=deriv[: 3 * H])
             xp.subtract(1, deriv[3 * H :], out=deriv[3 * H :])
-            dt = d_all[:, t]
-            xp.multiply(d, deriv, out=dt)
-            xp.matmul(w_hh_t, dt, out=dh_next)
+            d *= deriv
+            d_all[:, t] = d  # a strided store: one copy beats computing into it
+            xp.matmul(w_hh_t, d, out=dh_next)
         dh0 = dh_next.T if self.needs_input_grad(1) else None
         dc0 = dc_next.T if self.needs_input_grad(2) else None
         return (

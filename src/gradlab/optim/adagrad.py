@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from gradlab.backend import xp
+from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
+
+
+PARALLEL_MIN_NUMEL = 1 << 16
+"""Parameters this large are updated by two threads (smaller: the hand-off costs more)."""
 
 
 class Adagrad(Optimizer):
@@ -66,9 +71,8 @@ class Adagrad(Optimizer):
     def _step_group(self, group: dict) -> None:
         lr = group["lr"]
         lr_decay = group["lr_decay"]
-        eps = group["eps"]
-        weight_decay = group["weight_decay"]
-        maximize = group["maximize"]
+        settings = (group["eps"], group["weight_decay"], group["maximize"])
+        jobs = []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -77,15 +81,19 @@ class Adagrad(Optimizer):
                 state["step"] = 0.0
                 state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
             state["step"] += 1
-            step = state["step"]
-            s, t = self._buffers(p, 2)
-            g = self._effective_grad(p, weight_decay, maximize, s)
-            clr = lr / (1 + (step - 1) * lr_decay)
-            total = state["sum"]
-            xp.multiply(g, g, out=t)
-            total += t
-            xp.sqrt(total, out=t)
-            t += eps
-            xp.divide(g, t, out=t)
-            t *= clr
-            xp.subtract(p.data, t, out=p.data)
+            clr = lr / (1 + (state["step"] - 1) * lr_decay)
+            arrays = [p.data, p.grad, *self._buffers(p, 2), state["sum"]]
+            jobs.append((arrays, (clr, *settings)))
+        foreach_elementwise(_adagrad_kernel, jobs, PARALLEL_MIN_NUMEL)
+
+
+def _adagrad_kernel(arrays, clr, eps, weight_decay, maximize):
+    """One AdaGrad update in place; ``arrays``: data, grad, two scratch, sum."""
+    data, grad, s, t, total = arrays
+    g = effective_grad(data, grad, weight_decay, maximize, s)
+    xp.multiply(g, g, out=t)
+    total += t
+    xp.sqrt(total, out=t)
+    t += eps
+    xp.divide(g, t, out=t)
+    axpby(-clr, t, 1.0, data, t)

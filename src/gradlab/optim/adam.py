@@ -5,7 +5,12 @@ from __future__ import annotations
 import math
 
 from gradlab.backend import xp
+from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
+
+
+PARALLEL_MIN_NUMEL = 1 << 16
+"""Parameters this large are updated by two threads (smaller: the hand-off costs more)."""
 
 
 class Adam(Optimizer):
@@ -78,6 +83,9 @@ class Adam(Optimizer):
         amsgrad = group["amsgrad"]
         maximize = group["maximize"]
         decoupled = group["decoupled_weight_decay"]
+        shrink = 1 - lr * weight_decay if weight_decay and decoupled else 1.0
+        l2 = 0 if decoupled else weight_decay
+        jobs = []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -90,35 +98,46 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = xp.zeros_like(p.data)
             state["step"] += 1
             step = state["step"]
-            s, t = self._buffers(p, 2)
-            data = p.data
-            if weight_decay and decoupled:
-                data *= 1 - lr * weight_decay
-                g = self._effective_grad(p, 0, maximize, s)
-            else:
-                g = self._effective_grad(p, weight_decay, maximize, s)
-            exp_avg = state["exp_avg"]
-            exp_avg_sq = state["exp_avg_sq"]
-            # m += (1 - β1)(g - m): PyTorch's lerp_
-            xp.subtract(g, exp_avg, out=t)
-            t *= 1 - beta1
-            exp_avg += t
-            exp_avg_sq *= beta2
-            xp.multiply(g, g, out=t)
-            t *= 1 - beta2
-            exp_avg_sq += t
-            if amsgrad:
-                second = state["max_exp_avg_sq"]
-                xp.maximum(second, exp_avg_sq, out=second)
-            else:
-                second = exp_avg_sq
             bias_correction2_sqrt = math.sqrt(1 - beta2**step)
             step_size = lr / (1 - beta1**step) * bias_correction2_sqrt
-            xp.sqrt(second, out=t)
-            t += eps * bias_correction2_sqrt
-            xp.divide(exp_avg, t, out=t)
-            t *= step_size
-            xp.subtract(data, t, out=data)
+            arrays = [p.data, p.grad, *self._buffers(p, 2), state["exp_avg"], state["exp_avg_sq"]]
+            if amsgrad:
+                arrays.append(state["max_exp_avg_sq"])
+            scalars = (
+                shrink,
+                l2,
+                maximize,
+                beta1,
+                1 - beta1,
+                beta2,
+                1 - beta2,
+                eps * bias_correction2_sqrt,
+                step_size,
+            )
+            jobs.append((arrays, scalars))
+        foreach_elementwise(_adam_kernel, jobs, PARALLEL_MIN_NUMEL)
+
+
+def _adam_kernel(arrays, shrink, weight_decay, maximize, beta1, one_minus_beta1, beta2,
+                 one_minus_beta2, eps, step_size):  # fmt: skip
+    """One Adam update in place; ``arrays``: data, grad, two scratch, exp_avg, exp_avg_sq,
+    [max_exp_avg_sq]. ``eps`` and ``step_size`` carry the bias corrections; ``shrink`` is
+    the decoupled weight decay's factor (1 without)."""
+    data, grad, s, t, exp_avg, exp_avg_sq, *amsgrad = arrays
+    # decoupled decay leaves g independent of θ, so θ·shrink can wait for the last pass
+    g = effective_grad(data, grad, weight_decay, maximize, s)
+    axpby(one_minus_beta1, g, beta1, exp_avg, t)  # m = β1·m + (1 − β1)·g
+    xp.multiply(g, g, out=t)
+    axpby(one_minus_beta2, t, beta2, exp_avg_sq, t)  # v = β2·v + (1 − β2)·g²
+    if amsgrad:
+        second = amsgrad[0]
+        xp.maximum(second, exp_avg_sq, out=second)
+    else:
+        second = exp_avg_sq
+    xp.sqrt(second, out=t)
+    t += eps
+    xp.divide(exp_avg, t, out=t)
+    axpby(-step_size, t, shrink, data, t)  # θ = shrink·θ − step_size·m/(√v + eps)
 
 
 class AdamW(Adam):

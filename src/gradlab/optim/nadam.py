@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from gradlab.backend import xp
+from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
+
+
+PARALLEL_MIN_NUMEL = 1 << 16
+"""Parameters this large are updated by two threads (smaller: the hand-off costs more)."""
 
 
 class NAdam(Optimizer):
@@ -71,6 +76,9 @@ class NAdam(Optimizer):
         momentum_decay = group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
         maximize = group["maximize"]
+        shrink = 1 - lr * weight_decay if weight_decay and decoupled else 1.0
+        l2 = 0 if decoupled else weight_decay
+        jobs = []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -82,34 +90,43 @@ class NAdam(Optimizer):
                 state["exp_avg_sq"] = xp.zeros_like(p.data)
             state["step"] += 1
             step = state["step"]
-            s, t = self._buffers(p, 2)
-            data = p.data
-            if weight_decay and decoupled:
-                data *= 1 - lr * weight_decay
-                g = self._effective_grad(p, 0, maximize, s)
-            else:
-                g = self._effective_grad(p, weight_decay, maximize, s)
-            bias_correction2 = 1 - beta2**step
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
             state["mu_product"] *= mu
             mu_product = state["mu_product"]
-            exp_avg = state["exp_avg"]
-            exp_avg_sq = state["exp_avg_sq"]
-            xp.subtract(g, exp_avg, out=t)
-            t *= 1 - beta1
-            exp_avg += t
-            exp_avg_sq *= beta2
-            xp.multiply(g, g, out=t)
-            t *= 1 - beta2
-            exp_avg_sq += t
-            xp.divide(exp_avg_sq, bias_correction2, out=t)
-            xp.sqrt(t, out=t)
-            t += eps
-            # g is p.grad or scratch s; write the first term into s either way
-            xp.divide(g, t, out=s)
-            s *= lr * (1.0 - mu) / (1.0 - mu_product)
-            xp.subtract(data, s, out=data)
-            xp.divide(exp_avg, t, out=s)
-            s *= lr * mu_next / (1.0 - mu_product * mu_next)
-            xp.subtract(data, s, out=data)
+            arrays = [p.data, p.grad, *self._buffers(p, 2), state["exp_avg"], state["exp_avg_sq"]]
+            scalars = (
+                shrink,
+                l2,
+                maximize,
+                beta1,
+                1 - beta1,
+                beta2,
+                1 - beta2,
+                1 - beta2**step,
+                eps,
+                lr * (1.0 - mu) / (1.0 - mu_product),
+                lr * mu_next / (1.0 - mu_product * mu_next),
+            )
+            jobs.append((arrays, scalars))
+        foreach_elementwise(_nadam_kernel, jobs, PARALLEL_MIN_NUMEL)
+
+
+def _nadam_kernel(arrays, shrink, weight_decay, maximize, beta1, one_minus_beta1, beta2,
+                  one_minus_beta2, bias_correction2, eps, grad_step, avg_step):  # fmt: skip
+    """One NAdam update in place; ``arrays``: data, grad, two scratch, exp_avg, exp_avg_sq."""
+    data, grad, s, t, exp_avg, exp_avg_sq = arrays
+    if shrink != 1.0:
+        data *= shrink
+    g = effective_grad(data, grad, weight_decay, maximize, s)
+    axpby(one_minus_beta1, g, beta1, exp_avg, t)  # m = β1·m + (1 − β1)·g
+    xp.multiply(g, g, out=t)
+    axpby(one_minus_beta2, t, beta2, exp_avg_sq, t)  # v = β2·v + (1 − β2)·g²
+    xp.divide(exp_avg_sq, bias_correction2, out=t)
+    xp.sqrt(t, out=t)
+    t += eps
+    # g is grad or scratch s; write the first term into s either way
+    xp.divide(g, t, out=s)
+    axpby(-grad_step, s, 1.0, data, s)
+    xp.divide(exp_avg, t, out=s)
+    axpby(-avg_step, s, 1.0, data, s)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from gradlab.backend import xp
+from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
+
+
+PARALLEL_MIN_NUMEL = 1 << 16
+"""Parameters this large are updated by two threads (smaller: the hand-off costs more)."""
 
 
 class RMSprop(Optimizer):
@@ -64,13 +69,18 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict) -> None:
-        lr = group["lr"]
-        alpha = group["alpha"]
-        eps = group["eps"]
-        weight_decay = group["weight_decay"]
         momentum = group["momentum"]
         centered = group["centered"]
-        maximize = group["maximize"]
+        settings = (
+            group["lr"],
+            group["alpha"],
+            group["eps"],
+            group["weight_decay"],
+            momentum,
+            centered,
+            group["maximize"],
+        )
+        jobs = []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -83,30 +93,34 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = xp.zeros_like(p.data)
             state["step"] += 1
-            s, t = self._buffers(p, 2)
-            g = self._effective_grad(p, weight_decay, maximize, s)
-            square_avg = state["square_avg"]
-            square_avg *= alpha
-            xp.multiply(g, g, out=t)
-            t *= 1 - alpha
-            square_avg += t
-            if centered:
-                grad_avg = state["grad_avg"]
-                xp.subtract(g, grad_avg, out=t)
-                t *= 1 - alpha
-                grad_avg += t
-                xp.multiply(grad_avg, grad_avg, out=t)
-                xp.subtract(square_avg, t, out=t)
-                xp.sqrt(t, out=t)
-            else:
-                xp.sqrt(square_avg, out=t)
-            t += eps
-            xp.divide(g, t, out=t)
+            arrays = [p.data, p.grad, *self._buffers(p, 2), state["square_avg"]]
             if momentum > 0:
-                buf = state["momentum_buffer"]
-                buf *= momentum
-                buf += t
-                xp.multiply(buf, lr, out=t)
-            else:
-                t *= lr
-            xp.subtract(p.data, t, out=p.data)
+                arrays.append(state["momentum_buffer"])
+            if centered:
+                arrays.append(state["grad_avg"])
+            jobs.append((arrays, settings))
+        foreach_elementwise(_rmsprop_kernel, jobs, PARALLEL_MIN_NUMEL)
+
+
+def _rmsprop_kernel(arrays, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    """One RMSprop update in place; ``arrays``: data, grad, two scratch, square_avg,
+    [momentum_buffer], [grad_avg]."""
+    data, grad, s, t, square_avg, *rest = arrays
+    g = effective_grad(data, grad, weight_decay, maximize, s)
+    xp.multiply(g, g, out=t)
+    axpby(1 - alpha, t, alpha, square_avg, t)  # v = α·v + (1 − α)·g²
+    if centered:
+        grad_avg = rest[-1]
+        axpby(1 - alpha, g, alpha, grad_avg, t)  # ḡ = α·ḡ + (1 − α)·g
+        xp.multiply(grad_avg, grad_avg, out=t)
+        xp.subtract(square_avg, t, out=t)
+        xp.sqrt(t, out=t)
+    else:
+        xp.sqrt(square_avg, out=t)
+    t += eps
+    xp.divide(g, t, out=t)
+    if momentum > 0:
+        buf = rest[0]
+        axpby(1.0, t, momentum, buf, t)  # b = μ·b + g/d
+        t = buf
+    axpby(-lr, t, 1.0, data, s if momentum > 0 else t)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from gradlab.backend import xp
+from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
+
+
+PARALLEL_MIN_NUMEL = 1 << 18
+"""Parameters this large are updated by two threads (smaller: the hand-off costs more)."""
 
 
 class SGD(Optimizer):
@@ -64,33 +69,47 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict) -> None:
-        lr = group["lr"]
         momentum = group["momentum"]
-        dampening = group["dampening"]
-        weight_decay = group["weight_decay"]
-        nesterov = group["nesterov"]
-        maximize = group["maximize"]
+        settings = (
+            group["lr"],
+            momentum,
+            group["dampening"],
+            group["weight_decay"],
+            group["nesterov"],
+            group["maximize"],
+        )
+        jobs = []
         for p in group["params"]:
             if p.grad is None:
                 continue
-            s, t = self._buffers(p, 2)
-            g = self._effective_grad(p, weight_decay, maximize, s)
+            arrays = [p.data, p.grad, *self._buffers(p, 2)]
+            first = False
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = state["momentum_buffer"] = g.copy()
-                else:
-                    buf *= momentum
-                    if dampening != 0:
-                        xp.multiply(g, 1 - dampening, out=t)
-                        buf += t
-                    else:
-                        buf += g
-                if nesterov:
-                    xp.multiply(buf, momentum, out=t)
-                    g = xp.add(g, t, out=t)
-                else:
-                    g = buf
-            xp.multiply(g, lr, out=t)
-            xp.subtract(p.data, t, out=p.data)
+                    # the first step copies the gradient (as g.copy() would: its dtype)
+                    like = p.data if settings[3] or settings[5] else p.grad
+                    buf = state["momentum_buffer"] = xp.empty_like(like)
+                    first = True
+                arrays.append(buf)
+            jobs.append((arrays, (first, *settings)))
+        foreach_elementwise(_sgd_kernel, jobs, PARALLEL_MIN_NUMEL)
+
+
+def _sgd_kernel(arrays, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """One SGD update in place; ``arrays``: data, grad, two scratch, [momentum buffer]."""
+    data, grad, s, t, *buffer = arrays
+    g = effective_grad(data, grad, weight_decay, maximize, s)
+    if buffer:
+        (buf,) = buffer
+        if first:
+            xp.copyto(buf, g)
+        else:
+            axpby(1 - dampening, g, momentum, buf, t)  # b = μ·b + (1 − dampening)·g
+        if nesterov:  # θ −= lr·(g + μ·b), as two one-pass updates
+            axpby(-lr, g, 1.0, data, t)
+            axpby(-lr * momentum, buf, 1.0, data, t)
+            return
+        g = buf
+    axpby(-lr, g, 1.0, data, t)

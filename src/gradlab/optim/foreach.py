@@ -1,0 +1,173 @@
+"""The elementwise machinery under every optimizer's update: threads, one-pass axpby, the L2 term.
+
+An optimizer writes its update for one parameter as an elementwise *kernel*, a function of
+same-shaped arrays and scalars, and hands the list of all its parameters' jobs to
+:func:`foreach_elementwise`. That function runs small parameters as they are and cuts each
+parameter of at least ``parallel_min`` elements in two halves, the second for a persistent
+helper thread (NumPy and BLAS release the GIL on large arrays). Every element is computed by
+the same operations either way, so the result does not depend on the split.
+
+NumPy has no fused multiply-add, so ``y = a·x + b·y`` costs two or three passes over memory.
+:func:`axpby` does it in one, through the BLAS that NumPy itself ships (OpenBLAS's ``?axpby``),
+when that library is there; otherwise, or for arrays it does not handle, with ufuncs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from gradlab.backend import xp
+
+BLAS_MIN_NUMEL = 1 << 14
+"""Arrays smaller than this use ufuncs: a BLAS call through ctypes costs ~2 µs of overhead."""
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+_axpby: dict | None = None  # dtype -> the C function, filled on first use
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _helper_thread() -> ThreadPoolExecutor | None:
+    """The one persistent helper thread, created on first use (None on a single CPU).
+
+    A fork leaves the child with the pool object but not its thread: a new pid gets a new pool.
+    """
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
+        with _pool_lock:
+            if _pool is None or _pool_pid != os.getpid():
+                if _cpu_count() < 2:
+                    return None
+                _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlab-optim")
+                _pool_pid = os.getpid()
+    return _pool
+
+
+def _run(kernel, jobs: list, errstate: dict | None = None) -> None:
+    if errstate is None:
+        for arrays, scalars in jobs:
+            kernel(arrays, *scalars)
+        return
+    with np.errstate(**errstate):  # the caller's floating-point error handling
+        _run(kernel, jobs)
+
+
+def foreach_elementwise(kernel, jobs: list, parallel_min: int) -> None:
+    """Run an elementwise ``kernel`` over ``jobs``, a list of ``(arrays, scalars)`` pairs.
+
+    ``kernel(arrays, *scalars)`` (``arrays`` a list of same-shaped arrays) must treat every
+    element independently (ufuncs with ``out=``, :func:`axpby`; no reductions, no
+    broadcasting), so that running it on halves gives what it gives on the whole. A job whose
+    arrays are all C-contiguous with at least ``parallel_min`` elements is flattened and its
+    second half goes to the helper thread; everything else runs here, as given.
+    """
+    here, there = [], []
+    for job in jobs:
+        arrays = job[0]
+        if arrays[0].size < parallel_min or not all(a.flags.c_contiguous for a in arrays):
+            here.append(job)
+            continue
+        arrays = [a.reshape(-1) for a in arrays]
+        # a multiple of 64 elements: both halves start SIMD-aligned and vector loops see the
+        # same elements in their remainder loops as on the whole array
+        half = (arrays[0].size // 2) & ~63 or arrays[0].size // 2
+        here.append(([a[:half] for a in arrays], job[1]))
+        there.append(([a[half:] for a in arrays], job[1]))
+    pool = _helper_thread() if there else None
+    if pool is None:
+        _run(kernel, here + there)
+        return
+    future = pool.submit(_run, kernel, there, np.geterr())
+    try:
+        _run(kernel, here)
+    finally:
+        future.result()  # even when this thread raised: the helper is still writing the arrays
+
+
+def _load_axpby() -> dict:
+    """OpenBLAS's cblas_?axpby from the library NumPy's wheel bundles ({} when not found)."""
+    root = os.path.dirname(os.path.dirname(np.__file__))
+    paths = glob.glob(os.path.join(root, "numpy.libs", "*openblas*"))
+    paths += glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "*openblas*"))
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        functions = {}
+        for dtype, letter, real in ((np.float32, "s", ctypes.c_float), (np.float64, "d", ctypes.c_double)):  # fmt: skip  # noqa: E501
+            fn = getattr(lib, f"scipy_cblas_{letter}axpby64_", None)  # 64-bit integer ABI
+            if fn is None:
+                break
+            i64, ptr = ctypes.c_int64, ctypes.c_void_p
+            fn.argtypes = [i64, real, ptr, i64, real, ptr, i64]
+            fn.restype = None
+            functions[np.dtype(dtype)] = fn
+        else:
+            return functions
+    return {}
+
+
+def axpby(alpha: float, x, beta: float, y, scratch) -> None:
+    """``y = alpha·x + beta·y`` in place, elementwise; ``x`` and ``y`` have the same shape.
+
+    One pass through BLAS for large contiguous float32/float64 NumPy arrays; otherwise ufuncs,
+    using ``scratch`` (same shape; may be ``x`` itself, which is then overwritten; never
+    ``y``). Zero coefficients take the ufunc path, which keeps NumPy's NaN rules (0·inf = NaN).
+    """
+    global _axpby
+    if (
+        alpha
+        and beta
+        and y.size >= BLAS_MIN_NUMEL
+        and type(y) is np.ndarray
+        and type(x) is np.ndarray
+        and x.dtype == y.dtype
+        and x.flags.c_contiguous
+        and y.flags.c_contiguous
+        and y.flags.writeable
+        and x.shape == y.shape
+    ):
+        if _axpby is None:
+            _axpby = _load_axpby()
+        fn = _axpby.get(y.dtype)
+        if fn is not None:
+            fn(y.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+            return
+    if beta != 1:
+        y *= beta
+    if alpha == 1:
+        y += x
+    else:
+        xp.multiply(x, alpha, out=scratch)
+        y += scratch
+
+
+def effective_grad(data, grad, weight_decay: float, maximize: bool, out):
+    """The gradient after ``maximize`` (negate) and L2 ``weight_decay`` (+ wd·θ), elementwise.
+
+    Returns ``grad`` itself when neither applies (never modified), else ``out``.
+    """
+    if weight_decay:
+        xp.multiply(data, weight_decay, out=out)
+        if maximize:
+            xp.subtract(out, grad, out=out)
+        else:
+            xp.add(out, grad, out=out)
+        return out
+    if maximize:
+        return xp.negative(grad, out=out)
+    return grad
