@@ -130,7 +130,7 @@ def conv_case() -> Case:
     )
 
 
-def build_cases() -> list[Case]:
+def cases() -> list[Case]:
     cases = [conv_case()]
     if _has_full_step():
         cases.insert(0, full_step_case())
@@ -142,7 +142,7 @@ def profile(steps: int = 20) -> None:
     import cProfile
     import pstats
 
-    case = build_cases()[0]
+    case = cases()[0]
     fn = case.contenders["gradlab"]
     for _ in range(3):
         fn()
@@ -160,8 +160,8 @@ def main() -> None:
     if "--profile" in sys.argv:
         profile()
         return
-    cases = build_cases()
-    table = run_cases(cases)
+    all_cases = cases()
+    table = run_cases(all_cases)
     note = (
         ""
         if _has_full_step()

@@ -86,7 +86,7 @@ def _matmul_backward_numpy(a, b):
     return grad @ b.T, a.T @ grad
 
 
-def build_cases() -> list[Case]:
+def cases() -> list[Case]:
     add_a, add_b = _pair((10,), (10,))
     mm_a, mm_b = _pair((32, 32), (32, 32), seed=1)
     return [
@@ -116,7 +116,7 @@ def build_cases() -> list[Case]:
 def main() -> None:
     import torch
 
-    table = run_cases(build_cases())
+    table = run_cases(cases())
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# Engine overhead: gradlab vs PyTorch\n\n"

@@ -25,12 +25,22 @@ schedules = {
         sched.CyclicLR, lr=0.01, base_lr=0.001, max_lr=0.01, step_size_up=10, cycle_momentum=False
     ),
     "cyclical Welch": sched.plot_ready(
-        sched.CyclicLR, lr=0.01, base_lr=0.001, max_lr=0.01, step_size_up=10,
-        window="welch", cycle_momentum=False,
+        sched.CyclicLR,
+        lr=0.01,
+        base_lr=0.001,
+        max_lr=0.01,
+        step_size_up=10,
+        window="welch",
+        cycle_momentum=False,
     ),  # fmt: skip
     "cyclical Hann": sched.plot_ready(
-        sched.CyclicLR, lr=0.01, base_lr=0.001, max_lr=0.01, step_size_up=10,
-        window="hann", cycle_momentum=False,
+        sched.CyclicLR,
+        lr=0.01,
+        base_lr=0.001,
+        max_lr=0.01,
+        step_size_up=10,
+        window="hann",
+        cycle_momentum=False,
     ),  # fmt: skip
 }
 

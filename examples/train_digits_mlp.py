@@ -19,9 +19,7 @@ def train(epochs: int = 30, seed: int = 0, verbose: bool = True) -> float:
         digits.X / 16.0, digits.y, test_size=0.25, seed=seed, stratify=True
     )
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
-    model = nn.Sequential(
-        nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.1), nn.Linear(128, 10)
-    )
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.1), nn.Linear(128, 10))
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
