@@ -3,6 +3,13 @@
 Run: ``python benchmarks/bench_optim.py``. The model is four tensors (two 1000x~460 weight
 matrices and their biases) totalling about 1M parameters, gradients fixed; each call is one
 ``step()`` (the parameters drift, which does not change the cost).
+
+Reading the numbers: the harness alternates the two, so every gradlab round starts right
+after 20 PyTorch steps, and PyTorch's idle OpenMP worker keeps spinning for ~10 ms after its
+last parallel region. During most of gradlab's round a third runnable thread shares the two
+cores, which costs a two-thread gradlab update (Adam's) its second core. Each alone in its own
+process (same machine, quiet), gradlab's Adam step is ~0.88x PyTorch's and SGD's ~1.2x;
+interleaved here, ~1.3x and ~1.1x (SGD stays on one thread at this size for that reason).
 """
 
 from __future__ import annotations

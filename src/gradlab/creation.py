@@ -142,8 +142,9 @@ def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
     if high is None:
         low, high = 0, low
     rng = generator or default_generator()
-    return Tensor(rng.integers(low, high, size=_shape((size,))).astype(_resolve_dtype(dtype,
-                                                                                     np.int64)))
+    return Tensor(
+        rng.integers(low, high, size=_shape((size,))).astype(_resolve_dtype(dtype, np.int64))
+    )
 
 
 def randperm(n, generator=None) -> Tensor:

@@ -2,10 +2,10 @@
 
 An optimizer writes its update for one parameter as an elementwise *kernel*, a function of
 same-shaped arrays and scalars, and hands the list of all its parameters' jobs to
-:func:`foreach_elementwise`. That function runs small parameters as they are and cuts each
-parameter of at least ``parallel_min`` elements in two halves, the second for a persistent
-helper thread (NumPy and BLAS release the GIL on large arrays). Every element is computed by
-the same operations either way, so the result does not depend on the split.
+:func:`foreach_elementwise`. That function runs small parameters on the calling thread and
+shares the large ones (``parallel_min`` elements or more) with one persistent helper thread
+(NumPy and BLAS release the GIL on large arrays). Every element goes through the same
+operations either way, so the result does not depend on the split, bit for bit.
 
 NumPy has no fused multiply-add, so ``y = a·x + b·y`` costs two or three passes over memory.
 :func:`axpby` does it in one, through the BLAS that NumPy itself ships (OpenBLAS's ``?axpby``),
@@ -124,6 +124,12 @@ def foreach_elementwise(kernel, jobs: list, parallel_min: int) -> None:
         future.result()  # even when this thread raised: the helper is still writing arrays
 
 
+_AXPBY_NAMES = (
+    (np.float32, "scipy_cblas_saxpby64_", ctypes.c_float),
+    (np.float64, "scipy_cblas_daxpby64_", ctypes.c_double),
+)
+
+
 def _load_axpby() -> dict:
     """OpenBLAS's cblas_?axpby from the library NumPy's wheel bundles ({} when not found)."""
     root = os.path.dirname(os.path.dirname(np.__file__))
@@ -135,11 +141,11 @@ def _load_axpby() -> dict:
         except OSError:
             continue
         functions = {}
-        for dtype, letter, real in ((np.float32, "s", ctypes.c_float), (np.float64, "d", ctypes.c_double)):  # fmt: skip  # noqa: E501
-            fn = getattr(lib, f"scipy_cblas_{letter}axpby64_", None)  # 64-bit integer ABI
+        i64, ptr = ctypes.c_int64, ctypes.c_void_p  # the 64-bit-integer ABI ("64_" names)
+        for dtype, name, real in _AXPBY_NAMES:
+            fn = getattr(lib, name, None)
             if fn is None:
                 break
-            i64, ptr = ctypes.c_int64, ctypes.c_void_p
             fn.argtypes = [i64, real, ptr, i64, real, ptr, i64]
             fn.restype = None
             functions[np.dtype(dtype)] = fn
