@@ -1,7 +1,7 @@
 """Plot the notes' learning-rate schedules side by side (notes 001 and 002 Q5, example 11).
 
 Every curve comes from a gradlab scheduler's closed form ``lr_at(epoch)``, so nothing is
-trained. Run: ``python examples/plot_schedules.py [OUT.png]`` (needs ``pip install 'gradlab[lab]'``).
+trained. Run: ``python examples/plot_schedules.py [OUT.png]`` (needs the lab extra).
 """
 
 import math
