@@ -23,7 +23,7 @@ from __future__ import annotations
 from gradlab.backend import xp
 from gradlab.nn.classification_losses import _class_target, _classes
 from gradlab.nn.losses import _Loss, as_float_target, as_input, check_reduction
-from gradlab.ops.elementwise import sigmoid
+from gradlab.ops.activation import sigmoid
 from gradlab.ops.softmax import softmax
 from gradlab.tensor import Tensor
 

@@ -5,8 +5,10 @@ Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(di
 movement, linalg); this file only wires them to Tensor.
 """
 
-from gradlab.ops import elementwise, linalg, movement, reduce
+from gradlab.ops import activation, comparison, elementwise, linalg, movement, reduce
 from gradlab.ops import softmax as softmax_ops
+from gradlab.ops.activation import *  # noqa: F403
+from gradlab.ops.comparison import *  # noqa: F403
 from gradlab.ops.elementwise import *  # noqa: F403
 from gradlab.ops.linalg import matmul
 from gradlab.ops.movement import (
@@ -43,7 +45,7 @@ from gradlab.ops.reduce import (
 from gradlab.ops.softmax import log_softmax, softmax
 from gradlab.tensor import Tensor
 
-__all__ = elementwise.__all__ + [
+__all__ = elementwise.__all__ + activation.__all__ + comparison.__all__ + [
     "matmul", "broadcast_to", "cat", "chunk", "concatenate", "expand", "flatten", "pad",
     "permute", "reshape", "split", "squeeze", "stack", "transpose", "unsqueeze", "view", "amax",
     "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "max", "mean", "min",
@@ -76,20 +78,21 @@ def _bind():
         "__neg__": elementwise.neg,
         "__abs__": elementwise.abs,
         "__getitem__": movement.getitem,
-        "__eq__": elementwise.eq,
-        "__ne__": elementwise.ne,
-        "__lt__": elementwise.lt,
-        "__le__": elementwise.le,
-        "__gt__": elementwise.gt,
-        "__ge__": elementwise.ge,
+        "__eq__": comparison.eq,
+        "__ne__": comparison.ne,
+        "__lt__": comparison.lt,
+        "__le__": comparison.le,
+        "__gt__": comparison.gt,
+        "__ge__": comparison.ge,
     }
     methods = {
         name: getattr(elementwise, name)
         for name in (
-            "add sub mul div pow neg exp log sqrt abs maximum minimum clamp clip sigmoid tanh "
-            "relu leaky_relu elu softplus square clone eq ne lt le gt ge sign isnan isfinite"
+            "add sub mul div pow neg exp log sqrt abs maximum minimum clamp clip square clone"
         ).split()
     }
+    methods.update({name: getattr(activation, name) for name in activation.__all__})
+    methods.update({name: getattr(comparison, name) for name in comparison.__all__})
     methods.update(
         {
             name: getattr(reduce, name)

@@ -14,9 +14,7 @@ from gradlab.tensor import Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "maximum",
-    "minimum", "clamp", "clip", "where", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-    "softplus", "square", "clone", "to_dtype", "eq", "ne", "lt", "le", "gt", "ge", "sign",
-    "isnan", "isfinite",
+    "minimum", "clamp", "clip", "where", "square", "clone", "to_dtype",
 ]  # fmt: skip
 
 # ---------------------------------------------------------------------- arithmetic
@@ -240,95 +238,6 @@ class Where(Function):
         )
 
 
-# ---------------------------------------------------------------------- activations
-
-
-class Sigmoid(Function):
-    __slots__ = ()
-
-    def forward(self, a):
-        # sigma(x) = (1 + tanh(x / 2)) / 2: stable for large |x| and faster than exp here.
-        out = xp.tanh(a * 0.5)
-        out += 1
-        out *= 0.5
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return grad * out * (1 - out)
-
-
-class Tanh(Function):
-    __slots__ = ()
-
-    def forward(self, a):
-        out = xp.tanh(a)
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return grad * (1 - out * out)
-
-
-class Relu(Function):
-    __slots__ = ()
-
-    def forward(self, a):
-        out = xp.maximum(a, 0)
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        return grad * (self.saved[0] > 0)
-
-
-class LeakyRelu(Function):
-    __slots__ = ()
-
-    def forward(self, a, negative_slope=0.01):
-        positive = a > 0
-        self.saved = (positive, negative_slope)
-        return xp.where(positive, a, a * negative_slope)
-
-    def backward(self, grad):
-        positive, slope = self.saved
-        return xp.where(positive, grad, grad * slope)
-
-
-class Elu(Function):
-    __slots__ = ()
-
-    def forward(self, a, alpha=1.0):
-        positive = a > 0
-        out = xp.where(positive, a, alpha * xp.expm1(xp.minimum(a, 0)))
-        self.saved = (positive, out, alpha)
-        return out
-
-    def backward(self, grad):
-        positive, out, alpha = self.saved
-        return xp.where(positive, grad, grad * (out + alpha))
-
-
-class Softplus(Function):
-    """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
-
-    __slots__ = ()
-
-    def forward(self, a, beta=1.0, threshold=20.0):
-        scaled = a * beta
-        linear = scaled > threshold
-        out = xp.where(linear, a, xp.logaddexp(0, scaled) / beta)
-        self.saved = (scaled, linear)
-        return out.astype(a.dtype, copy=False)
-
-    def backward(self, grad):
-        scaled, linear = self.saved
-        sig = 0.5 * (1 + xp.tanh(0.5 * scaled))
-        return xp.where(linear, grad, grad * sig)
-
-
 # ---------------------------------------------------------------------- functions
 
 
@@ -400,30 +309,6 @@ def where(condition, a, b):
     return Where.apply(condition, a, b)
 
 
-def sigmoid(a):
-    return Sigmoid.apply(a)
-
-
-def tanh(a):
-    return Tanh.apply(a)
-
-
-def relu(a):
-    return Relu.apply(a)
-
-
-def leaky_relu(a, negative_slope=0.01):
-    return LeakyRelu.apply(a, negative_slope=negative_slope)
-
-
-def elu(a, alpha=1.0):
-    return Elu.apply(a, alpha=alpha)
-
-
-def softplus(a, beta=1.0, threshold=20.0):
-    return Softplus.apply(a, beta=beta, threshold=threshold)
-
-
 def square(a):
     return Mul.apply(a, a)
 
@@ -440,40 +325,3 @@ def to_dtype(a, dtype):
     if dtype.kind != "f":
         return Tensor._from_op(a.data.astype(dtype), None)
     return Cast.apply(a, dtype=dtype)
-
-
-# comparisons: no gradient, boolean results
-def eq(a, b):
-    return Tensor._from_op(_const(a) == _const(b), None)
-
-
-def ne(a, b):
-    return Tensor._from_op(_const(a) != _const(b), None)
-
-
-def lt(a, b):
-    return Tensor._from_op(_const(a) < _const(b), None)
-
-
-def le(a, b):
-    return Tensor._from_op(_const(a) <= _const(b), None)
-
-
-def gt(a, b):
-    return Tensor._from_op(_const(a) > _const(b), None)
-
-
-def ge(a, b):
-    return Tensor._from_op(_const(a) >= _const(b), None)
-
-
-def sign(a):
-    return Tensor._from_op(xp.sign(_const(a)), None)
-
-
-def isnan(a):
-    return Tensor._from_op(xp.isnan(_const(a)), None)
-
-
-def isfinite(a):
-    return Tensor._from_op(xp.isfinite(_const(a)), None)
