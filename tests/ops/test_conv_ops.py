@@ -8,7 +8,6 @@ import gradlab
 from gradlab.autograd import gradcheck
 from gradlab.nn.conv import conv2d
 from gradlab.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from gradlab.ops.conv import BufferPool
 
 rng = np.random.default_rng(0)
 
@@ -125,23 +124,6 @@ def test_pool_ops_chain_after_conv_gradcheck():
         return conv2d(max_pool2d(conv2d(x, w1, padding=1), 2), w2)
 
     assert gradcheck(fn, (x, w1, w2))
-
-
-def test_buffer_pool_reuses_only_unreferenced_arrays():
-    pool = BufferPool(per_key=2)
-    a = pool.get((3, 4), np.float32)
-    b = pool.get((3, 4), np.float32)
-    assert a is not b  # a is still referenced here
-    view = b[1:]
-    del b
-    c = pool.get((3, 4), np.float32)
-    assert c is not a and c is not view.base  # a by name, b through its view
-    assert pool.nbytes == 2 * 48  # the third array was not kept (per_key=2)
-    kept = [id(x) for x in pool._arrays[((3, 4), np.float32)]]
-    del a, c, view
-    first = pool.get((3, 4), np.float32)
-    second = pool.get((3, 4), np.float32)
-    assert sorted([id(first), id(second)]) == sorted(kept)  # both kept arrays are free again
 
 
 def test_conv_outputs_of_two_steps_do_not_alias():

@@ -17,68 +17,18 @@ kernel offset (grad @ weight[:, :, i, j]) added into a strided view of the padde
 
 Convolution here is memory-bound, and fresh multi-megabyte arrays each step cost page
 faults, so the large arrays come from :data:`POOL`, which hands an array out again only
-when nothing else refers to it (see :class:`BufferPool`).
+when nothing else refers to it (see :mod:`gradlab.ops.workspace`).
 """
 
 from __future__ import annotations
-
-import sys
 
 from numpy.lib.stride_tricks import as_strided
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops.workspace import POOL
 
-__all__ = ["BufferPool", "POOL", "Conv2dOp", "conv_out_size"]
-
-_refcount = sys.getrefcount
-
-
-class BufferPool:
-    """Arrays kept across steps, keyed by (shape, dtype), reused once nothing refers to them.
-
-    ``get(shape, dtype)`` returns an uninitialized array. An array is reused only when its
-    reference count shows that the pool holds the last reference: a saved activation, a
-    gradient handed to the engine or a user's ``.grad`` (or any view of them) keeps it
-    busy, so a buffer is never overwritten while someone can still read it. At most
-    ``per_key`` arrays are kept per key and ``max_bytes`` in all; beyond that ``get``
-    allocates a plain array. Not thread-safe (one training loop per process).
-    """
-
-    def __init__(self, per_key: int = 4, max_bytes: int = 512 << 20):
-        self.per_key = per_key
-        self.max_bytes = max_bytes
-        self.nbytes = 0
-        self._arrays: dict = {}
-
-    def get(self, shape, dtype):
-        key = (shape, dtype)
-        arrays = self._arrays.get(key)
-        if arrays is None:
-            arrays = self._arrays[key] = []
-        for array in arrays:
-            # References: the list, the loop variable and getrefcount's argument.
-            if _refcount(array) == 3:
-                return array
-        array = xp.empty(shape, dtype)
-        if len(arrays) < self.per_key and self.nbytes + array.nbytes <= self.max_bytes:
-            arrays.append(array)
-            self.nbytes += array.nbytes
-        return array
-
-    def zeros(self, shape, dtype):
-        array = self.get(shape, dtype)
-        array.fill(0)
-        return array
-
-    def clear(self) -> None:
-        """Drop every kept array (they are freed once nothing else refers to them)."""
-        self._arrays.clear()
-        self.nbytes = 0
-
-
-POOL = BufferPool()
-"""The pool that the conv and pooling ops draw their large arrays from."""
+__all__ = ["Conv2dOp", "conv_out_size"]
 
 
 def conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:

@@ -6,14 +6,15 @@ output of a conv) as ``x.transpose(0, 2, 3, 1)``; the output is allocated in the
 so pooling never copies its input to change layout. Windows are visited one kernel offset
 at a time through strided views (``offset_view``): a max or sum over kh*kw views, and in
 backward kh*kw contiguous adds into a zeroed buffer. The common 2x2, stride 2 case takes
-a fast path over four strided views. Large arrays come from :data:`gradlab.ops.conv.POOL`.
+a fast path over four strided views. Large arrays come from :data:`gradlab.ops.workspace.POOL`.
 """
 
 from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
-from gradlab.ops.conv import POOL, nhwc_padded, offset_view
+from gradlab.ops.conv import nhwc_padded, offset_view
+from gradlab.ops.workspace import POOL
 
 __all__ = [
     "MaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp", "pool_out_size", "max_pool2d_indices",
