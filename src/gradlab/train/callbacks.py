@@ -1,0 +1,320 @@
+"""Callbacks for :class:`~gradlab.train.trainer.Trainer` (Keras's semantics).
+
+A callback sees the trainer through ``self.trainer`` (``trainer.model``,
+``trainer.optimizer``, ``trainer.stop_training``, ``trainer.history``) and gets hooks:
+``on_train_begin/end(logs)``, ``on_epoch_begin/end(epoch, logs)``,
+``on_batch_begin/end(batch, logs)``. Epochs and batches are 0-based. At the end of an
+epoch ``logs`` holds "loss", the metrics, "val_*" and "lr"; at the end of a batch "batch",
+"size" and "loss".
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau as _PlateauScheduler
+from gradlab.train import checkpoint
+
+_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+          "on_batch_begin", "on_batch_end")  # fmt: skip
+_MAX_NAMES = {"accuracy", "acc", "precision", "recall", "f1", "r2", "auc", "roc_auc"}
+
+
+class Callback:
+    """Base class: every hook is a no-op; override the ones you need."""
+
+    trainer = None
+
+    def set_trainer(self, trainer) -> None:
+        self.trainer = trainer
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks, trainer):
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"Trainer: callbacks must be Callback objects, got {cb!r}")
+            cb.set_trainer(trainer)
+        self.callbacks = callbacks
+
+    def __getattr__(self, name):
+        if name not in _HOOKS:
+            raise AttributeError(name)
+
+        def call(*args):
+            for cb in self.callbacks:
+                getattr(cb, name)(*args)
+
+        return call
+
+
+def _monitored(name: str, monitor: str, logs: dict) -> float:
+    if monitor not in logs:
+        raise ValueError(
+            f"{name}: monitor={monitor!r} is not in the logs; logged names are "
+            f"{sorted(logs)} (validation metrics need validation_data)"
+        )
+    return float(logs[monitor])
+
+
+def _mode(name: str, mode: str, monitor: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{name}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        base = monitor[4:] if monitor.startswith("val_") else monitor
+        return "max" if base in _MAX_NAMES else "min"
+    return mode
+
+
+def _finite_weights(model) -> bool:
+    return all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def _copy_state(model) -> dict:
+    return {k: np.array(v.data if hasattr(v, "data") else v, copy=True)
+            for k, v in model.state_dict().items()}  # fmt: skip
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
+    epochs. ``restore_best_weights``: on stopping, load the weights of the best epoch.
+    ``mode="auto"`` maximizes accuracy-like names and minimizes the rest."""
+
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
+                 restore_best_weights=False, verbose=0):  # fmt: skip
+        self.monitor, self.patience, self.verbose = monitor, int(patience), verbose
+        self.mode = _mode("EarlyStopping", mode, monitor)
+        self.min_delta = abs(float(min_delta))
+        self.restore_best_weights = restore_best_weights
+        self._reset()
+
+    def _reset(self):
+        self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_weights = None
+
+    def _improved(self, current, best) -> bool:
+        if self.mode == "min":
+            return current + self.min_delta < best
+        return current - self.min_delta > best
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = _monitored("EarlyStopping", self.monitor, logs or {})
+        self.wait += 1
+        if self._improved(current, self.best):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = _copy_state(self.trainer.model)
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.trainer.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.trainer.model.load_state_dict(self.best_weights)
+            if self.verbose:
+                print(f"EarlyStopping: stopped at epoch {epoch + 1}; best {self.monitor} "
+                      f"{self.best:.6g} at epoch {self.best_epoch + 1}")  # fmt: skip
+
+    def state_dict(self) -> dict:
+        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch, "best": self.best,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}  # fmt: skip
+
+    def load_state_dict(self, state: dict) -> None:
+        self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
+        self.best, self.best_epoch = float(state["best"]), int(state["best_epoch"])
+        self.best_weights = state.get("best_weights")
+
+
+class ModelCheckpoint(Callback):
+    """Save ``model.state_dict()`` with :func:`gradlab.train.checkpoint.save` at the end of
+    each epoch (or only when ``monitor`` improves, with ``save_best_only``). ``path`` may
+    hold ``{epoch}`` and logged names, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``
+    (epoch 1-based). Never writes weights that are not finite (after a NaN)."""
+
+    def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
+        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
+        self.mode = _mode("ModelCheckpoint", mode, monitor)
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.skipped: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        model = self.trainer.model
+        if not math.isfinite(float(logs.get("loss", 0.0))) or not _finite_weights(model):
+            self.skipped.append(epoch)
+            return
+        if self.save_best_only:
+            current = _monitored("ModelCheckpoint", self.monitor, logs)
+            better = current < self.best if self.mode == "min" else current > self.best
+            if not better:
+                return
+            self.best = current
+        path = self.path.format(epoch=epoch + 1, **logs)
+        checkpoint.save(model.state_dict(), path)
+
+    def state_dict(self) -> dict:
+        return {"best": self.best}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best = float(state["best"])
+
+
+class LearningRateScheduler(Callback):
+    """Step an lr scheduler (``gradlab.optim.lr_scheduler``) after every epoch
+    (``per="epoch"``) or every batch (``per="batch"``). A plain function
+    ``schedule(epoch, lr) -> lr`` (Keras) sets the lr at the start of each epoch."""
+
+    def __init__(self, scheduler, per="epoch"):
+        if per not in ("epoch", "batch"):
+            raise ValueError(f"LearningRateScheduler: per must be 'epoch' or 'batch', got {per!r}")
+        self.scheduler, self.per = scheduler, per
+
+    def _is_function(self) -> bool:
+        return not hasattr(self.scheduler, "step")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._is_function():
+            for group in self.trainer.optimizer.param_groups:
+                group["lr"] = float(self.scheduler(epoch, group["lr"]))
+
+    def on_batch_end(self, batch, logs=None):
+        if self.per == "batch" and not self._is_function():
+            self.scheduler.step()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.per == "epoch" and not self._is_function():
+            self.scheduler.step()
+
+    def state_dict(self) -> dict:
+        return {} if self._is_function() else {"scheduler": self.scheduler.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if "scheduler" in state:
+            self.scheduler.load_state_dict(state["scheduler"])
+
+
+class ReduceLROnPlateau(Callback):
+    """Cut the lr when ``monitor`` stops improving: ``optim.lr_scheduler.ReduceLROnPlateau``
+    (same arguments and semantics) stepped with ``logs[monitor]`` after every epoch."""
+
+    def __init__(self, monitor="val_loss", **kwargs):
+        self.monitor, self.kwargs, self.scheduler = monitor, kwargs, None
+        self.kwargs.setdefault("mode", _mode("ReduceLROnPlateau", "auto", monitor))
+
+    def on_train_begin(self, logs=None):
+        if self.scheduler is None:
+            self.scheduler = _PlateauScheduler(self.trainer.optimizer, **self.kwargs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.scheduler.step(_monitored("ReduceLROnPlateau", self.monitor, logs or {}))
+
+    def state_dict(self) -> dict:
+        return {} if self.scheduler is None else {"scheduler": self.scheduler.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if "scheduler" in state:
+            self.on_train_begin()
+            self.scheduler.load_state_dict(state["scheduler"])
+
+
+class CSVLogger(Callback):
+    """Write one CSV row per epoch: ``epoch`` (0-based) then the logged names, sorted."""
+
+    def __init__(self, path, separator=",", append=False):
+        self.path, self.separator, self.append = Path(path), separator, append
+        self.keys = None
+
+    def on_train_begin(self, logs=None):
+        if not self.append and self.path.exists():
+            os.remove(self.path)
+        self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        with open(self.path, "a", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, delimiter=self.separator)
+            if new:
+                writer.writerow(["epoch", *self.keys])
+            writer.writerow(
+                [epoch, *(repr(float(logs[k])) if k in logs else "" for k in self.keys)]
+            )
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch loss is NaN or infinite, with a message naming the
+    epoch and batch (1-based, as printed by the progress bar). ``message`` keeps it."""
+
+    def __init__(self):
+        self.message = None
+
+    def on_batch_end(self, batch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if not math.isfinite(loss):
+            epoch = self.trainer.epoch
+            self.message = (f"TerminateOnNaN: loss is {loss} at epoch {epoch + 1}, batch "
+                            f"{batch + 1}; stopping training")  # fmt: skip
+            print(self.message)
+            self.trainer.stop_training = True
+
+
+class GradientFlow(Callback):
+    """Per-parameter gradient L2 norms, averaged over each epoch's batches.
+
+    ``norms``: dict parameter name -> list of per-epoch mean norms (a parameter without a
+    gradient in a batch counts as norm 0 for that batch).
+    """
+
+    def __init__(self):
+        self.norms: dict[str, list[float]] = {}
+        self._sums: dict[str, float] = {}
+        self._batches = 0
+
+    def on_train_begin(self, logs=None):
+        self.norms = {name: [] for name, _ in self.trainer.model.named_parameters()}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._sums = dict.fromkeys(self.norms, 0.0)
+        self._batches = 0
+
+    def on_batch_end(self, batch, logs=None):
+        for name, p in self.trainer.model.named_parameters():
+            if p.grad is not None:
+                g = np.asarray(p.grad, dtype=np.float64)
+                self._sums[name] = self._sums.get(name, 0.0) + float(np.sqrt(np.sum(g * g)))
+        self._batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name in self.norms:
+            self.norms[name].append(self._sums.get(name, 0.0) / max(self._batches, 1))
+
+    def state_dict(self) -> dict:
+        return {"norms": {k: list(v) for k, v in self.norms.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.norms = {k: list(v) for k, v in state["norms"].items()}
