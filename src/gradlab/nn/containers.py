@@ -9,63 +9,6 @@ from gradlab.nn.module import Module
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "Residual"]
 
 
-class Sequential(Module):
-    """Modules applied in order: ``Sequential(Linear(100, 64), ReLU(), Linear(64, 10))`` or
-    ``Sequential(OrderedDict(fc1=..., act=...))``."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
-            for name, module in modules[0].items():
-                self.add_module(str(name), module)
-        else:
-            for index, module in enumerate(modules):
-                if not isinstance(module, Module):
-                    raise TypeError(
-                        f"Sequential: argument {index} is a {type(module).__name__}, expected "
-                        f"a Module"
-                    )
-                self.add_module(str(index), module)
-
-    def forward(self, x):
-        for module in self._modules.values():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[index]))
-        return self._modules[_key(self, index)]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        self.add_module(_key(self, index), module)
-
-    def __delitem__(self, index) -> None:
-        keys = list(self._modules)
-        for key in keys[index] if isinstance(index, slice) else [_key(self, index)]:
-            delattr(self, key)
-        _renumber(self)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> Sequential:
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> Sequential:
-        _insert(self, index, module)
-        return self
-
-
 def _key(container: Module, index: int) -> str:
     """The registered name of the module at position ``index`` (negative counts from the end)."""
     keys = list(container._modules)
@@ -99,7 +42,69 @@ def _insert(container: Module, index: int, module: Module) -> None:
         container.add_module(str(i), m)
 
 
-class ModuleList(Module):
+class _IndexedModules(Module):
+    """What Sequential and ModuleList share: modules kept under the keys "0", "1", ...,
+    indexed, assigned, deleted (then renumbered), counted and iterated in order."""
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(_key(self, index), module)
+
+    def __delitem__(self, index) -> None:
+        keys = list(self._modules)
+        for key in keys[index] if isinstance(index, slice) else [_key(self, index)]:
+            delattr(self, key)
+        _renumber(self)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_IndexedModules):
+    """Modules applied in order: ``Sequential(Linear(100, 64), ReLU(), Linear(64, 10))`` or
+    ``Sequential(OrderedDict(fc1=..., act=...))``."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
+            for name, module in modules[0].items():
+                self.add_module(str(name), module)
+        else:
+            for index, module in enumerate(modules):
+                if not isinstance(module, Module):
+                    raise TypeError(
+                        f"Sequential: argument {index} is a {type(module).__name__}, expected "
+                        f"a Module"
+                    )
+                self.add_module(str(index), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return self._modules[_key(self, index)]
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules) -> Sequential:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        _insert(self, index, module)
+        return self
+
+
+class ModuleList(_IndexedModules):
     """A list of modules whose parameters are registered."""
 
     def __init__(self, modules=()):
@@ -123,21 +128,6 @@ class ModuleList(Module):
         if isinstance(index, slice):
             return ModuleList(list(self._modules.values())[index])
         return self._modules[_key(self, index)]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        self.add_module(_key(self, index), module)
-
-    def __delitem__(self, index) -> None:
-        keys = list(self._modules)
-        for key in keys[index] if isinstance(index, slice) else [_key(self, index)]:
-            delattr(self, key)
-        _renumber(self)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
 
 class ModuleDict(Module):
