@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from modulecheck import module_gradcheck
 
 import gradlab
 from gradlab import nn
@@ -12,29 +13,6 @@ from gradlab.autograd import gradcheck
 from gradlab.nn.linear import linear
 
 ATOL, RTOL = 1e-5, 1e-4
-
-
-def module_gradcheck(module, *inputs):
-    """gradcheck of module(*inputs) with respect to the inputs and every trainable parameter
-    (the parameters are swapped for gradcheck's leaves during each call)."""
-    slots = [
-        (m, n)
-        for m in module.modules()
-        for n, p in m._parameters.items()
-        if p is not None and p.requires_grad
-    ]
-    params = [getattr(m, n) for m, n in slots]
-
-    def fn(*tensors):
-        for (m, n), p in zip(slots, tensors[len(inputs) :]):
-            object.__setattr__(m, n, p)
-        try:
-            return module(*tensors[: len(inputs)])
-        finally:
-            for (m, n), p in zip(slots, params):
-                object.__setattr__(m, n, p)
-
-    return gradcheck(fn, (*inputs, *params))
 
 
 def torch_pair(torch, in_f, out_f, bias):

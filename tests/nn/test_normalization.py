@@ -3,35 +3,13 @@ eval, running statistics over several steps) and against finite differences in f
 
 import numpy as np
 import pytest
+from modulecheck import module_gradcheck
 
 import gradlab
 from gradlab import nn
-from gradlab.autograd import gradcheck
 from gradlab.nn.normalization import batch_norm, layer_norm
 
 ATOL, RTOL = 1e-5, 1e-4
-
-
-def module_gradcheck(module, *inputs):
-    """gradcheck of module(*inputs) in the inputs and every trainable parameter."""
-    slots = [
-        (m, n)
-        for m in module.modules()
-        for n, p in m._parameters.items()
-        if p is not None and p.requires_grad
-    ]
-    params = [getattr(m, n) for m, n in slots]
-
-    def fn(*tensors):
-        for (m, n), p in zip(slots, tensors[len(inputs) :]):
-            object.__setattr__(m, n, p)
-        try:
-            return module(*tensors[: len(inputs)])
-        finally:
-            for (m, n), p in zip(slots, params):
-                object.__setattr__(m, n, p)
-
-    return gradcheck(fn, (*inputs, *params))
 
 
 def randomize_affine(torch, t):
