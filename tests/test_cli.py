@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from gradlab.cli import _parse_variables, main
+from gradlab.cli import main
+from gradlab.commands.explain import _parse_variables
 
 
 def _cli(capsys, *argv):

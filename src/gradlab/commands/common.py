@@ -1,0 +1,5 @@
+"""What every subcommand of the ``gradlab`` command shares."""
+
+from __future__ import annotations
+
+PROG = "gradlab"
