@@ -1,0 +1,112 @@
+"""The lab's plots: training histories and per-variant curves, written as PNG files.
+
+matplotlib (the ``lab`` extra) is imported on first use with the Agg backend, so plotting
+works without a display and ``import gradlab.lab`` does not need matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from gradlab.lab.optional import require
+
+__all__ = ["pyplot", "save_figure", "plot_history", "plot_curves"]
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (MissingDependencyError without matplotlib)."""
+    matplotlib = require("matplotlib", "plots")
+    matplotlib.use("Agg", force=False)
+    return require("matplotlib.pyplot", "plots")
+
+
+def save_figure(figure, path) -> Path:
+    """Write ``figure`` to ``path`` (PNG unless the suffix says otherwise), close it, and
+    return the path. The parent directory is created."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    pyplot().close(figure)
+    return path
+
+
+def _families(logs: Mapping[str, list]) -> list[str]:
+    """The panel names of a history: each logged name without its ``val_`` prefix, "lr" last."""
+    names = []
+    for name in logs:
+        base = name[4:] if name.startswith("val_") else name
+        if base not in names:
+            names.append(base)
+    return sorted(names, key=lambda n: (n == "lr", n != "loss", n))
+
+
+def plot_history(history, path, title: str | None = None) -> Path:
+    """One panel per logged quantity, training and validation curves together, against the
+    epoch (1-based); the learning rate on a log axis when it spans more than a factor 10.
+
+    Args:
+        history: a :class:`~gradlab.train.History` or a dict name -> list of per-epoch values.
+        path: the PNG to write.
+    """
+    logs = history.history if hasattr(history, "history") else dict(history)
+    if not logs:
+        raise ValueError(f"plot_history: the history is empty, nothing to plot into {path}")
+    plt = pyplot()
+    panels = _families(logs)
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    for axis, name in zip(axes[0], panels):
+        for key, label in ((name, "training"), (f"val_{name}", "validation")):
+            if key in logs:
+                values = np.asarray(logs[key], dtype=float)
+                axis.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+        if name == "lr":
+            values = np.asarray(logs["lr"], dtype=float)
+            positive = values[values > 0]
+            if positive.size and positive.max() > 10 * positive.min():
+                axis.set_yscale("log")
+            axis.set_title("learning rate")
+        else:
+            axis.set_title(name)
+            axis.legend()
+        axis.set_xlabel("epoch")
+        axis.grid(alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def plot_curves(curves: Mapping[str, np.ndarray], path, ylabel: str, xlabel: str = "epoch",
+                title: str | None = None, log_y: bool = False, x=None) -> Path:  # fmt: skip
+    """One line per variant: the mean over runs, with a band from the lowest to the highest
+    run when there are several.
+
+    Args:
+        curves: variant name -> values of shape (runs, steps) or (steps,).
+        path: the PNG to write.
+        x: the x positions, shape (steps,) (default 1..steps).
+    """
+    if not curves:
+        raise ValueError(f"plot_curves: no curves to plot into {path}")
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(6.4, 4.2))
+    for name, values in curves.items():
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        steps = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x)
+        (line,) = axis.plot(steps, np.nanmean(values, axis=0), label=name)
+        if values.shape[0] > 1:
+            low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+            axis.fill_between(steps, low, high, color=line.get_color(), alpha=0.2)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    if log_y:
+        axis.set_yscale("log")
+    if title:
+        axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    return save_figure(figure, path)
