@@ -275,3 +275,39 @@ def test_gradient_flow_averages_batch_norms(digits):
         [np.mean(check.seen[:3]), np.mean(check.seen[3:])]
     )
     assert all(v > 0 for vs in flow.norms.values() for v in vs)
+
+
+def test_csv_logger_state_rewrites_the_file_as_it_was(tmp_path):
+    """load_state_dict leaves the file as it was when the state was taken: what was there
+    before the fit (append=True), then the rows written up to then; later rows dropped."""
+    path = tmp_path / "log.csv"
+    path.write_text("old content\r\n", encoding="utf-8", newline="")
+    logger = CSVLogger(path, append=True)
+    logger.on_train_begin()
+    logger.on_epoch_end(0, {"loss": 1.5, "lr": 0.1})
+    state = logger.state_dict()
+    expected = path.read_bytes()
+    assert expected == b"old content\r\n0,1.5,0.1\r\n"  # append to a file: no header
+    logger.on_epoch_end(1, {"loss": 1.25, "lr": 0.1})  # written after the state was taken
+    again = CSVLogger(path, append=True)
+    again.on_train_begin()
+    again.load_state_dict(state)
+    assert path.read_bytes() == expected
+    again.on_epoch_end(1, {"loss": 1.0, "lr": 0.1})
+    assert path.read_bytes() == expected + b"1,1.0,0.1\r\n"
+    path.unlink()  # append=False: the file is made again from the state
+    fresh = CSVLogger(path)
+    fresh.on_train_begin()
+    fresh.on_epoch_end(0, {"loss": 2.0})
+    state = fresh.state_dict()
+    fresh.on_train_begin()  # a new fit deletes the file
+    fresh.load_state_dict(state)
+    assert path.read_bytes() == b"epoch,loss\r\n0,2.0\r\n"
+
+
+def test_gradient_flow_state_holds_the_epoch_in_progress():
+    flow = GradientFlow()
+    flow.norms, flow._sums, flow._batches = {"w": [1.0]}, {"w": 2.5}, 3
+    other = GradientFlow()
+    other.load_state_dict(flow.state_dict())
+    assert (other.norms, other._sums, other._batches) == ({"w": [1.0]}, {"w": 2.5}, 3)

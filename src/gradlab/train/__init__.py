@@ -1,5 +1,6 @@
 """Training: the Keras-style fit loop (Trainer, History, callbacks), metrics and checkpoints."""
 
+from gradlab.train.backup import BackupAndRestore
 from gradlab.train.callbacks import (
     Callback,
     CSVLogger,
@@ -28,8 +29,9 @@ from gradlab.train.metrics import (
 from gradlab.train.trainer import Trainer
 
 __all__ = [
-    "Callback", "CSVLogger", "CheckpointError", "EarlyStopping", "GradientFlow", "History",
-    "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN", "Trainer",
+    "BackupAndRestore", "Callback", "CSVLogger", "CheckpointError", "EarlyStopping",
+    "GradientFlow", "History", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
+    "TerminateOnNaN", "Trainer",
     "accuracy", "classification_report", "confusion_matrix", "f1", "load", "mae", "precision",
     "predictions_from_output", "r2", "recall", "rmse", "roc_auc", "save",
 ]  # fmt: skip

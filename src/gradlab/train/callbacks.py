@@ -6,11 +6,16 @@ A callback sees the trainer through ``self.trainer`` (``trainer.model``,
 ``on_batch_begin/end(batch, logs)``. Epochs and batches are 0-based. At the end of an
 epoch ``logs`` holds "loss", the metrics, "val_*" and "lr"; at the end of a batch "batch",
 "size" and "loss".
+
+``state_dict()`` / ``load_state_dict()`` hold everything a callback needs to go on exactly
+from the end of any batch (a resumed ``fit`` calls ``on_train_begin`` and then
+``load_state_dict``, and does not call ``on_epoch_begin`` again within an epoch).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from pathlib import Path
@@ -26,9 +31,14 @@ _MAX_NAMES = {"accuracy", "acc", "precision", "recall", "f1", "r2", "auc", "roc_
 
 
 class Callback:
-    """Base class: every hook is a no-op; override the ones you need."""
+    """Base class: every hook is a no-op; override the ones you need.
+
+    ``runs_last``: when True, the callback's hooks run after every other callback's, wherever
+    it is in the list (a checkpoint of the training state must see their work).
+    """
 
     trainer = None
+    runs_last = False
 
     def set_trainer(self, trainer) -> None:
         self.trainer = trainer
@@ -48,7 +58,9 @@ class Callback:
 
 
 class CallbackList:
-    """Calls each hook on every callback, in order."""
+    """Calls each hook on every callback, in order (those with ``runs_last`` after the rest).
+
+    ``callbacks``: the callbacks in the order given (a training state lists them so)."""
 
     def __init__(self, callbacks, trainer):
         for cb in callbacks:
@@ -56,13 +68,16 @@ class CallbackList:
                 raise TypeError(f"Trainer: callbacks must be Callback objects, got {cb!r}")
             cb.set_trainer(trainer)
         self.callbacks = callbacks
+        self._calling = [cb for cb in callbacks if not cb.runs_last] + [
+            cb for cb in callbacks if cb.runs_last
+        ]
 
     def __getattr__(self, name):
         if name not in _HOOKS:
             raise AttributeError(name)
 
         def call(*args):
-            for cb in self.callbacks:
+            for cb in self._calling:
                 getattr(cb, name)(*args)
 
         return call
@@ -176,10 +191,11 @@ class ModelCheckpoint(Callback):
         checkpoint.save(model.state_dict(), path)
 
     def state_dict(self) -> dict:
-        return {"best": self.best}
+        return {"best": self.best, "skipped": list(self.skipped)}
 
     def load_state_dict(self, state: dict) -> None:
         self.best = float(state["best"])
+        self.skipped = [int(e) for e in state.get("skipped", [])]
 
 
 class LearningRateScheduler(Callback):
@@ -241,29 +257,47 @@ class ReduceLROnPlateau(Callback):
 
 
 class CSVLogger(Callback):
-    """Write one CSV row per epoch: ``epoch`` (0-based) then the logged names, sorted."""
+    """Write one CSV row per epoch: ``epoch`` (0-based) then the logged names, sorted.
+
+    Its state holds the text this fit wrote, so a resumed fit leaves the file as the
+    uninterrupted run would (rows written after the checkpoint are dropped)."""
 
     def __init__(self, path, separator=",", append=False):
         self.path, self.separator, self.append = Path(path), separator, append
         self.keys = None
+        self._base, self._written = 0, ""  # file size at train begin, text written since
 
     def on_train_begin(self, logs=None):
         if not self.append and self.path.exists():
             os.remove(self.path)
         self.keys = None
+        self._base = self.path.stat().st_size if self.path.exists() else 0
+        self._written = ""
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
         new = not self.path.exists() or self.path.stat().st_size == 0
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, delimiter=self.separator)
+        if new:
+            writer.writerow(["epoch", *self.keys])
+        writer.writerow([epoch, *(repr(float(logs[k])) if k in logs else "" for k in self.keys)])
         with open(self.path, "a", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, delimiter=self.separator)
-            if new:
-                writer.writerow(["epoch", *self.keys])
-            writer.writerow(
-                [epoch, *(repr(float(logs[k])) if k in logs else "" for k in self.keys)]
-            )
+            f.write(text.getvalue())
+        self._written += text.getvalue()
+
+    def state_dict(self) -> dict:
+        return {"keys": self.keys, "base_size": self._base, "written": self._written}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.keys = None if state["keys"] is None else list(state["keys"])
+        self._base, self._written = int(state["base_size"]), state["written"]
+        with open(self.path, "r+b" if self.path.exists() else "wb") as f:
+            f.truncate(min(self._base, os.fstat(f.fileno()).st_size))
+            f.seek(0, os.SEEK_END)
+            f.write(self._written.encode("utf-8"))
 
 
 class TerminateOnNaN(Callback):
@@ -281,6 +315,12 @@ class TerminateOnNaN(Callback):
                             f"{batch + 1}; stopping training")  # fmt: skip
             print(self.message)
             self.trainer.stop_training = True
+
+    def state_dict(self) -> dict:
+        return {"message": self.message}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.message = state.get("message")
 
 
 class GradientFlow(Callback):
@@ -314,7 +354,10 @@ class GradientFlow(Callback):
             self.norms[name].append(self._sums.get(name, 0.0) / max(self._batches, 1))
 
     def state_dict(self) -> dict:
-        return {"norms": {k: list(v) for k, v in self.norms.items()}}
+        return {"norms": {k: list(v) for k, v in self.norms.items()},
+                "epoch_sums": dict(self._sums), "epoch_batches": self._batches}  # fmt: skip
 
     def load_state_dict(self, state: dict) -> None:
         self.norms = {k: list(v) for k, v in state["norms"].items()}
+        self._sums = {k: float(v) for k, v in state.get("epoch_sums", {}).items()}
+        self._batches = int(state.get("epoch_batches", 0))

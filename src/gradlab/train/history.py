@@ -41,6 +41,10 @@ class History:
             if len(values) == done:
                 values.append(math.nan)
 
+    def logs(self, index: int = -1) -> dict:
+        """One epoch's logs, name -> value (the last logged epoch's by default)."""
+        return {name: values[index] for name, values in self.history.items()}
+
     def __len__(self) -> int:
         return len(self.epoch)
 
