@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gradlab.commands import explain, reproduce
+from gradlab.commands import explain, reproduce, train
 from gradlab.commands.common import PROG
 
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]
 
-SUBCOMMANDS = [reproduce, explain]
+SUBCOMMANDS = [reproduce, explain, train]
 """The subcommand modules; each has ``add_parser(subparsers)``."""
 
 
@@ -50,7 +50,11 @@ def main(argv=None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as stop:  # argparse exits on --help and on errors; return its status
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
-    return int(args.handler(args, extras))
+    try:
+        return int(args.handler(args, extras))
+    except BrokenPipeError:  # `gradlab ... | head` closed the pipe: not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,116 @@
+"""``gradlab train CONFIG.toml [--out DIR] [--resume]``: train from a config file."""
+
+from __future__ import annotations
+
+import sys
+
+from gradlab.commands.common import PROG
+
+WHERE = f"{PROG} train"
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a model from a TOML config; write history, weights, plots and a report",
+        description="Train the model a TOML config describes ([data], [model], [loss], "
+        "[optimizer], [schedule], [training], [callbacks]; see examples/configs/). The "
+        "config is checked whole first: every problem is printed, one per line, and the "
+        "exit status is 2. The run writes DIR/history.csv, DIR/model.safetensors, "
+        "DIR/report.md, DIR/history.png (and DIR/lr.png with a schedule), and keeps "
+        "DIR/backup.ckpt so that --resume continues a run that was stopped.",
+    )
+    parser.add_argument("config", metavar="CONFIG.toml", help="the config file")
+    parser.add_argument(
+        "--out", metavar="DIR", help="output directory (default: runs/<config name>)"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run whose backup is in DIR (same config; more epochs allowed)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        dest="overrides",
+        help="override a config value (VALUE in TOML syntax), e.g. --set training.epochs=2 "
+        "--set optimizer.name=sgd; may be repeated",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(handler=_run_train)
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``"optimizer.lr=1e-3"`` -> ``("optimizer.lr", 0.001)``; the value is read as a TOML
+    value, and a bare word that is not one (``sgd``) as a string."""
+    from gradlab.lab.config import tomllib
+
+    key, eq, value = text.partition("=")
+    key = key.strip()
+    if not eq or not key or "." not in key:
+        raise ValueError(f"--set {text!r}: expected SECTION.KEY=VALUE, e.g. training.epochs=2")
+    try:
+        return key, tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        if value.strip().replace("_", "").replace("-", "").isalnum():
+            return key, value.strip()
+        raise ValueError(f"--set {text!r}: {value!r} is not a TOML value") from None
+
+
+def _run_train(args, extras) -> int:
+    from pathlib import Path
+
+    from gradlab.lab.config import ConfigError, load_config
+
+    try:
+        overrides = dict(parse_override(text) for text in args.overrides)
+    except ValueError as error:
+        print(f"{WHERE}: {error}", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config)
+        if overrides:
+            config = config.with_overrides(overrides)
+    except ConfigError as error:
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
+    return _train(config, out, args.resume, 0 if args.quiet else 1)
+
+
+def _train(config, out, resume: bool, verbose: int) -> int:
+    from gradlab.data import DatasetFormatError, DatasetNotFoundError
+    from gradlab.lab.optional import MissingDependencyError
+    from gradlab.lab.run_report import summary_lines
+    from gradlab.lab.training import train_from_config
+    from gradlab.train.checkpoint import CheckpointError
+
+    try:
+        result = train_from_config(config, out, verbose=verbose, resume=resume)
+    except FileNotFoundError as error:  # no dataset files (1), or no backup to resume (2)
+        if isinstance(error, DatasetNotFoundError):
+            print(f"{WHERE}: {error} (in the config: data.cache_dir)", file=sys.stderr)
+            return 1
+        print(f"{WHERE}: {error}", file=sys.stderr)
+        return 2 if resume else 1
+    except (MissingDependencyError, DatasetFormatError, CheckpointError) as error:
+        print(f"{WHERE}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"{WHERE}: interrupted; continue with: {PROG} train {config.path} --out {out} --resume",
+            file=sys.stderr,
+        )
+        return 130
+    except (ValueError, TypeError, RuntimeError, ArithmeticError, OSError) as error:
+        print(f"{WHERE}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    if verbose:
+        print("\n".join(summary_lines(result)))
+        for name in ("report.md", "history.csv", "model.safetensors"):
+            if name in result.files:
+                print(f"wrote {result.files[name]}")
+    return 0

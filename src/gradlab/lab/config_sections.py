@@ -1,0 +1,406 @@
+"""The checks of each config section, and the checks across sections (a CNN needs image
+data, a binary loss needs two classes, ``monitor = "val_loss"`` needs validation data).
+
+:func:`validate` fills a :class:`~gradlab.lab.config.Config`'s sections and returns every
+problem line (without the file prefix).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from gradlab.lab import vocabulary as V
+from gradlab.lab.schema import Spec, check_table, one_of
+from gradlab.lab.schema import specs_from_signature as signature_specs
+
+__all__ = ["validate", "model_specs", "loss_specs"]
+
+_ENTRY_POINT = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+def _rules(specific: dict | None = None, names=()) -> dict:
+    """The general PARAMETER_RULES for ``names``, overridden by ``specific``."""
+    rules = {n: dict(V.PARAMETER_RULES[n]) for n in names if n in V.PARAMETER_RULES}
+    for name, rule in (specific or {}).items():
+        rules.setdefault(name, {}).update(rule)
+    return rules
+
+
+def _bind(target, skip=(), specific=None):
+    """Specs of ``target``'s keyword parameters with the general and ``specific`` rules."""
+    specs, var_keywords = signature_specs(target, skip=skip)
+    from dataclasses import replace
+
+    for name, rule in _rules(specific, specs).items():
+        if name in specs:
+            specs[name] = replace(specs[name], **rule)
+    return specs, var_keywords
+
+
+_NOUNS = {"data": "dataset"}
+
+
+def _choose(table: dict, where: str, names, default=None):
+    """The table's ``name`` checked against ``names``; (name or None, problems)."""
+    name = table.get("name", default)
+    if name is None:
+        return None, [f"{where}.name: missing required key; expected one of {one_of(names)}"]
+    if not isinstance(name, str):
+        return None, [f"{where}.name: expected a string, one of {one_of(names)}; got {name!r}"]
+    if name not in names:
+        noun = _NOUNS.get(where, where)
+        return None, [f"{where}.name: unknown {noun} {name!r}; expected one of {one_of(names)}"]
+    return name, []
+
+
+# ---------------------------------------------------------------------------- data
+def _check_data(config, table) -> list:
+    if table is None:
+        return []
+    name, problems = _choose(table, "data", list(V.DATASETS))
+    if name is None:
+        config.data = {}
+        return problems
+    entry = V.DATASETS[name]
+    specs = {
+        "test_size": Spec(("float",), 0.2, gt=0, lt=1),
+        "standardize": Spec(("bool",), entry.standardize),
+        "view": Spec(("str",), None, choices=V.VIEWS),
+        "max_samples": Spec(("int",), None, ge=1),
+        "seed": Spec(("int",), None, ge=0),
+        **entry.options,
+    }
+    if entry.files:
+        specs["cache_dir"] = Spec(("str",), None)
+        specs["download"] = Spec(("bool",), True)
+    if entry.native_split:
+        del specs["test_size"]  # these datasets have their own test set
+    if entry.pairs:
+        del specs["view"]
+        del specs["standardize"]
+    values, found = check_table(table, specs, "data", fixed=("name",))
+    config.data = {"name": name, **values}
+    task = entry.task
+    if task == "by_classes":
+        task = "binary" if config.data.get("n_classes", 2) == 2 else "classification"
+    config.derived["task"] = task
+    config.derived["dataset"] = entry
+    return problems + found
+
+
+# ---------------------------------------------------------------------------- model
+def _activation_choices(cls):
+    module = sys.modules.get(cls.__module__)
+    table = getattr(module, "ACTIVATIONS", None) or getattr(module, "_ACTIVATIONS", None)
+    return tuple(sorted(table)) if isinstance(table, dict) else None
+
+
+def model_specs(target, fixed=()) -> tuple[dict, bool]:
+    """The config keys of a model class or function: its keyword parameters, less the
+    data-derived ones, ``generator`` and the keys fixed by the model's name."""
+    skip = (*V.DATA_DERIVED, "generator", *fixed)
+    specs, var_keywords = _bind(target, skip=skip)
+    choices = _activation_choices(target) if isinstance(target, type) else None
+    if choices and "activation" in specs:
+        from dataclasses import replace
+
+        specs["activation"] = replace(specs["activation"], choices=choices)
+    return specs, var_keywords
+
+
+def _check_model(config, table) -> list:
+    if table is None:
+        return []
+    entry_point = table.get("entry_point")
+    if entry_point is not None:
+        return _check_entry_point(config, table, entry_point)
+    name, problems = _choose(table, "model", list(V.MODELS))
+    if name is None:
+        config.model = {}
+        if "name" not in table:
+            problems = [
+                "model: missing name (one of " + one_of(V.MODELS) + ") or entry_point "
+                "('package.module:function')"
+            ]
+        return problems
+    entry = V.MODELS[name]
+    try:
+        target = V.resolve(entry.target)
+    except (ImportError, AttributeError) as error:
+        config.model = {"name": name}
+        return [f"model.name: {name!r} ({entry.target}) is not available: {error}"]
+    specs, _ = model_specs(target, fixed=tuple(entry.fixed))
+    given = {k: v for k, v in table.items() if k != "name"}
+    derived = _derived_keys(given, target)
+    problems += derived
+    values, found = check_table(_without(given, target), specs, "model")
+    config.model = {"name": name, **values}
+    config.derived.update(
+        view=entry.view,
+        targets=entry.targets,
+        output=entry.output,
+        model_target=target,
+        model_fixed=dict(entry.fixed),
+    )
+    return problems + found
+
+
+def _derived_given(given: dict, target) -> tuple:
+    import inspect
+
+    parameters = inspect.signature(target).parameters
+    return tuple(key for key in given if key in V.DATA_DERIVED and key in parameters)
+
+
+def _without(given: dict, target) -> dict:
+    derived = _derived_given(given, target)
+    return {k: v for k, v in given.items() if k not in derived}
+
+
+def _derived_keys(given: dict, target) -> list:
+    return [
+        f"model.{key}: set from the data; remove it from the config"
+        for key in _derived_given(given, target)
+    ]
+
+
+def _check_entry_point(config, table, entry_point) -> list:
+    import importlib
+
+    if "name" in table:
+        return ["model: give name or entry_point, not both"]
+    if not isinstance(entry_point, str) or not _ENTRY_POINT.match(entry_point):
+        return [f"model.entry_point: expected 'package.module:function', got {entry_point!r}"]
+    module_name, _, attribute = entry_point.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # the user's module: report whatever stops its import
+        return [f"model.entry_point: cannot import {module_name!r}: {error}"]
+    target = getattr(module, attribute, None)
+    if not callable(target):
+        return [f"model.entry_point: {module_name!r} has no callable {attribute!r}"]
+    given = {k: v for k, v in table.items() if k not in ("entry_point", "view")}
+    problems = _derived_keys(given, target)
+    specs, var_keywords = model_specs(target)
+    if var_keywords:
+        specs.update({k: Spec(("any",), None) for k in given if k not in specs})
+    values, found = check_table(_without(given, target), specs, "model")
+    view = table.get("view", "flat")
+    if view not in (*V.VIEWS, "pairs"):
+        found.append(f"model.view: must be one of {one_of((*V.VIEWS, 'pairs'))}; got {view!r}")
+    config.model = {"entry_point": entry_point, "view": view, **values}
+    config.derived.update(
+        view=view, targets="labels", output="classes", model_target=target, model_fixed={}
+    )
+    return problems + found
+
+
+def _check_model_data(config) -> list:
+    """The model's input view against the dataset."""
+    entry, view = config.derived.get("dataset"), config.derived.get("view")
+    if entry is None or view is None:
+        return []
+    name = config.data["name"]
+    if view == "pairs" or entry.pairs:
+        if view != "pairs" or not entry.pairs:
+            return [
+                f"model: {_model_name(config)} reads {view} input but data {name!r} is "
+                f"{'(user, item) pairs' if entry.pairs else 'not (user, item) pairs'}"
+            ]
+        return []
+    chosen = config.data.get("view")
+    if chosen is None:
+        config.data["view"] = view
+        chosen = view
+    problems = []
+    if chosen != view and "entry_point" not in config.model:
+        problems.append(
+            f"data.view: model {_model_name(config)} reads {view!r} input, got view = {chosen!r}"
+        )
+    if chosen in ("image", "sequence") and entry.image is None:
+        problems.append(
+            f"data.view: {name!r} is tabular, so only 'flat' works; got {chosen!r}"
+            + (f" (model {_model_name(config)} needs {view!r} data)" if chosen == view else "")
+        )
+    elif chosen == "sequence" and entry.image and entry.image[0] != 1:
+        problems.append(
+            f"data.view: {name!r} has {entry.image[0]} channels; 'sequence' "
+            "reads one-channel images row by row"
+        )
+    return problems
+
+
+def _model_name(config) -> str:
+    return repr(config.model.get("name") or config.model.get("entry_point"))
+
+
+# ---------------------------------------------------------------------------- loss
+def loss_specs(name: str) -> dict:
+    """The config keys of loss ``name``."""
+    target = V.resolve(V.LOSSES[name][0])
+    specs, _ = _bind(target, skip=V.LOSS_SKIP, specific=V.LOSS_RULES)
+    return specs
+
+
+def _default_loss(config) -> str:
+    if config.derived.get("targets") == "input":
+        return "mse"
+    return {"binary": "bce_with_logits", "classification": "cross_entropy"}.get(
+        config.derived.get("task"), "mse"
+    )
+
+
+def _check_loss(config, table) -> list:
+    name, problems = _choose(table, "loss", list(V.LOSSES), _default_loss(config))
+    if name is None:
+        config.loss = {}
+        return problems
+    values, found = check_table(
+        {k: v for k, v in table.items() if k != "name"}, loss_specs(name), "loss"
+    )
+    config.loss = {"name": name, **values}
+    kind = V.LOSSES[name][1]
+    config.derived["loss_kind"] = kind
+    task = config.derived.get("task")
+    if config.derived.get("targets") == "input":
+        task = "regression"  # an autoencoder reconstructs its input
+    if task is not None and task not in _FITS[kind]:
+        what = {
+            "class_index": "a classification loss (class labels)",
+            "binary": "a binary loss (0/1 labels, one logit)",
+            "regression": "a regression loss",
+        }[kind]
+        fitting = one_of(n for n, (_, k) in V.LOSSES.items() if task in _FITS[k])
+        found.append(
+            f"loss.name: {name!r} is {what}, but the task is {task} (data "
+            f"{config.data.get('name')!r}); use one of {fitting}"
+        )
+    if config.derived.get("output") == "one" and kind == "class_index":
+        found.append(
+            f"loss.name: model {_model_name(config)} outputs one logit; use "
+            "'bce_with_logits' or 'focal'"
+        )
+    return problems + found
+
+
+_FITS = {
+    "class_index": ("classification", "binary"),
+    "binary": ("binary",),
+    "regression": ("regression",),
+}
+
+
+# ---------------------------------------------------------------------------- optimizer
+def _check_optimizer(config, table) -> list:
+    name, problems = _choose(table, "optimizer", list(V.OPTIMIZERS), "adam")
+    if name is None:
+        config.optimizer = {}
+        return problems
+    specs, _ = _bind(V.resolve(V.OPTIMIZERS[name]), skip=V.OPTIMIZER_SKIP)
+    values, found = check_table({k: v for k, v in table.items() if k != "name"}, specs, "optimizer")
+    config.optimizer = {"name": name, **values}
+    return problems + found
+
+
+# ---------------------------------------------------------------------------- schedule
+def _check_schedule(config, table) -> list:
+    name, problems = _choose(table, "schedule", list(V.SCHEDULES), "none")
+    if name is None:
+        config.schedule = {}
+        return problems
+    entry = V.SCHEDULES[name]
+    specs = {}
+    if entry.target is not None:
+        skip = (*V.SCHEDULE_SKIP, *entry.filled)
+        specs, _ = _bind(V.resolve(entry.target), skip=skip, specific=entry.rules)
+    specs["per"] = Spec(("str",), entry.per, choices=entry.pers)
+    values, found = check_table({k: v for k, v in table.items() if k != "name"}, specs, "schedule")
+    config.schedule = {"name": name, **values}
+    optimizer = config.optimizer.get("name")
+    if values.get("cycle_momentum") and optimizer in ("adagrad",):
+        found.append(
+            f"schedule.cycle_momentum: optimizer {optimizer!r} has no momentum to "
+            "cycle; set cycle_momentum = false"
+        )
+    return problems + found
+
+
+# ---------------------------------------------------------------------------- training
+def _check_training(config, table) -> list:
+    values, problems = check_table(table, V.TRAINING, "training")
+    task = config.derived.get("task")
+    if "metrics" not in values:
+        if config.derived.get("targets") == "input":
+            values["metrics"] = []
+        elif task in ("classification", "binary"):
+            values["metrics"] = ["accuracy"]
+        elif task == "regression":
+            values["metrics"] = ["mae"]
+    elif config.derived.get("targets") == "input" or task == "regression":
+        wrong = [m for m in values["metrics"] if m in V.CLASSIFICATION_METRICS]
+        if wrong:
+            problems.append(
+                f"training.metrics: {one_of(wrong)} need class labels, but the "
+                "model's targets are real numbers; use 'mae', 'rmse' or 'r2'"
+            )
+    config.training = values
+    if config.data and config.data.get("seed") is None and "seed" in values:
+        config.data["seed"] = values["seed"]
+    return problems
+
+
+# ---------------------------------------------------------------------------- callbacks
+def _monitorable(config) -> list:
+    names = ["loss", *config.training.get("metrics", [])]
+    training = config.training
+    if training.get("validation_split", 0) > 0 or training.get("validation") == "test":
+        names += [f"val_{n}" for n in names]
+    return names
+
+
+def _check_callbacks(config, table) -> list:
+    problems, values = [], {}
+    for name, sub in table.items():
+        where = f"callbacks.{name}"
+        if name not in V.CALLBACKS:
+            problems.append(f"{where}: unknown callback; expected one of {one_of(V.CALLBACKS)}")
+            continue
+        if not isinstance(sub, dict):
+            problems.append(f"{where}: expected a table [callbacks.{name}], got {sub!r}")
+            continue
+        target, signature, rules = V.CALLBACKS[name]
+        specs, _ = _bind(V.resolve(target), skip=("verbose",), specific=rules)
+        if signature is not None:
+            extra, _ = _bind(V.resolve(signature), skip=("optimizer",), specific=rules)
+            specs.update({k: s for k, s in extra.items() if k not in specs})
+        specs.update({k: Spec(**r) for k, r in rules.items() if k not in specs and "kinds" in r})
+        got, found = check_table(sub, specs, where)
+        problems += found
+        monitor = got.get("monitor")
+        if monitor is not None and config.training and monitor not in _monitorable(config):
+            problems.append(
+                f"{where}.monitor: {monitor!r} is not logged; expected one of "
+                f"{one_of(_monitorable(config))}"
+            )
+        values[name] = got
+    config.callbacks = values
+    return problems
+
+
+def validate(config, tables: dict) -> list:
+    """Check every section of ``tables`` into ``config``; every problem line."""
+    problems = []
+    problems += _check_data(config, tables["data"])
+    problems += _check_model(config, tables["model"])
+    problems += _check_model_data(config)
+    problems += _check_loss(config, tables["loss"])
+    problems += _check_optimizer(config, tables["optimizer"])
+    problems += _check_schedule(config, tables["schedule"])
+    problems += _check_training(config, tables["training"])
+    problems += _check_callbacks(config, tables["callbacks"])
+    if config.schedule.get("name") == "plateau" and "reduce_lr_on_plateau" in config.callbacks:
+        problems.append(
+            "callbacks.reduce_lr_on_plateau: the schedule is already 'plateau'; use one of the two"
+        )
+    return problems

@@ -1,0 +1,194 @@
+"""Train from a config: build everything, fit, evaluate on the test set, and leave the run's
+files in an output directory.
+
+``train_from_config(config, out_dir)`` writes into ``out_dir``:
+
+* ``history.csv``: one row per epoch (loss, metrics, their ``val_`` twins, lr);
+* ``model.safetensors``: the trained weights (``gradlab.save(model.state_dict())``), and
+  ``config.toml``, the config it was trained from;
+* ``history.png``: loss and metrics per epoch, training and validation, and the lr;
+  ``lr.png``: the lr at every batch, when a schedule or a plateau callback changes it;
+  ``gradient_flow.png`` with a ``gradient_flow`` callback;
+* ``report.md``: the config, the data, the final and test metrics, a classification
+  report for classifiers, and the plots;
+* ``backup.ckpt``: the whole training state after every epoch
+  (:class:`~gradlab.train.backup.BackupAndRestore`), so ``resume=True`` continues a run
+  that was killed, ending exactly as if it had not been.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gradlab.lab.builders import (
+    DataSplits,
+    build_callbacks,
+    build_data,
+    build_loss,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+)
+from gradlab.train.callbacks import Callback
+
+__all__ = ["BACKUP", "LRTrace", "RunResult", "train_from_config"]
+
+BACKUP = "backup.ckpt"
+"""The training-state file kept in the output directory for ``resume``."""
+
+
+@dataclass
+class RunResult:
+    """What a run gave: the ``history`` (:class:`~gradlab.train.History`), the trained
+    ``model``, the ``data`` splits, ``metrics`` (the last epoch's ``loss``/metrics and their
+    ``val_`` twins, and ``test_loss``/``test_<metric>`` on the test split), ``out_dir`` (None
+    when nothing was written), the ``trainer``, and ``files`` written (name -> path)."""
+
+    history: object
+    model: object
+    data: DataSplits
+    metrics: dict
+    out_dir: Path | None = None
+    trainer: object = None
+    config: object = None
+    files: dict = field(default_factory=dict)
+    classification_report: str | None = None
+
+
+class LRTrace(Callback):
+    """The first param group's lr at the start of every batch (``lrs``), with the epoch
+    position of each (``positions``: epoch + batch / batches)."""
+
+    def __init__(self, steps_per_epoch: int):
+        self.steps_per_epoch = max(int(steps_per_epoch), 1)
+        self.lrs: list[float] = []
+        self.positions: list[float] = []
+
+    def on_batch_begin(self, batch, logs=None):
+        self.lrs.append(float(self.trainer.optimizer.param_groups[0]["lr"]))
+        self.positions.append(self.trainer.epoch + batch / self.steps_per_epoch)
+
+    def state_dict(self) -> dict:
+        return {
+            "lrs": np.asarray(self.lrs, dtype=np.float64),
+            "positions": np.asarray(self.positions, dtype=np.float64),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.lrs = [float(v) for v in np.asarray(state["lrs"]).reshape(-1)]
+        self.positions = [float(v) for v in np.asarray(state["positions"]).reshape(-1)]
+
+
+def _backup_class():
+    try:
+        from gradlab.train.backup import BackupAndRestore
+    except ImportError:  # pragma: no cover (older gradlab without exact resume)
+        return None
+    return BackupAndRestore
+
+
+def predicted_labels(output: np.ndarray) -> np.ndarray:
+    """Class labels from logits: argmax of (N, C), ``logit > 0`` of (N, 1)."""
+    output = output.reshape(len(output), -1)
+    if output.shape[1] > 1:
+        return output.argmax(axis=1)
+    return (output[:, 0] > 0).astype(np.int64)
+
+
+def train_from_config(
+    config, out_dir=None, callbacks=(), verbose: int = 1, resume: bool = False
+) -> RunResult:
+    """Build the config's data, model, loss, optimizer, schedule and callbacks; train; test.
+
+    Args:
+        config: a validated :class:`~gradlab.lab.config.Config`.
+        out_dir: where to write the run's files (see the module docstring); None writes
+            nothing (callback files such as ``csv_logger`` go where their paths say).
+        callbacks: more callbacks, appended after the config's (e.g. Optuna pruning).
+        verbose: 0 silent, 1 a progress bar per epoch (one line per epoch off a
+            terminal), 2 one line per epoch.
+        resume: continue the run whose backup is in ``out_dir`` (FileNotFoundError when
+            there is none); the config must be the one that run was started with (more
+            epochs may be given).
+    """
+    from gradlab.train import Trainer
+    from gradlab.train.callbacks import GradientFlow
+
+    out = Path(out_dir) if out_dir is not None else None
+    if resume and out is None:
+        raise ValueError("train_from_config: resume=True needs out_dir (where the backup is)")
+    backup_path = out / BACKUP if out is not None else None
+    if resume and not backup_path.is_file():
+        raise FileNotFoundError(
+            f"nothing to resume: {backup_path} does not exist (a run started with an output "
+            "directory and training.backup = true keeps it there)"
+        )
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    training = config.training
+    data = build_data(config)
+    model = build_model(config, data)
+    loss = build_loss(config, data)
+    optimizer = build_optimizer(config, model)
+    batch_size = int(training["batch_size"])
+    steps = -(-len(data.train[0]) // batch_size)
+    scheduler, per = build_scheduler(config, optimizer, steps)
+    all_callbacks = build_callbacks(config, out)
+    trace = LRTrace(steps)
+    all_callbacks.append(trace)
+    if per == "batch":
+        from gradlab.train import LearningRateScheduler
+
+        all_callbacks.append(LearningRateScheduler(scheduler, per="batch"))
+    all_callbacks += list(callbacks)
+    backup = _backup_class()
+    if out is not None and training.get("backup", True) and backup is not None:
+        all_callbacks.append(backup(backup_path, save_freq="epoch"))
+    trainer = Trainer(
+        model,
+        loss,
+        optimizer,
+        metrics=training.get("metrics", []),
+        callbacks=all_callbacks,
+        scheduler=scheduler if per == "epoch" else None,
+    )
+    fit_kwargs = {}
+    if resume:
+        fit_kwargs["resume_from"] = str(backup_path)
+    history = trainer.fit(
+        *data.train,
+        epochs=int(training["epochs"]),
+        batch_size=batch_size,
+        validation_data=data.val,
+        shuffle=bool(training.get("shuffle", True)),
+        verbose=verbose,
+        generator=np.random.default_rng(int(training.get("seed", 0))),
+        **fit_kwargs,
+    )
+    metrics = {k: v[-1] for k, v in history.history.items() if v and k != "lr"}
+    if data.test is not None:
+        tested = trainer.evaluate(*data.test, batch_size=batch_size)
+        metrics.update({f"test_{k}": v for k, v in tested.items()})
+    result = RunResult(history, model, data, metrics, out, trainer, config)
+    if data.task in ("classification", "binary") and config.derived.get("targets") != "input":
+        split = data.test if data.test is not None else data.val
+        if split is not None:
+            from gradlab.train.metrics import classification_report
+
+            predicted = predicted_labels(trainer.predict(split[0], batch_size=batch_size))
+            names = data.info.get("target_names")
+            present = np.union1d(split[1], predicted)
+            if names is not None and len(names) == data.num_classes:
+                names = [str(names[int(i)]) for i in present]
+            else:
+                names = None
+            result.classification_report = classification_report(split[1], predicted, names)
+    if out is not None:
+        from gradlab.lab.run_report import write_run
+
+        gradient_flow = next((cb for cb in all_callbacks if isinstance(cb, GradientFlow)), None)
+        result.files = write_run(result, trace, gradient_flow)
+    return result
