@@ -1,9 +1,27 @@
-"""Explain what the engine does: computation graphs with values and gradients.
+"""Explain what the engine does: computation graphs with values and gradients, backprop
+trace tables, gradient flow per layer, the learning-rate range test and schedule plots.
 
 ``graph(output, names=None)`` returns a view with ``to_text()``, ``to_dot()`` and
-``render(path)``; see :mod:`gradlab.explain.graph`.
+``render(path)``; see :mod:`gradlab.explain.graph`. ``backprop_trace`` (:mod:`.trace`),
+``gradient_flow`` (:mod:`.gradflow`), ``lr_range_test`` (:mod:`.lr_finder`) and
+``plot_schedules`` (:mod:`.schedules`) back the ``gradlab explain`` views.
 """
 
+from gradlab.explain.gradflow import GradientFlowResult, gradient_flow
 from gradlab.explain.graph import GraphNode, GraphView, GraphvizNotFoundError, graph
+from gradlab.explain.lr_finder import LRFinderResult, lr_range_test
+from gradlab.explain.schedules import plot_schedules, schedule_curves
+from gradlab.explain.trace import BackpropSpec, BackpropTrace, backprop_trace
+from gradlab.explain.trace_config import (
+    EXAMPLE_7,
+    EXAMPLE_8,
+    BackpropConfigError,
+    load_backprop_config,
+)
 
-__all__ = ["graph", "GraphView", "GraphNode", "GraphvizNotFoundError"]
+__all__ = [
+    "EXAMPLE_7", "EXAMPLE_8", "BackpropConfigError", "BackpropSpec", "BackpropTrace",
+    "GradientFlowResult", "GraphNode", "GraphView", "GraphvizNotFoundError", "LRFinderResult",
+    "backprop_trace", "gradient_flow", "graph", "load_backprop_config", "lr_range_test",
+    "plot_schedules", "schedule_curves",
+]  # fmt: skip

@@ -15,24 +15,19 @@ row = the unit it feeds, column = the input it comes from. So w_{ij} of the note
 The notes call ½·Σ(t − o)² over the two outputs "MSE"; with two outputs that is exactly the
 mean squared error Σ(t − o)²/2, so gradlab uses ``nn.MSELoss()`` (reduction 'mean'), which
 gives the same value (2.5) and the same gradients.
+
+The computation is :func:`gradlab.explain.trace.backprop_trace` on
+:data:`~gradlab.explain.trace_config.EXAMPLE_7` (what ``gradlab explain backprop
+examples/configs/backprop_example7.toml`` prints as the notes' per-unit tables).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-import gradlab
-from gradlab import nn, optim
+from gradlab.explain.trace import backprop_trace
+from gradlab.explain.trace_config import EXAMPLE_7
 from gradlab.lab.reproduce.registry import Report, register
-
-_INPUT = (2.0, -1.0)
-_TARGET = (1.0, 0.5)
-# the notes' table, in Linear's (out, in) layout (see the module docstring)
-_FC1_WEIGHT = ((1.0, 0.5), (-0.5, -1.0))  # ((w11, w21), (w12, w22))
-_FC1_BIAS = (0.5, -0.5)  # (b1, b2)
-_FC2_WEIGHT = ((0.5, -0.5), (-1.0, 1.0))  # ((w31, w41), (w32, w42))
-_FC2_BIAS = (-1.0, 0.5)  # (b3, b4)
-_LR = 0.1
 
 
 def _pair(values) -> str:
@@ -47,33 +42,20 @@ def _pair(values) -> str:
 )
 def relu_backprop() -> Report:
     report = Report()
-    fc1 = nn.Linear(2, 2, dtype="float64")
-    fc2 = nn.Linear(2, 2, dtype="float64")
-    relu = nn.ReLU()
-    with gradlab.no_grad():
-        fc1.weight.copy_(np.array(_FC1_WEIGHT))
-        fc1.bias.copy_(np.array(_FC1_BIAS))
-        fc2.weight.copy_(np.array(_FC2_WEIGHT))
-        fc2.bias.copy_(np.array(_FC2_BIAS))
+    spec = EXAMPLE_7
+    # nn.Linear(2, 2) -> nn.ReLU() -> nn.Linear(2, 2) (identity output), nn.MSELoss(),
+    # backward(), one optim.SGD(lr=0.1) step: the per-unit trace of gradlab.explain.trace
+    trace = backprop_trace(spec)
+    fc1, fc2 = trace.layers
     w21 = (0, 1)  # fc1.weight[out=h1, in=i2]
-    w21_before = float(fc1.weight.data[w21])
-    layers = {"fc1": fc1, "fc2": fc2}
-    loaded = {f"{n}.{k}": v.tolist() for n, m in layers.items() for k, v in m.state_dict().items()}
+    loaded = {"fc1.weight": fc1.weight.tolist(), "fc1.bias": fc1.bias.tolist(),
+              "fc2.weight": fc2.weight.tolist(), "fc2.bias": fc2.bias.tolist()}  # fmt: skip
+    pre, post, out = fc1.net_input, fc1.output, fc2.output  # (h1, h2), (h3, h4), (o1, o2)
+    grad_w21 = float(fc1.weight_grad[w21])
+    w21_before, w21_after = float(fc1.weight[w21]), float(fc1.new_weight[w21])
+    lr = spec.lr
 
-    x = gradlab.tensor(_INPUT, dtype="float64")
-    target = gradlab.tensor(_TARGET, dtype="float64")
-    pre = fc1(x)  # (h1, h2)
-    post = relu(pre)  # (h3, h4)
-    out = fc2(post)  # (o1, o2)
-    loss = nn.MSELoss()(out, target)
-    loss.backward()
-    grad_w21 = float(fc1.weight.grad[w21])
-
-    optimizer = optim.SGD([*fc1.parameters(), *fc2.parameters()], lr=_LR)
-    optimizer.step()
-    w21_after = float(fc1.weight.data[w21])
-
-    report.print(f"input (i1, i2) = {_pair(_INPUT)}, targets (t1, t2) = {_pair(_TARGET)}")
+    report.print(f"input (i1, i2) = {_pair(spec.input)}, targets (t1, t2) = {_pair(spec.target)}")
     report.print("nn.Linear(2, 2) -> nn.ReLU() -> nn.Linear(2, 2), the notes' weights loaded:")
     report.print(f"  fc1.weight = [[w11, w21], [w12, w22]] = {loaded['fc1.weight']}")
     report.print(f"  fc1.bias = [b1, b2] = {loaded['fc1.bias']}")
@@ -83,12 +65,12 @@ def relu_backprop() -> Report:
     report.print("   weight[j, i]; w21, from i2 to h1, is fc1.weight[0, 1])")
     report.print()
     report.print("forward:")
-    report.print(f"  before ReLU (h1, h2) = fc1(i) = {_pair(pre.data)}")
-    report.print(f"  after ReLU  (h3, h4) = max(0, h) = {_pair(post.data)}")
-    report.print(f"  output      (o1, o2) = fc2(h3, h4) = {_pair(out.data)}")
+    report.print(f"  before ReLU (h1, h2) = fc1(i) = {_pair(pre)}")
+    report.print(f"  after ReLU  (h3, h4) = max(0, h) = {_pair(post)}")
+    report.print(f"  output      (o1, o2) = fc2(h3, h4) = {_pair(out)}")
     report.print(
         f"loss: the notes' 1/2*(t1-o1)^2 + 1/2*(t2-o2)^2 = nn.MSELoss() (mean of the two "
-        f"squared errors) = {loss.item():g}"
+        f"squared errors) = {trace.loss:g}"
     )
     report.print()
     report.print("backward (loss.backward()):")
@@ -97,17 +79,17 @@ def relu_backprop() -> Report:
         f"fc1.weight.grad[0, 1] = {grad_w21:g}"
     )
     report.print(
-        f"  (the whole fc1.weight.grad = {fc1.weight.grad.tolist()}; h2 < 0, so its row is 0)"
+        f"  (the whole fc1.weight.grad = {fc1.weight_grad.tolist()}; h2 < 0, so its row is 0)"
     )
     report.print(
-        f"optim.SGD(lr={_LR}).step(): w21 = {w21_before:g} - {_LR} * ({grad_w21:g}) = {w21_after:g}"
+        f"optim.SGD(lr={lr}).step(): w21 = {w21_before:g} - {lr} * ({grad_w21:g}) = {w21_after:g}"
     )
     report.print("  (the step updates every parameter; the notes ask only for w21)")
 
     report.check("h before ReLU (h1, h2)", pre, [2.0, -0.5], tolerance=1e-12)
     report.check("h after ReLU (h3, h4)", post, [2.0, 0.0], tolerance=1e-12)
     report.check("output (o1, o2)", out, [0.0, -1.5], tolerance=1e-12)
-    report.check("MSE", loss, 2.5, tolerance=1e-12)
+    report.check("MSE", trace.loss, 2.5, tolerance=1e-12)
     report.check("dMSE/dw21", grad_w21, -1.5, tolerance=1e-12)
     report.check("w21 after one step", w21_after, 0.65, tolerance=1e-12)
     return report

@@ -14,7 +14,10 @@ The notes' rules are Err_6 = O6(1 − O6)(T − O6), Err_j = O_j(1 − O_j)·Err
 w_ij += l·Err_j·O_i, θ_j += l·Err_j. That is plain gradient descent on L = ½(T − O6)²:
 Err_j = −dL/dI_j (I_j the net input of unit j), dL/dw_ij = −Err_j·O_i. So gradlab computes
 L = ½·``nn.MSELoss(reduction='sum')``, calls ``backward()`` with ``retain_grad()`` on the net
-inputs I to read the errors, and takes one ``optim.SGD(lr=0.9)`` step.
+inputs I to read the errors, and takes one ``optim.SGD(lr=0.9)`` step: that is
+:func:`gradlab.explain.trace.backprop_trace` on
+:data:`~gradlab.explain.trace_config.EXAMPLE_8`, the per-unit trace that
+``gradlab explain backprop`` prints for any small net.
 
 One of the notes' numbers is off at its own rounding: Err_6 is 0.13117 (0.1312 to 4 decimals),
 where the notes write 0.1311, because they multiply the already rounded O6 = 0.474:
@@ -25,45 +28,20 @@ The notes' other numbers (computed from 0.1311) agree with the exact values at t
 
 from __future__ import annotations
 
-import numpy as np
-
-import gradlab
-from gradlab import nn, optim
+from gradlab.explain.trace import backprop_trace
+from gradlab.explain.trace_config import EXAMPLE_8
 from gradlab.lab.reproduce.registry import Report, register
-
-_X = (1.0, 0.0, 1.0)
-_LABEL = 1.0
-_LR = 0.9
-_FC1_WEIGHT = ((0.2, 0.4, -0.5), (-0.3, 0.1, 0.2))  # ((w14, w24, w34), (w15, w25, w35))
-_FC1_BIAS = (-0.4, 0.2)  # (θ4, θ5)
-_FC2_WEIGHT = ((-0.3, -0.2),)  # ((w46, w56),)
-_FC2_BIAS = (0.1,)  # (θ6,)
 
 # the notes' tables
 _NOTES_OUTPUTS = {4: 0.332, 5: 0.525, 6: 0.474}
 _NOTES_NET_INPUTS = {4: -0.7, 5: 0.1, 6: -0.105}
 _NOTES_ERRORS = {6: 0.1311, 5: -0.0065, 4: -0.0087}
 _NOTES_ERR6_CORRECT = 0.1312  # 0.131169... rounded to 4 decimals
-# (name, layer, 'weight' or 'bias', index in that tensor, the notes' new value)
-_NOTES_UPDATES = (
-    ("w46", "fc2", "weight", (0, 0), -0.261),
-    ("w56", "fc2", "weight", (0, 1), -0.138),
-    ("w14", "fc1", "weight", (0, 0), 0.192),
-    ("w15", "fc1", "weight", (1, 0), -0.306),
-    ("w24", "fc1", "weight", (0, 1), 0.4),
-    ("w25", "fc1", "weight", (1, 1), 0.1),
-    ("w34", "fc1", "weight", (0, 2), -0.508),
-    ("w35", "fc1", "weight", (1, 2), 0.194),
-    ("θ6", "fc2", "bias", (0,), 0.218),
-    ("θ5", "fc1", "bias", (1,), 0.194),
-    ("θ4", "fc1", "bias", (0,), -0.408),
-)
-
-
-def _load(layer: nn.Linear, weight, bias) -> None:
-    with gradlab.no_grad():
-        layer.weight.copy_(np.array(weight))
-        layer.bias.copy_(np.array(bias))
+# the weights and biases in the notes' order, with their new values
+_NOTES_UPDATES = {
+    "w46": -0.261, "w56": -0.138, "w14": 0.192, "w15": -0.306, "w24": 0.4, "w25": 0.1,
+    "w34": -0.508, "w35": 0.194, "θ6": 0.218, "θ5": 0.194, "θ4": -0.408,
+}  # fmt: skip
 
 
 @register(
@@ -74,44 +52,22 @@ def _load(layer: nn.Linear, weight, bias) -> None:
 )
 def sigmoid_backprop() -> Report:
     report = Report()
-    layers = {"fc1": nn.Linear(3, 2, dtype="float64"), "fc2": nn.Linear(2, 1, dtype="float64")}
-    fc1, fc2 = layers["fc1"], layers["fc2"]
-    sigmoid = nn.Sigmoid()
-    _load(fc1, _FC1_WEIGHT, _FC1_BIAS)
-    _load(fc2, _FC2_WEIGHT, _FC2_BIAS)
-    old = {(n, k): v.data.copy() for n, m in layers.items() for k, v in m.named_parameters()}
+    spec = EXAMPLE_8
+    trace = backprop_trace(spec)  # forward, backward with retain_grad() on I, one SGD step
+    net_input = {j: trace.unit(j).net_input for j in (4, 5, 6)}
+    output = {j: trace.unit(j).output for j in (4, 5, 6)}
+    error = {j: trace.unit(j).error for j in (6, 5, 4)}  # Err_j = -dL/dI_j
+    fc1_weight, fc2_weight = (layer.weight.tolist() for layer in trace.layers)
+    fc1_bias, fc2_bias = (layer.bias.tolist() for layer in trace.layers)
 
-    x = gradlab.tensor(_X, dtype="float64")
-    target = gradlab.tensor([_LABEL], dtype="float64")
-    hidden_in = fc1(x)  # (I4, I5)
-    hidden_in.retain_grad()
-    hidden_out = sigmoid(hidden_in)  # (O4, O5)
-    out_in = fc2(hidden_out)  # (I6,)
-    out_in.retain_grad()
-    out = sigmoid(out_in)  # (O6,)
-    loss = 0.5 * nn.MSELoss(reduction="sum")(out, target)
-    loss.backward()
-
-    net_input = {4: hidden_in.data[0], 5: hidden_in.data[1], 6: out_in.data[0]}
-    output = {4: hidden_out.data[0], 5: hidden_out.data[1], 6: out.data[0]}
-    # Err_j = -dL/dI_j: the gradient at each unit's net input, from backward()
-    error = {6: -out_in.grad[0], 5: -hidden_in.grad[1], 4: -hidden_in.grad[0]}
-
-    optimizer = optim.SGD([*fc1.parameters(), *fc2.parameters()], lr=_LR)
-    optimizer.step()
-
-    report.print(f"X = {_X}, class label T = {_LABEL:g}, learning rate l = {_LR}")
+    report.print(f"X = {tuple(spec.input.tolist())}, class label T = {spec.target[0]:g}, "
+                 f"learning rate l = {spec.lr}")  # fmt: skip
     report.print("nn.Linear(3, 2) -> nn.Sigmoid() -> nn.Linear(2, 1) -> nn.Sigmoid(), loaded with")
+    report.print(f"  fc1.weight = [[w14, w24, w34], [w15, w25, w35]] = {fc1_weight}")
+    report.print(f"  fc1.bias = [θ4, θ5] = {fc1_bias}")
+    report.print(f"  fc2.weight = [[w46, w56]] = {fc2_weight}, fc2.bias = [θ6] = {fc2_bias}")
     report.print(
-        f"  fc1.weight = [[w14, w24, w34], [w15, w25, w35]] = {list(map(list, _FC1_WEIGHT))}"
-    )
-    report.print(f"  fc1.bias = [θ4, θ5] = {list(_FC1_BIAS)}")
-    report.print(
-        f"  fc2.weight = [[w46, w56]] = {list(map(list, _FC2_WEIGHT))}, fc2.bias = [θ6] = "
-        f"{list(_FC2_BIAS)}"
-    )
-    report.print(
-        f"loss L = 1/2 (T - O6)^2 = 0.5 * nn.MSELoss(reduction='sum')(O6, T) = {loss.item():.6f}"
+        f"loss L = 1/2 (T - O6)^2 = 0.5 * nn.MSELoss(reduction='sum')(O6, T) = {trace.loss:.6f}"
     )
     report.print()
     report.print("Net input and output (forward pass)")
@@ -136,13 +92,15 @@ def sigmoid_backprop() -> Report:
     report.print("        = 0.13114. Their Err5, Err4 and updates, computed from 0.1311, still")
     report.print("        agree with the exact values at their rounding.")
     report.print()
-    report.print(f"Weight and bias updates: optim.SGD(lr={_LR}).step(), i.e. w += l * Err_j * O_i")
+    report.print(
+        f"Weight and bias updates: optim.SGD(lr={spec.lr}).step(), i.e. w += l * Err_j * O_i"
+    )
     report.print("  weight or bias   old      new (gradlab)   notes")
     new = {}
-    for name, layer, kind, index, notes in _NOTES_UPDATES:
-        before = old[(layer, kind)][index]
-        new[name] = getattr(layers[layer], kind).data[index]
-        report.print(f"  {name:<15}  {before:>5.1f}   {new[name]:>12.6f}   {notes:>6g}")
+    for name, notes in _NOTES_UPDATES.items():
+        update = trace.update(name)
+        new[name] = update.new
+        report.print(f"  {name:<15}  {update.old:>5.1f}   {new[name]:>12.6f}   {notes:>6g}")
 
     for j in (4, 5, 6):
         report.check(f"net input I{j}", net_input[j], _NOTES_NET_INPUTS[j], decimals=3)
@@ -162,6 +120,6 @@ def sigmoid_backprop() -> Report:
     )
     for j in (5, 4):
         report.check(f"Err{j}", error[j], _NOTES_ERRORS[j], decimals=4)
-    for name, _, _, _, notes in _NOTES_UPDATES:
+    for name, notes in _NOTES_UPDATES.items():
         report.check(f"new {name}", new[name], notes, decimals=3)
     return report
