@@ -222,3 +222,18 @@ def test_predict_and_evaluate_take_a_dataset(digits):
     # other batch sizes sum in another order: float32 tolerance
     np.testing.assert_allclose(t.predict(ds, batch_size=7), t.predict(Xte), rtol=1e-4, atol=1e-5)
     assert t.evaluate(ds) == pytest.approx(t.evaluate(Xte, yte))
+
+
+def test_multiclass_focal_loss_takes_class_indices(digits):
+    """FocalLoss on (N, C) logits gets integer labels as class indices (not floats), its
+    labels are range-checked like CrossEntropyLoss's, and it learns digits."""
+    Xtr, Xte, ytr, yte = digits
+    model = _mlp()
+    trainer = Trainer(
+        model, nn.FocalLoss(gamma=2.0), optim.Adam(model.parameters(), lr=3e-3),
+        metrics=["accuracy"],
+    )  # fmt: skip
+    trainer.fit(Xtr, ytr, epochs=5, batch_size=64, verbose=0)
+    assert trainer.evaluate(Xte, yte)["accuracy"] >= 0.9
+    with pytest.raises(ValueError, match=r"labels out of range for FocalLoss.*\[0, 10\)"):
+        trainer.fit(Xtr, np.where(ytr == 3, 10, ytr), epochs=1, verbose=0)

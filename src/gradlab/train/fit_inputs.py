@@ -18,6 +18,22 @@ from gradlab.tensor import Tensor
 
 CLASS_INDEX_LOSSES = ("CrossEntropyLoss", "NLLLoss")
 BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
+# losses that take class indices when the target has the output's shape without dim 1
+_EITHER_FORM_LOSSES = ("FocalLoss",)
+
+
+def takes_class_indices(loss, output_shape, target) -> bool:
+    """Whether ``loss`` gets ``target`` as integer class indices (N, ...) for an output of
+    shape (N, C, ...): always for CrossEntropyLoss/NLLLoss, and for FocalLoss when the target
+    is integer and has the output's shape without the class dimension."""
+    name = type(loss).__name__
+    if name in CLASS_INDEX_LOSSES:
+        return True
+    if name not in _EITHER_FORM_LOSSES or len(output_shape) < 2 or output_shape[1] < 2:
+        return False
+    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    class_free = tuple(output_shape[:1]) + tuple(output_shape[2:])
+    return data.dtype.kind in "iu" and tuple(data.shape) == class_free
 
 
 def as_array(value) -> np.ndarray:
@@ -117,7 +133,7 @@ def as_target(loss, output: Tensor, y):
     if y is None:
         raise ValueError("Trainer: the batch has no targets (expected (x, y) pairs)")
     y = y if isinstance(y, Tensor) else Tensor(np.asarray(y))
-    if type(loss).__name__ not in CLASS_INDEX_LOSSES:
+    if not takes_class_indices(loss, output.shape, y):
         if y.data.dtype.kind in "iub":
             y = Tensor(y.data.astype(output.data.dtype))
         if y.ndim == 1 and output.ndim == 2 and output.shape == (y.shape[0], 1):
@@ -167,7 +183,7 @@ def _check_labels(loss, loader, output, y_batch) -> None:
         labels = as_array(y_batch) if y_batch is not None else None
     if labels is None or labels.size == 0:
         return
-    if name in CLASS_INDEX_LOSSES and output.ndim >= 2:
+    if output.ndim >= 2 and takes_class_indices(loss, output.shape, labels[: output.shape[0]]):
         classes = output.shape[1]
         if labels.dtype.kind not in "iu":
             raise TypeError(
