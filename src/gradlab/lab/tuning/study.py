@@ -1,0 +1,274 @@
+"""``tune``: an Optuna study over a config's ``[search]`` space, with ``[tune]``'s settings.
+
+::
+
+    from gradlab.lab.config import load_config
+    from gradlab.lab.tuning import EXTRA_SECTIONS, tune
+
+    config = load_config("examples/configs/tune_example13.toml", extra_sections=EXTRA_SECTIONS)
+    result = tune(config, trials=20, out_dir="runs/tune-example13")
+    print(result.best_params, result.best_value)
+
+A study lives in a storage (see :mod:`.storage`) under a name (default: the config's file
+stem); running ``tune`` again with the same storage and name resumes it, running only the
+trials still missing. With ``out_dir`` the results are written there (see :mod:`.outputs`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradlab.lab.optional import require
+from gradlab.lab.tuning.objective import make_objective, make_pruner
+from gradlab.lab.tuning.samplers import make_sampler
+from gradlab.lab.tuning.search_space import SearchSpace
+from gradlab.lab.tuning.settings import SAMPLERS, TuneSettings
+from gradlab.lab.tuning.storage import MEMORY, default_url, open_storage, show_url
+from gradlab.lab.tuning.workers import (
+    FINISHED,
+    SURPLUS,
+    TrialState,
+    WorkerSpec,
+    run_worker,
+    run_workers,
+)
+
+__all__ = [
+    "StudyMismatchError", "TuneResult", "check_space", "default_out_dir", "space_and_settings",
+    "tune",
+]  # fmt: skip
+
+
+class StudyMismatchError(ValueError):
+    """A stored study of that name was made for another direction, metric or search space."""
+
+
+@dataclass
+class TuneResult:
+    """What a study ended with. ``best_*`` are None when no trial completed."""
+
+    study: object
+    space: SearchSpace
+    settings: TuneSettings
+    sampler: str
+    storage: str  # the storage URL, password hidden
+    best_params: dict | None
+    best_overrides: dict | None
+    best_value: float | None
+    best_trial: int | None
+    counts: dict  # complete, pruned, failed, surplus, running
+    out_dir: Path | None = None
+    files: dict = field(default_factory=dict)
+
+
+def space_and_settings(config) -> tuple[SearchSpace, TuneSettings]:
+    """The config's ``[search]`` and ``[tune]`` sections, parsed (ValueError when the config
+    has no ``[search]`` or either section is invalid)."""
+    extra = getattr(config, "extra", None) or {}
+    if "search" not in extra:
+        where = getattr(config, "path", None) or "the config"
+        raise ValueError(
+            f"{where}: no [search] section; declare the searched fields, e.g. "
+            '"optimizer.lr" = { type = "log_uniform", low = 1e-5, high = 1e-2 }'
+        )
+    return SearchSpace.parse(extra["search"]), TuneSettings.parse(extra.get("tune"))
+
+
+def check_space(config, space: SearchSpace) -> list[str]:
+    """Problem lines for searched fields the config rejects: every range end and every
+    choice (with its ``with`` fields) is tried with ``config.with_overrides``, so a field
+    that does not exist or a value the config cannot take is found before any trial runs.
+    Lines are ``search: with optimizer.name = 'sgd': optimizer.momentum: ...`` (no file)."""
+    prefix = f"{getattr(config, 'name', '')}: "
+    problems: list[str] = []
+    for probe in space.probes():
+        try:
+            config.with_overrides(probe)
+        except ValueError as error:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in probe.items())
+            for line in getattr(error, "problems", None) or [str(error)]:
+                line = f"search: with {shown}: {line.removeprefix(prefix)}"
+                if line not in problems:
+                    problems.append(line)
+    return problems
+
+
+def default_out_dir(config) -> Path:
+    """``runs/tune-<config file stem>``."""
+    return Path("runs") / f"tune-{_stem(config)}"
+
+
+def _stem(config) -> str:
+    path = getattr(config, "path", None)
+    return Path(path).stem if path else "study"
+
+
+def _build_objective(config, space, settings, train, study):
+    return make_objective(config, space, settings, train=train)
+
+
+def _build_sampler(kind, space, settings):
+    return make_sampler(kind, space, settings)
+
+
+def _build_pruner(settings):
+    return make_pruner(settings)
+
+
+def _counts(study) -> dict:
+    trials = study.get_trials(deepcopy=False)
+    surplus = sum(1 for t in trials if t.user_attrs.get(SURPLUS))
+    by = {state: sum(1 for t in trials if t.state == state) for state in TrialState}
+    return {
+        "complete": by[TrialState.COMPLETE],
+        "pruned": by[TrialState.PRUNED],
+        "failed": by[TrialState.FAIL] - surplus,
+        "surplus": surplus,
+        "running": by[TrialState.RUNNING],
+    }
+
+
+def _signature(space: SearchSpace, settings: TuneSettings) -> dict:
+    return {
+        "gradlab_search": {p.name: p.describe() for p in space.params},
+        "gradlab_metric": settings.metric,
+        "gradlab_objective": settings.objective,
+    }
+
+
+def _check_or_mark(study, name: str, storage: str, space, settings) -> None:
+    """A new study records what it optimizes; a resumed one must match it."""
+    direction = settings.resolved_direction
+    stored = study.direction.name.lower()
+    if stored != direction:
+        raise StudyMismatchError(
+            f"study {name!r} in {storage} was made to {stored} and the config asks to "
+            f"{direction}; choose another study name (--study)"
+        )
+    attrs = study.user_attrs
+    for key, value in _signature(space, settings).items():
+        if key not in attrs:
+            study.set_user_attr(key, value)
+        elif attrs[key] != value:
+            what = key.removeprefix("gradlab_")
+            raise StudyMismatchError(
+                f"study {name!r} in {storage} was run with another {what} ({attrs[key]!r}, "
+                f"the config has {value!r}); choose another study name (--study)"
+            )
+
+
+def tune(
+    config,
+    *,
+    trials: int | None = None,
+    sampler: str | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
+    jobs: int = 1,
+    out_dir=None,
+    verbose: int = 1,
+    train=None,
+) -> TuneResult:
+    """Run (or resume) the study until ``trials`` trials have finished.
+
+    Args:
+        config: a loaded :class:`~gradlab.lab.config.Config` with a ``[search]`` section.
+        trials: finished (completed or pruned) trials the study should hold (default
+            ``[tune] trials``); a resumed study runs only those missing.
+        sampler: ``tpe`` | ``random`` | ``grid`` (default ``[tune] sampler``).
+        storage: an Optuna storage URL; "memory" keeps nothing; None: the SQLite file
+            ``out_dir/study.db`` (in memory when there is no ``out_dir`` either).
+        study_name: default the config's file stem.
+        jobs: worker processes sharing the storage (not threads).
+        out_dir: where the report, plots and best parameters go (None: nowhere).
+        verbose: 1 logs each trial (Optuna's log), 0 only warnings.
+        train: the training function (default ``train_from_config``); a fake in tests. With
+            ``jobs > 1`` it must be importable by name.
+    """
+    optuna = require("optuna", "gradlab tune")
+    space, settings = space_and_settings(config)
+    problems = check_space(config, space)
+    if problems:
+        from gradlab.lab.config import ConfigError
+
+        name = getattr(config, "name", "config")
+        raise ConfigError([f"{name}: {line}" for line in problems])
+    trials = settings.trials if trials is None else int(trials)
+    sampler = settings.sampler if sampler is None else sampler
+    if trials < 1:
+        raise ValueError(f"tune: trials must be >= 1, got {trials}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"tune: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    if jobs < 1:
+        raise ValueError(f"tune: jobs must be >= 1, got {jobs}")
+    if storage is None and out_dir is None:
+        storage = "memory"
+    if jobs > 1 and storage in MEMORY:
+        raise ValueError(
+            f"tune: --jobs {jobs} needs a storage the processes share (a SQLite file or a "
+            "database URL), not memory"
+        )
+    name = study_name or _stem(config)
+    level = logging.INFO if verbose else logging.WARNING
+    optuna.logging.set_verbosity(level)
+
+    if storage is None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    url = storage if storage is not None else default_url(out_dir)
+    opened = open_storage(url)
+    shown = show_url(url)
+    study = optuna.create_study(
+        storage=opened,
+        study_name=name,
+        direction=settings.resolved_direction,
+        sampler=make_sampler(sampler, space, settings),
+        pruner=make_pruner(settings),
+        load_if_exists=True,
+    )
+    _check_or_mark(study, name, shown, space, settings)
+    if jobs == 1:
+        run_worker(study, make_objective(config, space, settings, train=train), trials)
+    else:
+        spec = WorkerSpec(
+            storage_url=url,
+            study_name=name,
+            n_trials=trials,
+            build_objective=functools.partial(_build_objective, config, space, settings, train),
+            build_sampler=functools.partial(_build_sampler, sampler, space, settings),
+            build_pruner=functools.partial(_build_pruner, settings),
+            log_level=level,
+        )
+        run_workers(spec, jobs)
+
+    result = _result(study, space, settings, sampler, shown)
+    if out_dir is not None:
+        from gradlab.lab.tuning.outputs import write_outputs
+
+        result.out_dir = Path(out_dir)
+        result.files = write_outputs(result, config, Path(out_dir))
+    return result
+
+
+def _result(study, space, settings, sampler, shown) -> TuneResult:
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    best = study.best_trial if complete else None
+    return TuneResult(
+        study=study,
+        space=space,
+        settings=settings,
+        sampler=sampler,
+        storage=shown,
+        best_params=dict(best.params) if best else None,
+        best_overrides=space.overrides(best.params) if best else None,
+        best_value=float(best.value) if best else None,
+        best_trial=best.number if best else None,
+        counts=_counts(study),
+    )
+
+
+def finished_trials(study) -> list:
+    """Completed and pruned trials, by number."""
+    return sorted(study.get_trials(deepcopy=False, states=FINISHED), key=lambda t: t.number)
