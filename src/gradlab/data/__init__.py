@@ -29,13 +29,15 @@ from gradlab.data.datasets import (
     train_test_split,
 )
 from gradlab.data.loader import DataLoader, default_collate
+from gradlab.data.synthetic_tasks import make_gaussian_mixture, make_ratings, make_reversal_pairs
 
 __all__ = [
     "Bunch", "ConcatDataset", "DataLoader", "Dataset", "DatasetFormatError",
     "DatasetNotFoundError", "Subset", "TensorDataset", "data_home", "default_collate",
     "load_breast_cancer", "load_cifar10", "load_diabetes", "load_digits", "load_fashion_mnist",
     "load_iris", "load_mnist", "load_movielens_100k", "load_wine", "make_classification",
-    "make_imbalanced_binary", "make_moons", "make_regression_with_outliers",
+    "make_gaussian_mixture", "make_imbalanced_binary", "make_moons", "make_ratings",
+    "make_reversal_pairs", "make_regression_with_outliers",
     "make_seasonal_series", "make_spirals", "random_split", "sliding_windows", "transforms",
     "train_test_split",
 ]  # fmt: skip

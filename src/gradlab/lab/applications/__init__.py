@@ -1,0 +1,2 @@
+"""Applications: end-to-end experiments (train, evaluate, plot) that the examples and the
+lab run, one per file (``gan_mixture``, ``recommendation``, ``seq2seq_reverse``, ...)."""
