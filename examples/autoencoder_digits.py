@@ -14,8 +14,7 @@ import numpy as np
 import gradlab
 from gradlab import nn, optim
 from gradlab.data import load_digits, train_test_split
-from gradlab.lab.applications.gan_mixture import plot_image_grid
-from gradlab.lab.plots import pyplot, save_figure
+from gradlab.lab.plots import plot_image_grid, pyplot, save_figure
 from gradlab.models.autoencoder import Autoencoder
 from gradlab.train import Trainer
 

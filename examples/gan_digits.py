@@ -12,7 +12,8 @@ import numpy as np
 import gradlab
 from gradlab import nn
 from gradlab.data import load_digits
-from gradlab.lab.applications.gan_mixture import plot_image_grid, sample, train_gan
+from gradlab.lab.applications.gan_mixture import sample, train_gan
+from gradlab.lab.plots import plot_image_grid
 from gradlab.models.gan import Discriminator, Generator
 
 

@@ -51,3 +51,11 @@ def test_missing_dependency_names_the_extra(monkeypatch):
     monkeypatch.setitem(optional.EXTRAS, "gradlab_no_such_module", "tensorboard")
     with pytest.raises(ImportError, match=r"TensorBoard: gradlab_no_such_module is not installed"):
         optional.require("gradlab_no_such_module", "TensorBoard")
+
+
+def test_plot_image_grid(tmp_path):
+    from gradlab.lab.plots import plot_image_grid
+
+    images = np.random.default_rng(0).random((13, 64))
+    path = plot_image_grid(images, tmp_path / "grid.png", shape=(8, 8), columns=5, title="t")
+    assert path.read_bytes()[:8] == PNG_SIGNATURE

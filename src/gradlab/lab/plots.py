@@ -13,7 +13,7 @@ import numpy as np
 
 from gradlab.lab.optional import require
 
-__all__ = ["pyplot", "save_figure", "plot_history", "plot_curves"]
+__all__ = ["pyplot", "save_figure", "plot_history", "plot_curves", "plot_image_grid"]
 
 
 def pyplot():
@@ -109,4 +109,27 @@ def plot_curves(curves: Mapping[str, np.ndarray], path, ylabel: str, xlabel: str
     axis.grid(alpha=0.3)
     axis.legend()
     figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def plot_image_grid(
+    images,
+    path,
+    shape=(8, 8),
+    columns: int = 10,
+    title: str | None = None,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+) -> Path:
+    """Images (N, H*W) or (N, H, W) in a grid of ``columns`` columns, gray scale."""
+    images = np.asarray(images).reshape(-1, *shape)
+    rows = -(-len(images) // columns)
+    plt = pyplot()
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8), squeeze=False)
+    for k, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if k < len(images):
+            axis.imshow(images[k], cmap="gray_r", vmin=vmin, vmax=vmax)
+    if title:
+        figure.suptitle(title)
     return save_figure(figure, path)

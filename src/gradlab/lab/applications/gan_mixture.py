@@ -23,7 +23,6 @@ from gradlab.models.gan import Discriminator, Generator, discriminator_loss, gen
 __all__ = [
     "mode_coverage",
     "plot_coverage",
-    "plot_image_grid",
     "run_gan_mixture",
     "sample",
     "train_gan",
@@ -128,29 +127,6 @@ def plot_coverage(real, fake, centers, coverage: dict, path) -> Path:
     right.set_ylabel("share of generated samples within 3 std")
     right.set_title(f"{coverage['covered']}/{k} modes covered, quality {coverage['quality']:.2f}")
     right.legend(fontsize=8)
-    return save_figure(figure, path)
-
-
-def plot_image_grid(
-    images,
-    path,
-    shape=(8, 8),
-    columns: int = 10,
-    title: str | None = None,
-    vmin: float = 0.0,
-    vmax: float = 1.0,
-) -> Path:
-    """Images (N, H*W) or (N, H, W) in a grid of ``columns`` columns, gray scale."""
-    images = np.asarray(images).reshape(-1, *shape)
-    rows = -(-len(images) // columns)
-    plt = pyplot()
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8), squeeze=False)
-    for k, axis in enumerate(axes.flat):
-        axis.axis("off")
-        if k < len(images):
-            axis.imshow(images[k], cmap="gray_r", vmin=vmin, vmax=vmax)
-    if title:
-        figure.suptitle(title)
     return save_figure(figure, path)
 
 
