@@ -22,14 +22,20 @@ BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
 _EITHER_FORM_LOSSES = ("FocalLoss",)
 
 
+def loss_class_names(loss) -> set[str]:
+    """The class names of ``loss`` and its bases: a subclass of CrossEntropyLoss (a loss plus
+    a penalty, say) is treated as CrossEntropyLoss."""
+    return {cls.__name__ for cls in type(loss).__mro__}
+
+
 def takes_class_indices(loss, output_shape, target) -> bool:
     """Whether ``loss`` gets ``target`` as integer class indices (N, ...) for an output of
     shape (N, C, ...): always for CrossEntropyLoss/NLLLoss, and for FocalLoss when the target
     is integer and has the output's shape without the class dimension."""
-    name = type(loss).__name__
-    if name in CLASS_INDEX_LOSSES:
+    names = loss_class_names(loss)
+    if names & set(CLASS_INDEX_LOSSES):
         return True
-    if name not in _EITHER_FORM_LOSSES or len(output_shape) < 2 or output_shape[1] < 2:
+    if not names & set(_EITHER_FORM_LOSSES) or len(output_shape) < 2 or output_shape[1] < 2:
         return False
     data = target.data if isinstance(target, Tensor) else np.asarray(target)
     class_free = tuple(output_shape[:1]) + tuple(output_shape[2:])
@@ -198,7 +204,7 @@ def _check_labels(loss, loader, output, y_batch) -> None:
                 f"y holds {int(labels[bad].reshape(-1)[0])} (labels range "
                 f"{int(labels.min())}..{int(labels.max())})"
             )
-    elif name in BINARY_LOSSES and ((labels < 0) | (labels > 1)).any():
+    elif loss_class_names(loss) & set(BINARY_LOSSES) and ((labels < 0) | (labels > 1)).any():
         raise ValueError(
             f"fit: labels out of range for {name}: targets must be in [0, 1], y ranges "
             f"{labels.min()}..{labels.max()}"

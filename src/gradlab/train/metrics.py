@@ -251,11 +251,15 @@ def predictions_from_output(output, loss_kind) -> np.ndarray:
             "probabilities", "regression".
     """
     out = output.data if isinstance(output, Tensor) else np.asarray(output)
-    kind = loss_kind if isinstance(loss_kind, str) else type(loss_kind).__name__
+    known = _CLASS_SCORES | _LOGITS | _PROBABILITIES
+    if isinstance(loss_kind, str):
+        kind = loss_kind
+    else:  # a loss module: its class or the nearest base class with a known name
+        names = [cls.__name__ for cls in type(loss_kind).__mro__]
+        kind = next((n for n in names if n.lower() in known | _REGRESSION), names[0])
     key = kind.lower()
     if key in _REGRESSION:
         return out
-    known = _CLASS_SCORES | _LOGITS | _PROBABILITIES
     if key not in known:
         raise ValueError(
             f"predictions_from_output: unknown loss_kind {kind!r}; expected a loss such as "
