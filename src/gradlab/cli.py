@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gradlab.commands import explain, reproduce, train, tune
+from gradlab.commands import compare, explain, reproduce, train, tune
 from gradlab.commands.common import PROG
 
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]
 
-SUBCOMMANDS = [reproduce, explain, train, tune]
+SUBCOMMANDS = [reproduce, explain, train, compare, tune]
 """The subcommand modules; each has ``add_parser(subparsers)``."""
 
 
