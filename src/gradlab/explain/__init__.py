@@ -4,8 +4,11 @@ trace tables, gradient flow per layer, the learning-rate range test and schedule
 ``graph(output, names=None)`` returns a view with ``to_text()``, ``to_dot()`` and
 ``render(path)``; see :mod:`gradlab.explain.graph`. ``backprop_trace`` (:mod:`.trace`),
 ``gradient_flow`` (:mod:`.gradflow`), ``lr_range_test`` (:mod:`.lr_finder`) and
-``plot_schedules`` (:mod:`.schedules`) back the ``gradlab explain`` views.
+``plot_schedules`` (:mod:`.schedules`) back the ``gradlab explain`` views;
+``feature_attribution`` (:mod:`.attribution`) ranks input features by their gradients.
 """
+
+from gradlab.explain.attribution import Attribution, feature_attribution, input_gradients
 
 from gradlab.explain.gradflow import GradientFlowResult, gradient_flow
 from gradlab.explain.graph import GraphNode, GraphView, GraphvizNotFoundError, graph
@@ -20,7 +23,7 @@ from gradlab.explain.trace_config import (
 )
 
 __all__ = [
-    "EXAMPLE_7", "EXAMPLE_8", "BackpropConfigError", "BackpropSpec", "BackpropTrace",
+    "Attribution", "feature_attribution", "input_gradients", "EXAMPLE_7", "EXAMPLE_8", "BackpropConfigError", "BackpropSpec", "BackpropTrace",
     "GradientFlowResult", "GraphNode", "GraphView", "GraphvizNotFoundError", "LRFinderResult",
     "backprop_trace", "gradient_flow", "graph", "load_backprop_config", "lr_range_test",
     "plot_schedules", "schedule_curves",
