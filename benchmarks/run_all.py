@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import measure, report  # noqa: E402
 
-SUITES = ["bench_engine", "bench_mlp", "bench_cnn", "bench_lstm", "bench_optim"]
+SUITES = ["bench_engine", "bench_mlp", "bench_cnn", "bench_lstm", "bench_optim", "bench_fit"]
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import Case, measure  # noqa: E402
 
-SUITES = ["bench_mlp", "bench_cnn", "bench_lstm", "bench_optim"]
+SUITES = ["bench_mlp", "bench_cnn", "bench_lstm", "bench_optim", "bench_fit"]
 
 
 def _child(suite: str, index: int, contender: str) -> None:

@@ -26,12 +26,13 @@ from gradlab.train.metrics import (
     rmse,
     roc_auc,
 )
+from gradlab.train.tensorboard import TensorBoard
 from gradlab.train.trainer import Trainer
 
 __all__ = [
     "BackupAndRestore", "Callback", "CSVLogger", "CheckpointError", "EarlyStopping",
     "GradientFlow", "History", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
-    "TerminateOnNaN", "Trainer",
+    "TensorBoard", "TerminateOnNaN", "Trainer",
     "accuracy", "classification_report", "confusion_matrix", "f1", "load", "mae", "precision",
     "predictions_from_output", "r2", "recall", "rmse", "roc_auc", "save",
 ]  # fmt: skip
