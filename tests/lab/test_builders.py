@@ -211,3 +211,70 @@ def test_missing_dataset_files_raise_the_loaders_error(tmp_path):
     )
     with pytest.raises(DatasetNotFoundError, match="MNIST: missing"):
         build_data(config)
+
+
+def test_seasonal_series_windows_split_in_time_order(tmp_path):
+    config = config_of(
+        tmp_path,
+        """
+        [data]
+        name = "seasonal_series"
+        length = 300
+        window = 10
+        horizon = 2
+        [model]
+        name = "forecaster"
+        [training]
+        epochs = 1
+    """,
+    )
+    data = build_data(config)
+    n = 300 - 10 - 2 + 1
+    assert data.task == "regression" and data.input_shape == (10, 1)
+    assert len(data.train[0]) + len(data.val[0]) + len(data.test[0]) == n
+    assert data.train[1].shape[1:] == (2,) and data.train[0].dtype == np.float32
+    # consecutive windows overlap by one step: train, then val, then test, in order
+    for a, b in ((data.train, data.val), (data.val, data.test)):
+        assert np.array_equal(a[0][-1, 1:], b[0][0, :-1])
+    model = build_model(config, data)
+    assert model.horizon == 2 and model.input_size == 1
+    assert model(data.test[0][:3]).shape == (3, 2)
+
+
+def test_ratings_tokens_and_gan_data(tmp_path):
+    extra = "[training]\nepochs = 1\n"
+    ratings = config_of(
+        tmp_path,
+        "[data]\nname = 'synthetic_ratings'\nn_users = 30\nn_items = 40\nn_ratings = 500\n"
+        "[model]\nname = 'matrix_factorization'\n" + extra,
+    )
+    data = build_data(ratings)
+    assert data.train[0].dtype == np.int64 and data.train[0].shape[1] == 2
+    assert data.train[1].dtype == np.float32 and set(np.unique(data.train[1])) <= {1, 2, 3, 4, 5}
+    model = build_model(ratings, data)
+    assert (model.num_users, model.num_items) == (30, 40)
+
+    pairs = config_of(
+        tmp_path,
+        "[data]\nname = 'reversal_pairs'\nn_samples = 100\nmax_length = 5\n"
+        "[model]\nname = 'seq2seq'\nhidden_size = 8\n" + extra,
+    )
+    data = build_data(pairs)
+    assert data.train[0].dtype == np.int64 and data.train[0].shape[1:] == (5,)
+    assert data.train[1].shape[1:] == (6,) and data.info["vocab_size"] == 13
+    assert build_model(pairs, data).vocab_size == 13
+
+    gan = config_of(
+        tmp_path,
+        "[data]\nname = 'gaussian_mixture'\nn_samples = 200\n"
+        "[model]\nname = 'gan'\nlatent_dim = 3\nhidden_sizes = [8]\n"
+        "discriminator_hidden_sizes = [16, 4]\noutput_activation = 'tanh'\n" + extra,
+    )
+    data = build_data(gan)
+    assert data.info["centers"].shape == (8, 2)
+    model = build_model(gan, data)
+    assert model.generator.latent_dim == 3 and model.discriminator.in_features == 2
+    keys = set(model.state_dict())
+    assert "generator.net.0.weight" in keys and "discriminator.net.4.weight" in keys
+    samples = model(np.zeros((4, 3), dtype=np.float32)).data
+    assert samples.shape == (4, 2) and np.abs(samples).max() < 1.0

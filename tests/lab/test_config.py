@@ -333,3 +333,116 @@ def test_every_example_config_validates():
     for path in paths:
         config = load_config(path)
         assert config.training["epochs"] >= 1, path
+
+
+def test_special_loops_follow_the_model_and_check_their_sections(tmp_path):
+    gan = """
+    [data]
+    name = "gaussian_mixture"
+    [model]
+    name = "gan"
+    [training]
+    epochs = 2
+    """
+    config = load_config(write(tmp_path, gan))
+    assert config.derived["loop"] == "gan" and config.training["loop"] == "gan"
+    assert config.loss == {"name": "gan", "saturating": False}
+    assert config.training == {
+        "epochs": 2, "steps_per_epoch": 100, "batch_size": 128, "seed": 0, "loop": "gan"
+    }  # fmt: skip
+    bad = (
+        gan
+        + """
+    validation_split = 0.1
+    [loss]
+    name = "cross_entropy"
+    [schedule]
+    name = "step"
+    step_size = 2
+    [callbacks.early_stopping]
+    """
+    )
+    assert problems(tmp_path, bad) == [
+        "loss.name: the 'gan' loop trains on its own objective; use name = 'gan' (keys: "
+        "saturating) or leave [loss] out; got 'cross_entropy'",
+        "training.validation_split: unknown key; expected one of batch_size, epochs, loop, "
+        "seed, steps_per_epoch",
+        "schedule: the 'gan' loop takes no lr schedule; remove [schedule]",
+        "callbacks: the 'gan' loop takes no callbacks; remove [callbacks.early_stopping]",
+    ]
+    assert problems(tmp_path, GOOD.replace("epochs = 4", "epochs = 4\nloop = 'gan'")) == [
+        "training.loop: 'gan' trains model 'gan'; model 'cnn' trains with loop 'fit'"
+    ]
+
+
+def test_perceptron_learns_by_its_rule(tmp_path):
+    text = """
+    [data]
+    name = "breast_cancer"
+    [model]
+    name = "perceptron"
+    [optimizer]
+    lr = 0.5
+    [training]
+    epochs = 3
+    """
+    config = load_config(write(tmp_path, text))
+    assert config.optimizer == {"name": "perceptron", "lr": 0.5} and config.loss == {}
+    assert config.training["metrics"] == ["accuracy"]
+    bad = text.replace("lr = 0.5", "name = 'adam'\nlr = 0.5").replace(
+        "epochs = 3", "epochs = 3\nbatch_size = 4\n[loss]\nname = 'bce_with_logits'"
+    )
+    found = problems(tmp_path, bad)
+    assert [line.split(":")[0] for line in found] == [
+        "loss",
+        "optimizer.name",
+        "training.batch_size",
+    ]
+    assert found[1].endswith("use name = 'perceptron' (keys: lr) or leave it out; got 'adam'")
+    digits = text.replace("breast_cancer", "digits")
+    assert problems(tmp_path, digits) == [
+        "model.name: 'perceptron' learns binary classification (labels 0/1), but data 'digits' "
+        "is classification; use data such as 'breast_cancer', 'moons', 'imbalanced_binary', "
+        "'make_classification (n_classes = 2)'"
+    ]
+
+
+def test_seq2seq_forecaster_and_recommender_data(tmp_path):
+    seq2seq = """
+    [data]
+    name = "reversal_pairs"
+    [model]
+    name = "seq2seq"
+    [loss]
+    name = "mse"
+    [schedule]
+    name = "cyclic"
+    max_lr = 0.1
+    [training]
+    epochs = 1
+    metrics = ["accuracy"]
+    """
+    assert problems(tmp_path, seq2seq) == [
+        "loss.name: the 'seq2seq' loop trains on its own objective; use name = "
+        "'cross_entropy' (keys: label_smoothing) or leave [loss] out; got 'mse'",
+        "schedule.per: the 'seq2seq' loop steps a schedule per epoch; got 'batch'",
+        "training.metrics: unknown key; expected one of batch_size, clip, epochs, loop, seed, "
+        "validation, validation_split",
+    ]
+    tail = "[training]\nepochs = 1\n"
+    assert problems(
+        tmp_path, "[data]\nname = 'reversal_pairs'\n[model]\nname = 'mlp'\n" + tail
+    ) == ["model: 'mlp' reads flat input but data 'reversal_pairs' is token sequences"]
+    forecaster = "[data]\nname = 'digits'\n[model]\nname = 'forecaster'\nhorizon = 2\n" + tail
+    assert problems(tmp_path, forecaster) == [
+        "model.horizon: set from the data; remove it from the config",
+        "model.name: 'forecaster' learns regression (real targets), but data 'digits' is "
+        "classification; use data such as 'seasonal_series', 'diabetes', "
+        "'regression_with_outliers'",
+    ]
+    ratings = "[data]\nname = 'synthetic_ratings'\n[model]\nname = 'neural_cf'\n" + tail
+    config = load_config(write(tmp_path, ratings))
+    assert config.loss["name"] == "mse" and config.training["metrics"] == ["rmse"]
+    assert problems(tmp_path, ratings.replace("neural_cf", "mlp")) == [
+        "model: 'mlp' reads flat input but data 'synthetic_ratings' is (user, item) pairs"
+    ]

@@ -216,3 +216,26 @@ def test_example_configs_run(tmp_path, name, overrides):
     assert len(rows(out / "history.csv")) == epochs
     assert (out / "history.png").read_bytes()[:8] == PNG
     assert "## Final metrics" in (out / "report.md").read_text()
+
+
+def test_perceptron_example_converges_by_its_rule(tmp_path):
+    config = load_config(EXAMPLES / "train_perceptron.toml")
+    result = T.train_from_config(config, tmp_path, verbose=0)
+    assert result.trainer is None and len(result.history) < 50
+    assert result.history["mistakes"][-1] == 0  # an epoch without a mistake: converged
+    assert result.metrics["accuracy"] == 1.0 and result.metrics["test_accuracy"] >= 0.95
+    report = (tmp_path / "report.md").read_text()
+    assert "by the 'perceptron' loop" in report and "converged after" in report
+    assert "Classification report (test set)" in report
+    weights = gradlab.load(tmp_path / "model.safetensors")
+    assert np.array_equal(weights["weight"], result.model.weight.data)
+
+
+def test_special_loops_refuse_resume_and_callbacks(tmp_path, capsys):
+    path = EXAMPLES / "train_gan.toml"
+    argv = ["train", str(path), "--out", str(tmp_path), "--quiet", "--resume"]
+    assert run(argv) == 1
+    assert "--resume: the 'gan' loop keeps no backup" in capsys.readouterr().err
+    config = load_config(path).with_overrides({"training.epochs": 1})
+    with pytest.raises(ValueError, match="the 'gan' loop takes no callbacks; got LRTrace"):
+        T.train_from_config(config, callbacks=[T.LRTrace(1)], verbose=0)

@@ -18,7 +18,9 @@ def add_parser(subparsers) -> None:
         "config is checked whole first: every problem is printed, one per line, and the "
         "exit status is 2. The run writes DIR/history.csv, DIR/model.safetensors, "
         "DIR/report.md, DIR/history.png (and DIR/lr.png with a schedule), and keeps "
-        "DIR/backup.ckpt so that --resume continues a run that was stopped.",
+        "DIR/backup.ckpt so that --resume continues a run that was stopped. The perceptron, "
+        "the GAN and the seq2seq model train by their own loops ([training] loop), with "
+        "the same files but no backup.",
     )
     parser.add_argument("config", metavar="CONFIG.toml", help="the config file")
     parser.add_argument(

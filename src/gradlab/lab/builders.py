@@ -51,12 +51,14 @@ class DataSplits:
 
 # ---------------------------------------------------------------------------- data
 def _load(config, entry, train: bool = True):
+    import inspect
+
     import gradlab.data as gdata
     from gradlab.lab.optional import require
 
-    if not entry.files:  # scikit-learn's bundled datasets and generators
+    if entry.sklearn and not entry.files:  # scikit-learn's bundled datasets and generators
         require("sklearn", f"data {config.data['name']!r}")
-    loader = getattr(gdata, entry.loader)
+    loader = V.resolve(entry.loader) if ":" in entry.loader else getattr(gdata, entry.loader)
     data = config.data
     kwargs = {k: data[k] for k in entry.options if k in data}
     if entry.files:
@@ -64,7 +66,7 @@ def _load(config, entry, train: bool = True):
         kwargs["download"] = data.get("download", True)
         if entry.native_split:
             kwargs["train"] = train
-    elif entry.loader.startswith("make_"):
+    elif "seed" in inspect.signature(loader).parameters:
         kwargs["seed"] = data.get("seed", 0)
         if entry.loader == "make_classification":
             kwargs["n_informative"] = min(kwargs.get("n_informative", 2), kwargs["n_features"])
@@ -78,12 +80,16 @@ def _subsample(x, y, limit, rng):
     return x[keep], y[keep]
 
 
-def _split(x, y, fraction, seed, stratify):
+def _split(x, y, fraction, seed, stratify, chronological=False):
     """``(x_a, y_a), (x_b, y_b)`` with ``fraction`` of the samples in b, shuffled by
-    ``seed``, class proportions kept when ``stratify``."""
+    ``seed``, class proportions kept when ``stratify``; b the last samples, in order,
+    when ``chronological`` (windows of a series: the model never sees the future)."""
     rng = np.random.default_rng(seed)
     n = len(x)
-    if stratify:
+    if chronological:
+        cut = n - int(round(n * fraction))
+        a, b = np.arange(cut), np.arange(cut, n)
+    elif stratify:
         parts_a, parts_b = [], []
         for label in np.unique(y):
             where = rng.permutation(np.flatnonzero(y == label))
@@ -105,10 +111,12 @@ def _split(x, y, fraction, seed, stratify):
 
 def _view(x, view: str, entry):
     n = x.shape[0]
-    if entry.pairs:
+    if entry.pairs or entry.native == "tokens":
         return x
     if view == "flat":
         return x.reshape(n, -1)
+    if entry.native == "sequence":
+        return x
     if view == "image":
         return x.reshape(n, *entry.image)
     c, h, w = entry.image
@@ -141,7 +149,13 @@ def build_data(config) -> DataSplits:
     for key, name in (("n_users", "num_users"), ("n_items", "num_items")):
         if key in extra:
             info[name] = int(extra[key])
-    x, y = _subsample(x, y, data.get("max_samples"), rng)
+    for key in ("vocab_size", "pad", "bos", "eos", "horizon", "period", "centers", "std"):
+        if key in extra:
+            info[key] = extra[key]
+    if entry.chronological:  # keep the series' order: the first max_samples windows
+        x, y = x[: data.get("max_samples")], y[: data.get("max_samples")]
+    else:
+        x, y = _subsample(x, y, data.get("max_samples"), rng)
     if entry.native_split:
         test_bunch = _load(config, entry, train=False)
         test = _subsample(
@@ -149,18 +163,18 @@ def build_data(config) -> DataSplits:
         )
         train = (x, y)
     else:
-        train, test = _split(x, y, data["test_size"], seed, classes)
+        train, test = _split(x, y, data["test_size"], seed, classes, entry.chronological)
     val = None
     fraction = config.training.get("validation_split", 0.0)
     if config.training.get("validation") == "test":
         val = test
     elif fraction > 0:
-        train, val = _split(*train, fraction, seed + 1, classes)
+        train, val = _split(*train, fraction, seed + 1, classes, entry.chronological)
     view = data.get("view", "flat")
     splits = [None if s is None else (_view(s[0], view, entry), s[1]) for s in (train, val, test)]
     if data.get("standardize", False):
         splits = _standardize(splits, view)
-    elif not entry.pairs:
+    elif not entry.pairs and entry.native != "tokens":
         splits = [
             None if s is None else (s[0].astype(np.float32, copy=False), s[1]) for s in splits
         ]
@@ -204,6 +218,7 @@ def _derived_arguments(config, data: DataSplits) -> dict:
         "input_size": int(shape[-1]),
         "num_classes": output_size(config, data),
         "out_features": output_size(config, data),
+        "horizon": output_size(config, data),
     }
     if len(shape) == 3:
         values.update(in_channels=int(shape[0]), image_size=int(shape[1]))

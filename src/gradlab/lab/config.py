@@ -18,6 +18,10 @@ required)::
     [training]
     epochs = 10
 
+The model chooses how it trains (:mod:`gradlab.lab.loops`): one loss and one optimizer
+(``Trainer.fit``), or its own loop (``perceptron``, ``gan``, ``seq2seq``), whose sections
+and keys are checked as that loop takes them.
+
 Reading a config never executes code from it: TOML is data. The one exception is a model
 ``entry_point = "package.module:function"``: validation imports that module (it runs the
 module's top-level code, as ``import`` does) to check the keys against the function's

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import sys
 
+from gradlab.lab import loops as L
 from gradlab.lab import vocabulary as V
-from gradlab.lab.schema import Spec, check_table, one_of
+from gradlab.lab.config_data import check_data, check_model_data
+from gradlab.lab.schema import Spec, check_table, choose, one_of
 from gradlab.lab.schema import specs_from_signature as signature_specs
 
 __all__ = ["validate", "model_specs", "loss_specs"]
@@ -38,55 +40,7 @@ def _bind(target, skip=(), specific=None):
     return specs, var_keywords
 
 
-_NOUNS = {"data": "dataset"}
-
-
-def _choose(table: dict, where: str, names, default=None):
-    """The table's ``name`` checked against ``names``; (name or None, problems)."""
-    name = table.get("name", default)
-    if name is None:
-        return None, [f"{where}.name: missing required key; expected one of {one_of(names)}"]
-    if not isinstance(name, str):
-        return None, [f"{where}.name: expected a string, one of {one_of(names)}; got {name!r}"]
-    if name not in names:
-        noun = _NOUNS.get(where, where)
-        return None, [f"{where}.name: unknown {noun} {name!r}; expected one of {one_of(names)}"]
-    return name, []
-
-
-# ---------------------------------------------------------------------------- data
-def _check_data(config, table) -> list:
-    if table is None:
-        return []
-    name, problems = _choose(table, "data", list(V.DATASETS))
-    if name is None:
-        config.data = {}
-        return problems
-    entry = V.DATASETS[name]
-    specs = {
-        "test_size": Spec(("float",), 0.2, gt=0, lt=1),
-        "standardize": Spec(("bool",), entry.standardize),
-        "view": Spec(("str",), None, choices=V.VIEWS),
-        "max_samples": Spec(("int",), None, ge=1),
-        "seed": Spec(("int",), None, ge=0),
-        **entry.options,
-    }
-    if entry.files:
-        specs["cache_dir"] = Spec(("str",), None)
-        specs["download"] = Spec(("bool",), True)
-    if entry.native_split:
-        del specs["test_size"]  # these datasets have their own test set
-    if entry.pairs:
-        del specs["view"]
-        del specs["standardize"]
-    values, found = check_table(table, specs, "data", fixed=("name",))
-    config.data = {"name": name, **values}
-    task = entry.task
-    if task == "by_classes":
-        task = "binary" if config.data.get("n_classes", 2) == 2 else "classification"
-    config.derived["task"] = task
-    config.derived["dataset"] = entry
-    return problems + found
+_choose = choose
 
 
 # ---------------------------------------------------------------------------- model
@@ -187,48 +141,14 @@ def _check_entry_point(config, table, entry_point) -> list:
         specs.update({k: Spec(("any",), None) for k in given if k not in specs})
     values, found = check_table(_without(given, target), specs, "model")
     view = table.get("view", "flat")
-    if view not in (*V.VIEWS, "pairs"):
-        found.append(f"model.view: must be one of {one_of((*V.VIEWS, 'pairs'))}; got {view!r}")
+    if view not in (*V.VIEWS, "pairs", "tokens"):
+        views = one_of((*V.VIEWS, "pairs", "tokens"))
+        found.append(f"model.view: must be one of {views}; got {view!r}")
     config.model = {"entry_point": entry_point, "view": view, **values}
     config.derived.update(
         view=view, targets="labels", output="classes", model_target=target, model_fixed={}
     )
     return problems + found
-
-
-def _check_model_data(config) -> list:
-    """The model's input view against the dataset."""
-    entry, view = config.derived.get("dataset"), config.derived.get("view")
-    if entry is None or view is None:
-        return []
-    name = config.data["name"]
-    if view == "pairs" or entry.pairs:
-        if view != "pairs" or not entry.pairs:
-            return [
-                f"model: {_model_name(config)} reads {view} input but data {name!r} is "
-                f"{'(user, item) pairs' if entry.pairs else 'not (user, item) pairs'}"
-            ]
-        return []
-    chosen = config.data.get("view")
-    if chosen is None:
-        config.data["view"] = view
-        chosen = view
-    problems = []
-    if chosen != view and "entry_point" not in config.model:
-        problems.append(
-            f"data.view: model {_model_name(config)} reads {view!r} input, got view = {chosen!r}"
-        )
-    if chosen in ("image", "sequence") and entry.image is None:
-        problems.append(
-            f"data.view: {name!r} is tabular, so only 'flat' works; got {chosen!r}"
-            + (f" (model {_model_name(config)} needs {view!r} data)" if chosen == view else "")
-        )
-    elif chosen == "sequence" and entry.image and entry.image[0] != 1:
-        problems.append(
-            f"data.view: {name!r} has {entry.image[0]} channels; 'sequence' "
-            "reads one-channel images row by row"
-        )
-    return problems
 
 
 def _model_name(config) -> str:
@@ -265,7 +185,8 @@ def _check_loss(config, table) -> list:
     task = config.derived.get("task")
     if config.derived.get("targets") == "input":
         task = "regression"  # an autoencoder reconstructs its input
-    if task is not None and task not in _FITS[kind]:
+    known = any(task in fits for fits in _FITS.values())  # not a model's input problem
+    if task is not None and known and task not in _FITS[kind]:
         what = {
             "class_index": "a classification loss (class labels)",
             "binary": "a binary loss (0/1 labels, one logit)",
@@ -327,16 +248,21 @@ def _check_schedule(config, table) -> list:
 
 
 # ---------------------------------------------------------------------------- training
-def _check_training(config, table) -> list:
-    values, problems = check_table(table, V.TRAINING, "training")
+def _check_training(config, table, loop: str = "fit") -> list:
+    specs = L.LOOPS[loop].training
+    values, problems = check_table(table, specs, "training", fixed=("loop",))
+    values["loop"] = loop
+    config.derived["loop"] = loop
     task = config.derived.get("task")
-    if "metrics" not in values:
+    if "metrics" not in specs:
+        pass
+    elif "metrics" not in values:
         if config.derived.get("targets") == "input":
             values["metrics"] = []
         elif task in ("classification", "binary"):
             values["metrics"] = ["accuracy"]
         elif task == "regression":
-            values["metrics"] = ["mae"]
+            values["metrics"] = ["rmse"] if config.derived.get("view") == "pairs" else ["mae"]
     elif config.derived.get("targets") == "input" or task == "regression":
         wrong = [m for m in values["metrics"] if m in V.CLASSIFICATION_METRICS]
         if wrong:
@@ -391,14 +317,27 @@ def _check_callbacks(config, table) -> list:
 def validate(config, tables: dict) -> list:
     """Check every section of ``tables`` into ``config``; every problem line."""
     problems = []
-    problems += _check_data(config, tables["data"])
+    problems += check_data(config, tables["data"])
     problems += _check_model(config, tables["model"])
-    problems += _check_model_data(config)
-    problems += _check_loss(config, tables["loss"])
-    problems += _check_optimizer(config, tables["optimizer"])
-    problems += _check_schedule(config, tables["schedule"])
-    problems += _check_training(config, tables["training"])
-    problems += _check_callbacks(config, tables["callbacks"])
+    problems += check_model_data(config)
+    loop, found = L.choose_loop(config, tables["training"])
+    problems += found
+    entry = L.LOOPS[loop]
+    if entry.losses is None:
+        problems += _check_loss(config, tables["loss"])
+    else:
+        problems += L.check_loss(config, tables["loss"], loop)
+    if entry.rule is None:
+        problems += _check_optimizer(config, tables["optimizer"])
+    else:
+        problems += L.check_rule(config, tables["optimizer"], loop)
+    if entry.pers:
+        problems += _check_schedule(config, tables["schedule"])
+        problems += L.check_schedule_per(config, loop)
+    problems += _check_training(config, tables["training"], loop)
+    if entry.callbacks:
+        problems += _check_callbacks(config, tables["callbacks"])
+    problems += L.forbid(config, tables, loop)
     if config.schedule.get("name") == "plateau" and "reduce_lr_on_plateau" in config.callbacks:
         problems.append(
             "callbacks.reduce_lr_on_plateau: the schedule is already 'plateau'; use one of the two"

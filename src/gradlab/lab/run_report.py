@@ -132,6 +132,8 @@ def write_run(result, trace=None, gradient_flow=None) -> dict:
         path = _plot_gradient_flow(gradient_flow, out / "gradient_flow.png")
         if path is not None:
             files["gradient_flow.png"] = path
+    for name, _ in getattr(result, "plots", []):
+        files[name] = out / name
     files["report.md"] = _report(result, files).write(out / "report.md")
     return files
 
@@ -143,8 +145,15 @@ def _report(result, files: dict) -> MarkdownReport:
     source = config.path if config.path is not None else "a config"
     report.paragraph(
         f"Trained from `{source}` for {len(result.history)} epoch(s) "
-        f"(of {config.training['epochs']} configured)."
+        f"(of {config.training['epochs']} configured)"
+        + (
+            f" by the {config.training['loop']!r} loop."
+            if config.training.get("loop", "fit") != "fit"
+            else "."
+        )
     )
+    for note in getattr(result, "notes", []):
+        report.paragraph(note)
     report.heading("Configuration")
     report.table(["section", "name", "settings"], _config_rows(config))
     report.heading("Data")
@@ -169,6 +178,7 @@ def _report(result, files: dict) -> MarkdownReport:
         ("history.png", "loss and metrics per epoch, training and validation"),
         ("lr.png", "learning rate per batch"),
         ("gradient_flow.png", "gradient norm per parameter and epoch"),
+        *getattr(result, "plots", []),
     ]
     if any(name in files for name, _ in pictures):
         report.heading("Plots")

@@ -21,6 +21,7 @@ __all__ = [
     "REQUIRED",
     "Spec",
     "check_table",
+    "choose",
     "check_value",
     "describe",
     "one_of",
@@ -272,3 +273,19 @@ def specs_from_signature(fn, skip=(), overrides: dict | None = None) -> tuple[di
             spec = replace(spec, **overrides[name])
         specs[name] = spec
     return specs, var_keywords
+
+
+_NOUNS = {"data": "dataset"}
+
+
+def choose(table: dict, where: str, names, default=None, noun: str | None = None):
+    """The table's ``name`` checked against ``names``; ``(name or None, problems)``."""
+    name = table.get("name", default)
+    if name is None:
+        return None, [f"{where}.name: missing required key; expected one of {one_of(names)}"]
+    if not isinstance(name, str):
+        return None, [f"{where}.name: expected a string, one of {one_of(names)}; got {name!r}"]
+    if name not in names:
+        noun = noun or _NOUNS.get(where, where)
+        return None, [f"{where}.name: unknown {noun} {name!r}; expected one of {one_of(names)}"]
+    return name, []

@@ -11,6 +11,11 @@ files in an output directory.
   ``gradient_flow.png`` with a ``gradient_flow`` callback;
 * ``report.md``: the config, the data, the final and test metrics, a classification
   report for classifiers, and the plots;
+
+The perceptron, the GAN and the encoder-decoder train by their own loops
+(:mod:`gradlab.lab.special_loops`, chosen by the model; see :mod:`gradlab.lab.loops`);
+they write the same files, without the backup.
+* ``samples.png`` for a GAN (generated samples);
 * ``backup.ckpt``: the whole training state after every epoch
   (:class:`~gradlab.train.backup.BackupAndRestore`), so ``resume=True`` continues a run
   that was killed, ending exactly as if it had not been.
@@ -45,7 +50,9 @@ class RunResult:
     """What a run gave: the ``history`` (:class:`~gradlab.train.History`), the trained
     ``model``, the ``data`` splits, ``metrics`` (the last epoch's ``loss``/metrics and their
     ``val_`` twins, and ``test_loss``/``test_<metric>`` on the test split), ``out_dir`` (None
-    when nothing was written), the ``trainer``, and ``files`` written (name -> path)."""
+    when nothing was written), the ``trainer`` (None for a special loop), ``files`` written
+    (name -> path), ``notes`` (paragraphs for the report) and ``plots`` ((file, caption)
+    of the loop's own figures in ``out_dir``)."""
 
     history: object
     model: object
@@ -56,6 +63,8 @@ class RunResult:
     config: object = None
     files: dict = field(default_factory=dict)
     classification_report: str | None = None
+    notes: list = field(default_factory=list)
+    plots: list = field(default_factory=list)
 
 
 class LRTrace(Callback):
@@ -117,6 +126,10 @@ def train_from_config(
     from gradlab.train import Trainer
     from gradlab.train.callbacks import GradientFlow
 
+    if config.derived.get("loop", "fit") != "fit":
+        from gradlab.lab.special_loops import train_special
+
+        return train_special(config, out_dir, callbacks, verbose, resume)
     out = Path(out_dir) if out_dir is not None else None
     if resume and out is None:
         raise ValueError("train_from_config: resume=True needs out_dir (where the backup is)")

@@ -38,6 +38,11 @@ class DatasetEntry:
     ``n_classes`` option). ``image``: (C, H, W) of the image view, None for tabular data.
     ``native_split``: the loader has its own test set (``train=False``).
     ``files``: read from the cache directory (``cache_dir``, ``download`` options).
+    ``pairs``: (user, item) int pairs; ``native``: the samples' own view when it is not
+    a table or an image ("sequence" (N, T, F) windows of a series, "tokens" (N, T) int
+    sequences); ``chronological``: split in time order (the test set is the end).
+    ``sklearn``: the loader needs scikit-learn. ``loader`` is a ``gradlab.data`` function
+    or a ``module:function``.
     """
 
     loader: str
@@ -48,6 +53,9 @@ class DatasetEntry:
     pairs: bool = False
     standardize: bool = True
     options: dict = field(default_factory=dict)
+    native: str | None = None
+    chronological: bool = False
+    sklearn: bool = True
 
 
 DATASETS = {
@@ -87,6 +95,29 @@ DATASETS = {
                             native_split=True, files=True, standardize=False),
     "movielens": DatasetEntry("load_movielens_100k", "regression", files=True, pairs=True,
                               standardize=False),
+    "synthetic_ratings": DatasetEntry("make_ratings", "regression", pairs=True,
+                                      standardize=False, sklearn=False, options={
+        "n_users": _n(943), "n_items": _n(1682), "n_ratings": _n(100_000),
+        "latent_dim": _n(4), "noise": Spec(("float",), 1.0, ge=0),
+        "popularity": Spec(("float",), 0.6, ge=0),
+    }),
+    "seasonal_series": DatasetEntry(
+            "gradlab.lab.task_data:seasonal_windows", "regression", native="sequence",
+            chronological=True, standardize=False, sklearn=False, options={
+        "length": _n(1000), "period": Spec(("int",), 50, ge=2),
+        "noise": Spec(("float",), 0.1, ge=0), "trend": Spec(("float",), 0.0),
+        "window": _n(24), "horizon": _n(1),
+    }),
+    "gaussian_mixture": DatasetEntry("make_gaussian_mixture", "classification",
+                                     standardize=False, sklearn=False, options={
+        "n_samples": _n(2000), "n_modes": _n(8), "radius": Spec(("float",), 2.0, gt=0),
+        "std": Spec(("float",), 0.1, gt=0), "layout": Spec(("str",), "ring",
+                                                           choices=("ring", "grid")),
+    }),
+    "reversal_pairs": DatasetEntry("make_reversal_pairs", "seq2seq", native="tokens",
+                                   standardize=False, sklearn=False, options={
+        "n_samples": _n(5000), "min_length": _n(3), "max_length": _n(8),
+    }),
 }  # fmt: skip
 
 VIEWS = ("flat", "image", "sequence")
@@ -104,10 +135,18 @@ class ModelEntry:
     fixed: dict = field(default_factory=dict)
     targets: str = "labels"
     output: str = "classes"  # "classes" | "one" (one logit) | "none" (fixed by the input)
+    loop: str = "fit"  # how it trains: LOOPS (gradlab.lab.loops)
+    tasks: tuple | None = None  # the data tasks it can learn (None: any)
 
 
 MODELS = {
     "mlp": ModelEntry("gradlab.models.mlp:MLP"),
+    "perceptron": ModelEntry(
+        "gradlab.models.perceptron:Perceptron",
+        output="one",
+        loop="perceptron",
+        tasks=("binary",),
+    ),
     "logistic_regression": ModelEntry(
         "gradlab.models.logistic_regression:LogisticRegression", output="one"
     ),
@@ -118,6 +157,9 @@ MODELS = {
     "lstm": ModelEntry("gradlab.models.recurrent:SequenceClassifier", "sequence", {"cell": "lstm"}),
     "gru": ModelEntry("gradlab.models.recurrent:SequenceClassifier", "sequence", {"cell": "gru"}),
     "rnn": ModelEntry("gradlab.models.recurrent:SequenceClassifier", "sequence", {"cell": "rnn"}),
+    "forecaster": ModelEntry(
+        "gradlab.models.recurrent:Forecaster", "sequence", output="none", tasks=("regression",)
+    ),
     "autoencoder": ModelEntry(
         "gradlab.models.autoencoder:Autoencoder", targets="input", output="none"
     ),
@@ -125,11 +167,19 @@ MODELS = {
     "matrix_factorization": ModelEntry(
         "gradlab.models.recommender:MatrixFactorization", view="pairs", output="none"
     ),
+    "seq2seq": ModelEntry(
+        "gradlab.models.seq2seq:Seq2Seq",
+        view="tokens",
+        output="none",
+        loop="seq2seq",
+        tasks=("seq2seq",),
+    ),
+    "gan": ModelEntry("gradlab.lab.gan_pair:GANPair", output="none", targets="none", loop="gan"),
 }
 
 DATA_DERIVED = (
     "in_features", "in_channels", "image_size", "input_size", "num_classes", "out_features",
-    "num_users", "num_items", "vocab_size",
+    "num_users", "num_items", "vocab_size", "horizon",
 )  # fmt: skip
 """Constructor parameters filled from the data, never written in a config."""
 
@@ -150,6 +200,7 @@ PARAMETER_RULES = {
     "reduction": {"choices": ("mean", "sum")},
     "mode": {"choices": ("auto", "min", "max")},
     "cell": {"choices": ("lstm", "gru", "rnn")},
+    "output_activation": {"choices": ("none", "tanh", "sigmoid")}, "horizon": {"ge": 1},
 }  # fmt: skip
 
 # ---------------------------------------------------------------------------- losses

@@ -40,6 +40,10 @@ def train_gan(
     saturating: bool = False,
     seed: int = 0,
     log_every: int = 0,
+    *,
+    d_optimizer=None,
+    g_optimizer=None,
+    rng: np.random.Generator | None = None,
 ) -> dict:
     """Train ``generator`` against ``discriminator`` on rows of ``data`` (N, F).
 
@@ -47,11 +51,16 @@ def train_gan(
     ``discriminator_loss(D(x), D(G(z)))`` (G's output detached), then one on
     ``generator_loss(D(G(z')))`` for fresh noise. Returns {"d_loss": [...], "g_loss": [...]}
     per step.
+
+    To continue a run over several calls (``gradlab train`` logs one call per epoch), pass
+    the optimizers (``d_optimizer``, ``g_optimizer``: any gradlab optimizers over each
+    net's parameters; default Adam(lr, betas)) and ``rng`` (default
+    ``numpy.random.default_rng(seed)``) of the previous call.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if rng is None else rng
     data = np.asarray(data, dtype=gradlab.get_default_dtype())
-    d_opt = optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
-    g_opt = optim.Adam(generator.parameters(), lr=lr, betas=betas)
+    d_opt = d_optimizer or optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    g_opt = g_optimizer or optim.Adam(generator.parameters(), lr=lr, betas=betas)
     history = {"d_loss": [], "g_loss": []}
     latent = generator.latent_dim
     generator.train()

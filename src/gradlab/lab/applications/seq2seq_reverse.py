@@ -35,15 +35,31 @@ def train_seq2seq(
     clip: float = 1.0,
     seed: int = 0,
     verbose: bool = False,
+    *,
+    optimizer=None,
+    scheduler="cosine",
+    loss_fn=None,
+    on_epoch_end=None,
 ) -> list:
     """Adam on the token cross-entropy (PAD positions ignored), gradient norm clipped to
-    ``clip``; returns the mean loss per epoch."""
+    ``clip``, the lr annealed by a cosine over the epochs; returns the mean loss per epoch.
+
+    ``optimizer`` (over ``model.parameters()``), ``scheduler`` (stepped once per epoch;
+    None for none) and ``loss_fn`` (called as ``loss_fn(logits (B*T, V), targets (B*T,))``)
+    replace the defaults; ``on_epoch_end(epoch, mean_loss)`` is called after every epoch
+    (``gradlab train`` validates there) and stops the training by returning True.
+    """
     rng = np.random.default_rng(seed)
     src, tgt = np.asarray(src), np.asarray(tgt)
     tgt_in = decoder_inputs(tgt, bos)
-    loss_fn = nn.CrossEntropyLoss(ignore_index=pad)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
+    loss_fn = nn.CrossEntropyLoss(ignore_index=pad) if loss_fn is None else loss_fn
+    optimizer = optim.Adam(model.parameters(), lr=lr) if optimizer is None else optimizer
+    schedule = scheduler
+    if isinstance(scheduler, str):
+        if scheduler != "cosine":
+            raise ValueError(f"train_seq2seq: scheduler={scheduler!r}, expected 'cosine', None "
+                             "or an lr scheduler")  # fmt: skip
+        schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     losses = []
     model.train()
     for epoch in range(epochs):
@@ -60,10 +76,13 @@ def train_seq2seq(
             nn.utils.clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
             total += float(loss.data) * len(rows)
-        schedule.step()
+        if schedule is not None:
+            schedule.step()
         losses.append(total / len(src))
         if verbose:
             print(f"epoch {epoch + 1:3d}  loss {losses[-1]:.4f}")
+        if on_epoch_end is not None and on_epoch_end(epoch, losses[-1]):
+            break
     return losses
 
 
