@@ -10,6 +10,13 @@ last parallel region. During most of gradlab's round a third runnable thread sha
 cores, which costs a two-thread gradlab update (Adam's) its second core. Each alone in its own
 process (same machine, quiet), gradlab's Adam step is ~0.88x PyTorch's and SGD's ~1.2x;
 interleaved here, ~1.3x and ~1.1x (SGD stays on one thread at this size for that reason).
+
+Tried for SGD momentum (each alone, run_alone children; "quiet" = under ``chrt -f 1``), none
+kept: two threads at 1M (PARALLEL_MIN_NUMEL 1<<18): quiet 0.16-0.19 ms vs 0.19-0.20 (PyTorch
+0.15-0.17), but at load ~3 0.21-0.24 vs 0.19; OpenBLAS's threaded ``saxpy`` for the last pass:
+quiet bimodal (0.16 or 0.39 ms), loaded 15 ms; cache-sized chunks (b = μb + g; θ −= lr·b per
+16k-128k elements): 0.18-0.27 vs 0.19 ms; the AVX-512 copy's ``saxpby`` (gradlab.ops.blas):
+same speed as NumPy's (the passes are memory-bound).
 """
 
 from __future__ import annotations
