@@ -246,3 +246,25 @@ def test_reproduced_example_9_passes():
     report = conv_output_size_example()
     assert [c.passed for c in report.checks] == [True, True, True]
     assert report.checks[1].computed == (1, 8, 15, 15)
+
+
+@pytest.mark.parametrize("needs", [(False, True, True), (True, False, True), (True, True, False)])
+def test_conv2d_partial_requires_grad_matches_torch(needs):
+    """Image-like inputs (NCHW-contiguous, few channels) take the direct-gather path with the
+    bias folded into the GEMMs: each of x, weight and bias may or may not need a gradient."""
+    x_np = rng.standard_normal((3, 3, 11, 10)).astype(np.float32)
+    w_np = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    b_np = rng.standard_normal(5).astype(np.float32)
+    ours = [gradlab.tensor(a, requires_grad=n) for a, n in zip((x_np, w_np, b_np), needs)]
+    theirs = [torch.tensor(a, requires_grad=n) for a, n in zip((x_np, w_np, b_np), needs)]
+    out = conv2d(*ours, stride=(2, 1), padding=2, dilation=(1, 2))
+    expected = F.conv2d(*theirs, stride=(2, 1), padding=2, dilation=(1, 2))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=ATOL, rtol=RTOL)
+    proj = rng.standard_normal(out.shape).astype(np.float32)
+    (out * gradlab.tensor(proj)).sum().backward()
+    (expected * torch.from_numpy(proj)).sum().backward()
+    for mine, ref, need in zip(ours, theirs, needs):
+        if need:
+            np.testing.assert_allclose(mine.grad, ref.grad.numpy(), atol=ATOL, rtol=RTOL)
+        else:
+            assert mine.grad is None

@@ -4,7 +4,9 @@ Layout. The interface is NCHW (PyTorch's), but the work is done on NHWC arrays: 
 is an NHWC buffer returned as its NCHW *view* (``out.transpose(0, 3, 1, 2)``), so a chain
 conv -> relu -> pool -> conv stays channels-last in memory (numpy's ufuncs keep the layout)
 and the next conv reads its input with no copy. NCHW-contiguous inputs work too (one
-strided gather).
+strided gather); with a few channels (an image batch into the first layer) they are gathered
+straight into transposed columns, with a row of ones that carries the bias through the GEMMs
+(:func:`nchw_cols`).
 
 Forward, for x (N, C, H, W), weight (O, C, kh, kw), output (N, O, Ho, Wo)::
 
@@ -65,6 +67,43 @@ def windows(xp_, kh, kw, stride, dilation, ho, wo):
     )
 
 
+NCHW_GATHER_MAX_CHANNELS = 4
+"""NCHW-contiguous inputs with at most this many channels (images: the first layer) are
+gathered straight into transposed columns by :func:`nchw_cols`; measured on (64, 3, 32, 32)
+with a 3x3 kernel: 1.2 ms against 2.0 ms for the NHWC copy plus the window gather."""
+
+
+def nchw_cols(x, kh, kw, stride, padding, dilation, ho, wo, ones=False):
+    """The im2col matrix (N*Ho*Wo, kh*kw*C) of an NCHW-contiguous ``x``, as the transposed
+    view of a (kh, kw, C, N, Ho, Wo) buffer: the gather reads runs of Wo contiguous inputs
+    (an NHWC gather of a few channels reads runs of only kw*C). Same row and column order as
+    the NHWC path, so the weight matrix and backward are shared. ``ones``: one more column
+    of ones (a contiguous row of the buffer), so that the GEMM adds the bias and the weight
+    gradient's GEMM sums the bias gradient."""
+    n, c, h, w = x.shape
+    top, bottom, left, right = padding
+    if top or bottom or left or right:
+        padded = POOL.get((n, c, h + top + bottom, w + left + right), x.dtype)
+        padded[:, :, :top] = 0
+        padded[:, :, top + h :] = 0
+        padded[:, :, top : top + h, :left] = 0
+        padded[:, :, top : top + h, left + w :] = 0
+        padded[:, :, top : top + h, left : left + w] = x
+        x = padded
+    s0, s1, s2, s3 = x.strides
+    sh, sw = stride
+    dh, dw = dilation
+    gathered = as_strided(
+        x, (kh, kw, c, n, ho, wo), (s2 * dh, s3 * dw, s1, s0, s2 * sh, s3 * sw), writeable=False
+    )
+    k, m = kh * kw * c, n * ho * wo
+    cols_t = POOL.get((k + 1 if ones else k, m), x.dtype)
+    xp.copyto(cols_t[:k].reshape(kh, kw, c, n, ho, wo), gathered)
+    if ones:
+        cols_t[k] = 1
+    return cols_t.T
+
+
 def offset_view(a, i, j, stride, dilation, ho, wo):
     """a[:, i*dh + sh*oh, j*dw + sw*ow, :] for oh < ho, ow < wo: kernel offset (i, j)'s inputs."""
     sh, sw = stride
@@ -97,6 +136,8 @@ class Conv2dOp(Function):
             xn = xn.astype(dtype)
         if kh == kw == 1 and stride == (1, 1) and not any(padding) and xn.flags.c_contiguous:
             cols = xn.reshape(m, c)  # a 1x1 convolution is a plain GEMM on the NHWC input
+        elif c <= NCHW_GATHER_MAX_CHANNELS and x.flags.c_contiguous and x.dtype == dtype:
+            cols = nchw_cols(x, kh, kw, stride, padding, dilation, ho, wo, bias is not None)
         else:
             if any(padding):
                 xp_ = nhwc_padded(xn, padding)
@@ -111,9 +152,11 @@ class Conv2dOp(Function):
             xp.copyto(cols, windows(xp_, kh, kw, stride, dilation, ho, wo))
             cols = cols.reshape(m, k)
         w2 = weight.transpose(2, 3, 1, 0).reshape(k, o).astype(dtype, copy=False)
+        if cols.shape[1] > k:  # the bias rides in the GEMM as a last row of the weights
+            w2 = xp.concatenate([w2, bias.reshape(1, o).astype(dtype, copy=False)])
         out = POOL.get((m, o), dtype)
         xp.matmul(cols, w2, out=out)
-        if bias is not None:
+        if bias is not None and cols.shape[1] == k:
             out += bias
         self.saved = (cols, w2, x.shape, weight.shape, stride, padding, dilation)
         return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
@@ -130,14 +173,18 @@ class Conv2dOp(Function):
             xp.copyto(buffer, gn)
             gn = buffer
         g2 = gn.reshape(m, o)
+        k = kh * kw * c
         dx = dw = db = None
         if self.needs_input_grad(1):
-            dw = (g2.T @ cols).reshape(o, kh, kw, c).transpose(0, 3, 1, 2)
-            dw = xp.ascontiguousarray(dw)
+            dw_full = g2.T @ cols  # (O, k), or (O, k + 1) with the column of ones
+            dw = xp.ascontiguousarray(dw_full[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
         if len(self.inputs) > 2 and self.needs_input_grad(2):
-            db = xp.einsum("mo->o", g2)  # several times faster than g2.sum(axis=0) here
+            if cols.shape[1] > k:  # the column of ones: db is the GEMM's last column
+                db = xp.ascontiguousarray(dw_full[:, k]) if dw is not None else g2.T @ cols[:, k]
+            else:
+                db = xp.einsum("mo->o", g2)  # several times faster than g2.sum(axis=0) here
         if self.needs_input_grad(0):
-            dx = self._grad_input(g2, w2, x_shape, kh, kw, ho, wo, stride, padding, dilation)
+            dx = self._grad_input(g2, w2[:k], x_shape, kh, kw, ho, wo, stride, padding, dilation)
         if len(self.inputs) > 2:
             return dx, dw, db
         return dx, dw
