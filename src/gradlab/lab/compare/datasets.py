@@ -24,10 +24,12 @@ SPLIT_SEED = 0  # the split is the same for every seed: runs differ only by init
 
 
 def _standardize(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = train.mean(axis=0)
-    std = train.std(axis=0)
-    std[std == 0] = 1.0  # constant columns (digits' corner pixels) stay 0
-    return ((train - mean) / std).astype(np.float32), ((test - mean) / std).astype(np.float32)
+    """Both parts standardized with the training part's statistics, as float32 (constant
+    columns, such as digits' corner pixels, stay 0)."""
+    from gradlab.data.transforms import Standardize
+
+    scaler = Standardize().fit(train)
+    return scaler.transform(train).astype(np.float32), scaler.transform(test).astype(np.float32)
 
 
 def _split(x, y, name, description, num_classes, standardize=True) -> Data:
