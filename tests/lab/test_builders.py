@@ -278,3 +278,31 @@ def test_ratings_tokens_and_gan_data(tmp_path):
     assert "generator.net.0.weight" in keys and "discriminator.net.4.weight" in keys
     samples = model(np.zeros((4, 3), dtype=np.float32)).data
     assert samples.shape == (4, 2) and np.abs(samples).max() < 1.0
+
+
+@pytest.mark.parametrize("dataset, outputs", [("digits", 10), ("breast_cancer", 1)])
+def test_focal_loss_is_multi_class_or_binary_by_the_task(tmp_path, dataset, outputs):
+    """focal on a multi-class task: (B, C) logits and class indices; on a binary task: one
+    logit and 0/1 labels."""
+    from gradlab.train.fit_inputs import takes_class_indices
+
+    config = config_of(
+        tmp_path,
+        f"""
+        [data]
+        name = "{dataset}"
+        [model]
+        name = "mlp"
+        hidden_sizes = [8]
+        [loss]
+        name = "focal"
+        [training]
+        epochs = 1
+        """,
+    )
+    data = build_data(config)
+    model, loss = build_model(config, data), build_loss(config, data)
+    assert type(loss).__name__ == "FocalLoss"
+    x, y = data.train
+    assert model(x[:4]).shape == (4, outputs)
+    assert takes_class_indices(loss, (4, outputs), y[:4]) == (outputs > 1)

@@ -181,8 +181,10 @@ def _check_loss(config, table) -> list:
     )
     config.loss = {"name": name, **values}
     kind = V.LOSSES[name][1]
-    config.derived["loss_kind"] = kind
     task = config.derived.get("task")
+    if kind == "either":
+        kind = "class_index" if task == "classification" else "binary"
+    config.derived["loss_kind"] = kind
     if config.derived.get("targets") == "input":
         task = "regression"  # an autoencoder reconstructs its input
     known = any(task in fits for fits in _FITS.values())  # not a model's input problem
@@ -207,6 +209,7 @@ def _check_loss(config, table) -> list:
 
 _FITS = {
     "class_index": ("classification", "binary"),
+    "either": ("classification", "binary"),
     "binary": ("binary",),
     "regression": ("regression",),
 }

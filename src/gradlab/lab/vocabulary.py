@@ -205,11 +205,12 @@ PARAMETER_RULES = {
 
 # ---------------------------------------------------------------------------- losses
 # name -> (class, kind): "class_index" takes class labels against (B, C) logits, "binary"
-# 0/1 labels against one logit (B, 1), "regression" real targets.
+# 0/1 labels against one logit (B, 1), "regression" real targets; "either" is class_index on
+# a multi-class task and binary otherwise.
 LOSSES = {
     "cross_entropy": ("gradlab.nn:CrossEntropyLoss", "class_index"),
     "bce_with_logits": ("gradlab.nn:BCEWithLogitsLoss", "binary"),
-    "focal": ("gradlab.nn:FocalLoss", "binary"),
+    "focal": ("gradlab.nn:FocalLoss", "either"),
     "mse": ("gradlab.nn:MSELoss", "regression"),
     "mae": ("gradlab.nn:L1Loss", "regression"),
     "l1": ("gradlab.nn:L1Loss", "regression"),
