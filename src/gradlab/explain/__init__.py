@@ -9,7 +9,6 @@ trace tables, gradient flow per layer, the learning-rate range test and schedule
 """
 
 from gradlab.explain.attribution import Attribution, feature_attribution, input_gradients
-
 from gradlab.explain.gradflow import GradientFlowResult, gradient_flow
 from gradlab.explain.graph import GraphNode, GraphView, GraphvizNotFoundError, graph
 from gradlab.explain.lr_finder import LRFinderResult, lr_range_test
@@ -23,8 +22,9 @@ from gradlab.explain.trace_config import (
 )
 
 __all__ = [
-    "Attribution", "feature_attribution", "input_gradients", "EXAMPLE_7", "EXAMPLE_8", "BackpropConfigError", "BackpropSpec", "BackpropTrace",
-    "GradientFlowResult", "GraphNode", "GraphView", "GraphvizNotFoundError", "LRFinderResult",
-    "backprop_trace", "gradient_flow", "graph", "load_backprop_config", "lr_range_test",
-    "plot_schedules", "schedule_curves",
+    "EXAMPLE_7", "EXAMPLE_8", "Attribution", "BackpropConfigError", "BackpropSpec",
+    "BackpropTrace", "GradientFlowResult", "GraphNode", "GraphView", "GraphvizNotFoundError",
+    "LRFinderResult", "backprop_trace", "feature_attribution", "gradient_flow", "graph",
+    "input_gradients", "load_backprop_config", "lr_range_test", "plot_schedules",
+    "schedule_curves",
 ]  # fmt: skip
