@@ -22,7 +22,7 @@ from gradlab.lab.compare.experiment import Column, Data, Experiment, Options, Pa
 from gradlab.lab.compare.generalization import (
     TrainingSetLoss,
     add_gap_history,
-    plot_train_val_panels,
+    plot_gap_panels,
 )
 from gradlab.models import MLP
 
@@ -134,12 +134,11 @@ class Fitting(Experiment):
             self._grids[run.variant] = class_probabilities(setup.model, grid.points)
 
     def extend_report(self, result, report, out_dir) -> None:
-        panels = {v: (result.curve(v, "train_loss"), result.curve(v, "val_loss"))
-                  for v in result.variant_names}  # fmt: skip
-        notes = {v: f"gap {result.mean(v, 'final_gap'):.3f}" for v in result.variant_names}
-        path = plot_train_val_panels(panels, out_dir / result.part.file("learning_curves.png"),
-                                     title="learning curves: training vs test loss",
-                                     notes=notes, log_y=True)  # fmt: skip
+        path = plot_gap_panels(
+            result,
+            out_dir / result.part.file("learning_curves.png"),
+            title="learning curves: training vs test loss",
+        )
         report.heading("Learning curves", 3)
         report.paragraph(
             "Training (blue) and test (orange) loss per epoch, log scale, same axes. Both high "

@@ -20,7 +20,10 @@ import numpy as np
 from gradlab.lab.plots import pyplot, save_figure
 from gradlab.train.callbacks import Callback
 
-__all__ = ["TrainingSetLoss", "add_gap_history", "plot_train_val_panels", "weight_norms"]
+__all__ = [
+    "TrainingSetLoss", "add_gap_history", "plot_gap_panels", "plot_train_val_panels",
+    "weight_norms",
+]  # fmt: skip
 
 
 class TrainingSetLoss(Callback):
@@ -124,3 +127,13 @@ def plot_train_val_panels(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], p
         figure.suptitle(title)
     figure.tight_layout()
     return save_figure(figure, path)
+
+
+def plot_gap_panels(result, path, title: str):
+    """:func:`plot_train_val_panels` of an experiment's result: every variant's measured
+    training loss against its validation loss (log scale), its mean final gap in the corner
+    (needs the ``train_loss`` history of :func:`add_gap_history` and a ``final_gap`` number)."""
+    names = result.variant_names
+    panels = {v: (result.curve(v, "train_loss"), result.curve(v, "val_loss")) for v in names}
+    notes = {v: f"gap {result.mean(v, 'final_gap'):.3f}" for v in names}
+    return plot_train_val_panels(panels, path, title=title, notes=notes, log_y=True)

@@ -22,7 +22,7 @@ from gradlab.lab.compare.experiment import Column, Data, Experiment, Options, Pa
 from gradlab.lab.compare.generalization import (
     TrainingSetLoss,
     add_gap_history,
-    plot_train_val_panels,
+    plot_gap_panels,
     weight_norms,
 )
 from gradlab.lab.compare.nets import outputs_for
@@ -281,12 +281,11 @@ class Regularization(Experiment):
             run.extra["best_epoch"] = stopper[0].best_epoch + 1
 
     def extend_report(self, result, report, out_dir) -> None:
-        panels = {v: (result.curve(v, "train_loss"), result.curve(v, "val_loss"))
-                  for v in result.variant_names}  # fmt: skip
-        notes = {v: f"gap {result.mean(v, 'final_gap'):.3f}" for v in result.variant_names}
-        path = plot_train_val_panels(panels, out_dir / result.part.file("train_vs_val.png"),
-                                     title="training vs validation loss per variant",
-                                     notes=notes, log_y=True)  # fmt: skip
+        path = plot_gap_panels(
+            result,
+            out_dir / result.part.file("train_vs_val.png"),
+            title="training vs validation loss per variant",
+        )
         report.heading("Training against validation loss", 3)
         report.paragraph(
             "One panel per variant, same axes, log scale (so the training loss's fall towards "
