@@ -8,6 +8,7 @@ spin-wait against each other and made small matrix products up to 100x slower.
 import os
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
+    import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")

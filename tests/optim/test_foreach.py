@@ -4,6 +4,7 @@ trajectories as PyTorch and bit-identical results to the plain single-thread ufu
 import numpy as np
 import pytest
 from test_optimizers import CASES, _float64_torch, _run  # noqa: F401  (fixture used by _run)
+from threadpoolctl import threadpool_limits
 
 import gradlab
 from gradlab import optim
@@ -55,12 +56,34 @@ def _trajectory(name, kwargs, dtype):
     ],
 )
 def test_two_thread_split_is_bit_identical_to_one_thread(name, kwargs, dtype, monkeypatch):
-    _force_fast_paths(monkeypatch, blas_min=1 << 14, parallel_min=1 << 60)
-    one_thread = _trajectory(name, kwargs, dtype)
-    _force_fast_paths(monkeypatch, blas_min=1 << 14, parallel_min=1000)
-    two_threads = _trajectory(name, kwargs, dtype)
+    with threadpool_limits(limits=1, user_api="blas"):  # BLAS's own threads: the next test
+        _force_fast_paths(monkeypatch, blas_min=1 << 14, parallel_min=1 << 60)
+        one_thread = _trajectory(name, kwargs, dtype)
+        _force_fast_paths(monkeypatch, blas_min=1 << 14, parallel_min=1000)
+        two_threads = _trajectory(name, kwargs, dtype)
     for a, b in zip(one_thread, two_threads):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_trajectory_matches_torch_on_openblas_threads(name, kwargs, monkeypatch):
+    """axpby as OpenBLAS's threaded ?scal + ?axpy (two BLAS threads, no Python split)."""
+    _force_fast_paths(monkeypatch, blas_min=1, parallel_min=1 << 60)
+    monkeypatch.setattr(foreach, "THREADED_MIN_NUMEL", 1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        _run(getattr(optim, name), getattr(torch.optim, name), kwargs)
+
+
+def test_axpby_on_openblas_threads_matches_the_formula(monkeypatch):
+    monkeypatch.setattr(foreach, "THREADED_MIN_NUMEL", 1 << 15)
+    rng = np.random.default_rng(1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        for alpha, beta in ((0.3, -1.7), (-0.01, 1.0)):
+            x = rng.standard_normal(1 << 16)
+            y = rng.standard_normal(1 << 16)
+            expected = alpha * x + beta * y
+            foreach.axpby(alpha, x, beta, y, np.empty_like(x))
+            np.testing.assert_allclose(y, expected, rtol=1e-14, atol=1e-15)
 
 
 def test_axpby_matches_the_formula_on_both_paths():
