@@ -12,7 +12,9 @@ Contenders, each timing one epoch:
 - "pytorch": the loop a PyTorch user writes: ``torch.randperm``, slice a batch, zero_grad,
   forward, loss, backward, step, ``loss.item()``;
 - "gradlab loop": the same loop in gradlab over ``DataLoader(TensorDataset(x, y),
-  shuffle=True)`` (what ``fit`` runs inside), to show what the Trainer itself costs.
+  shuffle=True)`` (what ``fit`` runs inside), to show what the Trainer itself costs;
+- "numpy" (MLP only): the same epoch hand-written in NumPy, no framework
+  (:func:`reference_numpy.mlp_epoch`), the yardstick the issue's targets come from.
 
 Targets (gradlab Trainer / PyTorch loop): MLP batch 32 <= 0.65, batch 256 <= 0.80, CNN <= 1.0;
 and Trainer / gradlab loop <= 1.10 (under 10% overhead).
@@ -38,6 +40,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Case, report, run_cases  # noqa: E402
+from reference_numpy import mlp_epoch, mlp_params  # noqa: E402
 
 import gradlab  # noqa: E402
 from gradlab import nn, optim  # noqa: E402
@@ -117,12 +120,13 @@ def _fit_case(name, build, make_optimizer, x, y, batch, target) -> Case:
             t_opt.step()
             loss.item()
 
-    return Case(
-        name,
-        {"gradlab": run_fit, "pytorch": run_torch, "gradlab loop": run_loop},
-        number=1,
-        target=target,
-    )
+    contenders = {"gradlab": run_fit, "pytorch": run_torch, "gradlab loop": run_loop}
+    if build is _mlp:  # the yardstick: a hand-written NumPy loop, same weights
+        params = [np.array(p.data) for p in fit_model.parameters()]
+        state = mlp_params(params[0::2], params[1::2])
+        numpy_rng = np.random.default_rng(1)
+        contenders["numpy"] = lambda: mlp_epoch(state, x, y, batch, numpy_rng)
+    return Case(name, contenders, number=1, target=target)
 
 
 def _sgd():

@@ -26,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Case, run_cases  # noqa: E402
+from reference_numpy import LSTMReference  # noqa: E402
 
 import gradlab  # noqa: E402
 from gradlab import nn  # noqa: E402
@@ -61,9 +62,17 @@ def _pair(name: str, target: float | None) -> Case:
         out, _ = torch_module(xt)
         (out * pt).sum().backward()
 
+    contenders = {"gradlab": run_gradlab, "pytorch": run_torch}
+    if name == "LSTM":  # the yardstick: a hand-written NumPy loop, same weights
+        params = {k: v.detach().numpy() for k, v in torch_module.state_dict().items()}
+        reference = LSTMReference(
+            params["weight_ih_l0"], params["weight_hh_l0"], params["bias_ih_l0"],
+            params["bias_hh_l0"],
+        )  # fmt: skip
+        contenders["numpy"] = lambda: reference.step(x, proj)
     return Case(
         f"{name} T={T} N={N} I={I} H={H}, forward + backward",
-        {"gradlab": run_gradlab, "pytorch": run_torch},
+        contenders,
         number=5,
         target=target,
     )

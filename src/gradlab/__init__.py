@@ -3,7 +3,12 @@
 Re-exports only; each concept lives in its own module.
 """
 
-from gradlab import autograd  # noqa: I001  (autograd before tensor: see autograd.py)
+from gradlab import allocator  # noqa: I001  (first: see allocator.py)
+
+ALLOCATOR_SETTINGS = allocator.configure()
+"""What gradlab set in glibc's allocator at import ({} with ``GRADLAB_MALLOC=system``)."""
+
+from gradlab import autograd  # noqa: E402, I001  (autograd before tensor: see autograd.py)
 from gradlab.tensor import Tensor
 from gradlab import ops
 from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

@@ -79,6 +79,8 @@ def _class_target(name, input, target, classes, ignore_index=None):  # noqa: A00
             f"{tuple(input.shape)}; class indices need shape {tuple(expected)} (the input's "
             f"shape without the class dim 1)"
         )
+    if data.size == 0 or (data.min() >= 0 and data.max() < classes):
+        return data  # the common case, in two reductions
     bad = (data < 0) | (data >= classes)
     if ignore_index is not None:
         bad &= data != ignore_index

@@ -241,9 +241,15 @@ class CrossEntropy(Function):
                 shape[:1] + shape[2:] if len(shape) > 1 else (),
             )
         t = target.reshape(-1)
+        index = xp.arange(m)
+        common = weight is None and not label_smoothing and reduction == "mean"
+        no_ignore = ignore_index is None or ignore_index < 0
+        if common and m and no_ignore and t.min() >= 0:  # no row ignored: mean NLL
+            loss = (log_total.sum() - shifted[index, t].sum()) / m
+            self.saved = (shape, e, total, None, None, t, None, None, 0.0, "fast", m)
+            return xp.asarray(loss, dtype=x.dtype)
         keep = t != ignore_index
         safe = xp.where(keep, t, 0)
-        index = xp.arange(m)
         picked = shifted[index, safe] - log_total[:, 0]
         w_t = keep.astype(x.dtype) if weight is None else weight[safe] * keep
         loss = -w_t * picked
@@ -270,6 +276,11 @@ class CrossEntropy(Function):
     def backward(self, grad):
         (shape, e, total, log_p, w_t, safe, keep, weight, eps, reduction, denominator) = self.saved
         m, c = e.shape
+        if reduction == "fast":  # softmax minus one-hot, over m
+            scale = grad / m
+            grad_x = e * (scale / total)
+            grad_x[xp.arange(m), safe] -= scale
+            return from_rows(grad_x.astype(e.dtype, copy=False), shape), None
         s = _row_scale(grad, reduction, denominator, m)
         grad_x = grad_t = None
         if safe is None:  # probability targets: d/dx = p·Σ_c w t' - w t'
