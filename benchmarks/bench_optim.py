@@ -7,16 +7,15 @@ matrices and their biases) totalling about 1M parameters, gradients fixed; each 
 Reading the numbers: the harness alternates the two, so every gradlab round starts right
 after 20 PyTorch steps, and PyTorch's idle OpenMP worker keeps spinning for ~10 ms after its
 last parallel region. During most of gradlab's round a third runnable thread shares the two
-cores, which costs a two-thread gradlab update (Adam's) its second core. Each alone in its own
-process (same machine, quiet), gradlab's Adam step is ~0.88x PyTorch's and SGD's ~1.2x;
-interleaved here, ~1.3x and ~1.1x (SGD stays on one thread at this size for that reason).
+cores, which costs a two-thread gradlab update its second core. So judge the targets on
+``run_alone.py``, each library alone in its own process.
 
-Tried for SGD momentum (each alone, run_alone children; "quiet" = under ``chrt -f 1``), none
-kept: two threads at 1M (PARALLEL_MIN_NUMEL 1<<18): quiet 0.16-0.19 ms vs 0.19-0.20 (PyTorch
-0.15-0.17), but at load ~3 0.21-0.24 vs 0.19; OpenBLAS's threaded ``saxpy`` for the last pass:
-quiet bimodal (0.16 or 0.39 ms), loaded 15 ms; cache-sized chunks (b = μb + g; θ −= lr·b per
-16k-128k elements): 0.18-0.27 vs 0.19 ms; the AVX-512 copy's ``saxpby`` (gradlab.ops.blas):
-same speed as NumPy's (the passes are memory-bound).
+Kept for SGD momentum (session 3): from 2^17 elements ``axpby`` runs as OpenBLAS's threaded
+``?scal`` + ``?axpy`` (gradlab.optim.foreach): 1.2-1.4x -> about 1.0x alone (7 rounds: median
+1.06, rounds 0.98-1.61). Tried before, none kept: two Python threads at 1M (bimodal, 0.16 or
+0.26 ms); cache-sized chunks (0.18-0.27 vs 0.19 ms); the AVX-512 copy's ``saxpby`` (same speed:
+the passes are memory-bound); a K=1 ``sgemm`` (2x slower); ``sgemv`` for the buffer (no faster
+than ``?scal`` + ``?axpy``).
 """
 
 from __future__ import annotations
