@@ -63,11 +63,11 @@ def _mallopt():
     """glibc's mallopt, or None where the C library has none (or is not glibc)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        gnu_version = libc.gnu_get_libc_version  # only glibc has it
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    except OSError:
         return None
-    del gnu_version
+    if not hasattr(libc, "gnu_get_libc_version") or not hasattr(libc, "mallopt"):
+        return None  # not glibc
+    mallopt = libc.mallopt
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return mallopt

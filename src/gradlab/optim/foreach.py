@@ -119,6 +119,7 @@ def foreach_elementwise(kernel, jobs: list, parallel_min: int) -> None:
     to end and cut in two (:func:`_split`): the helper thread takes the second part, this
     thread the first and every smaller job.
     """
+    global _splitting
     here, big = [], []
     for job in jobs:
         arrays = job[0]
@@ -130,7 +131,6 @@ def foreach_elementwise(kernel, jobs: list, parallel_min: int) -> None:
     if pool is None:
         _run(kernel, here + big)
         return
-    global _splitting
     mine, theirs = _split(big)
     _splitting += 1
     try:
