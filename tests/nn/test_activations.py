@@ -205,3 +205,23 @@ def test_module_reprs():
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
     assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
     assert repr(nn.PReLU(3)).startswith("PReLU(num_parameters=3")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.arange(-12, 12, dtype=np.float32).reshape(2, 3, 2, 2).transpose(0, 3, 1, 2),
+        np.arange(-12, 12, dtype=np.float64).reshape(4, 6)[:, ::2],  # not one block: no zeros view
+        np.arange(-6, 6).reshape(3, 4),  # integers
+    ],
+)
+def test_relu_keeps_layout_and_dtype_and_masks_the_gradient(data):
+    x = gradlab.Tensor(data, requires_grad=data.dtype.kind == "f")
+    out = A.relu(x)
+    np.testing.assert_array_equal(out.data, np.maximum(data, 0))
+    assert out.dtype == data.dtype
+    if data.dtype.kind == "f":
+        assert out.data.strides == np.maximum(data, 0).strides
+        grad = np.arange(data.size, dtype=data.dtype).reshape(data.shape) + 1
+        out.backward(grad)
+        np.testing.assert_array_equal(x.grad, np.where(data > 0, grad, 0))

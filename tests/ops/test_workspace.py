@@ -38,3 +38,20 @@ def test_zeros_clears_a_reused_array():
     a[...] = 7
     del a
     assert not pool.zeros((5,), np.float32).any()
+
+
+def test_zeros_like_layout_matches_dense_layouts_only():
+    from gradlab.ops.workspace import zeros_like_layout
+
+    c = np.ones((2, 3, 4), np.float32)
+    z = zeros_like_layout(c)
+    assert z.shape == c.shape and z.dtype == c.dtype and not z.any()
+    assert not z.flags.writeable
+    permuted = np.ones((2, 4, 5, 3), np.float64).transpose(0, 3, 1, 2)  # NHWC behind NCHW
+    z = zeros_like_layout(permuted)
+    assert z.strides == permuted.strides and z.dtype == np.float64 and not z.any()
+    assert zeros_like_layout(np.ones((4, 6), np.float32)[:, ::2]) is None  # gaps
+    assert zeros_like_layout(np.ones(5, np.float32)[::-1]) is None
+    assert zeros_like_layout(np.broadcast_to(np.ones(3, np.float32), (4, 3))) is None
+    big = zeros_like_layout(np.ones(5000, np.float32))  # the shared buffer grows
+    assert big.shape == (5000,) and not big.any()

