@@ -146,7 +146,7 @@ def test_bad_inputs_fail_before_training(digits):
         t.fit(Xtr[:0], ytr[:0], verbose=0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         t.fit(Xtr, ytr, batch_size=0, verbose=0)
-    with pytest.raises(ValueError, match=r"fit: the model cannot take input of shape \(32, 63\)"):
+    with pytest.raises(ValueError, match=r"fit: the model cannot take samples of shape \(63,\)"):
         t.fit(Xtr[:, :63], ytr, verbose=0)
     bad = ytr.copy()
     bad[5] = 12

@@ -1,20 +1,29 @@
 """Consecutive layers that :class:`~gradlab.nn.Sequential` runs as one op.
 
-One pattern, the convolutional block's tail: ``ReLU()`` followed by ``MaxPool2d(2)`` (kernel
-2, stride 2, no padding, dilation 1, floor mode, no indices) on a 4-d input at least 2x2.
-``max_pool2d(relu(x), 2)`` equals ``relu(max_pool2d(x, 2))``, values and gradients, so
-:class:`gradlab.ops.pool.ReluMaxPool2dOp` pools first and applies relu to a quarter of the
-elements. The graph then shows one ``ReluMaxPool2dOp`` node where the layers are two.
+Two patterns, the convolutional block and its tail, where the pooling is ``MaxPool2d(2)``
+(kernel 2, stride 2, no padding, dilation 1, floor mode, no indices):
 
-A pair is fused only while neither module has a forward hook (a hook must see its own
-module's output) and both are exactly ``ReLU`` and ``MaxPool2d`` (a subclass may override
-``forward``); otherwise the modules run one after the other, as always.
+- ``Conv2d`` (zeros padding) -> ``ReLU`` -> ``MaxPool2d(2)``:
+  :class:`gradlab.ops.conv_block.ConvReluMaxPool2dOp` runs the three a few images at a time,
+  so that each chunk's conv output is pooled while it is in cache.
+- ``ReLU`` -> ``MaxPool2d(2)``: ``max_pool2d(relu(x), 2)`` equals ``relu(max_pool2d(x, 2))``,
+  values and gradients, so :class:`gradlab.ops.pool.ReluMaxPool2dOp` pools first and applies
+  relu to a quarter of the elements.
+
+The graph then shows one node where the layers are two or three. A group is fused only while
+none of its modules has a forward hook (a hook must see its own module's output), each is
+exactly ``Conv2d``, ``ReLU`` or ``MaxPool2d`` (a subclass may override ``forward``), and the
+input is a floating-point 4-d Tensor that the layers accept; otherwise the modules run one after
+the other, as always, and raise their own errors.
 """
 
 from __future__ import annotations
 
 from gradlab.nn.activations import ReLU
+from gradlab.nn.conv import Conv2d
 from gradlab.nn.pooling import MaxPool2d
+from gradlab.ops.conv import conv_output_hw
+from gradlab.ops.conv_block import ConvReluMaxPool2dOp
 from gradlab.ops.pool import ReluMaxPool2dOp
 from gradlab.tensor import Tensor
 
@@ -33,38 +42,67 @@ def _is_2x2(pool: MaxPool2d) -> bool:
 
 
 def fusion_plan(modules: tuple) -> tuple:
-    """The steps for ``modules`` in order: a module, or a (ReLU, MaxPool2d) pair that may
-    run fused (checked again at each call by :func:`run_plan`)."""
+    """The steps for ``modules`` in order: a module, or a tuple of modules (Conv2d, ReLU,
+    MaxPool2d) or (ReLU, MaxPool2d) that may run fused (checked again at each call by
+    :func:`run_plan`)."""
+    kinds = [type(m) for m in modules]
     steps = []
     i = 0
     while i < len(modules):
-        module = modules[i]
-        if type(module) is ReLU and i + 1 < len(modules) and type(modules[i + 1]) is MaxPool2d:
-            steps.append((module, modules[i + 1]))
+        if kinds[i : i + 3] == [Conv2d, ReLU, MaxPool2d]:
+            steps.append(modules[i : i + 3])
+            i += 3
+        elif kinds[i : i + 2] == [ReLU, MaxPool2d]:
+            steps.append(modules[i : i + 2])
             i += 2
         else:
-            steps.append(module)
+            steps.append(modules[i])
             i += 1
     return tuple(steps)
+
+
+def _fusable_input(x) -> bool:
+    return isinstance(x, Tensor) and x.ndim == 4 and x.dtype.kind == "f"
 
 
 def _relu_max_pool(relu: ReLU, pool: MaxPool2d, x):
     if (
         relu._forward_hooks
         or pool._forward_hooks
-        or not isinstance(x, Tensor)
-        or x.ndim != 4
+        or not _fusable_input(x)
         or x.shape[2] < 2
         or x.shape[3] < 2
-        or x.dtype.kind != "f"
         or not _is_2x2(pool)
     ):
         return pool(relu(x))
     return ReluMaxPool2dOp.apply(x)
 
 
+def _conv_relu_max_pool(conv: Conv2d, relu: ReLU, pool: MaxPool2d, x):
+    if (
+        conv._forward_hooks
+        or conv.padding_mode != "zeros"
+        or not _fusable_input(x)
+        or x.shape[1] != conv.in_channels
+        or min(conv_output_hw(x.shape, conv.weight.shape, conv.stride, conv._pads,
+                              conv.dilation)) < 2
+    ):  # fmt: skip
+        return _relu_max_pool(relu, pool, conv(x))
+    if relu._forward_hooks or pool._forward_hooks or not _is_2x2(pool):
+        return _relu_max_pool(relu, pool, conv(x))
+    settings = {"stride": conv.stride, "padding": conv._pads, "dilation": conv.dilation}
+    if conv.bias is None:
+        return ConvReluMaxPool2dOp.apply(x, conv.weight, **settings)
+    return ConvReluMaxPool2dOp.apply(x, conv.weight, conv.bias, **settings)
+
+
 def run_plan(steps: tuple, x):
     """Run the steps of :func:`fusion_plan` on ``x``."""
     for step in steps:
-        x = _relu_max_pool(step[0], step[1], x) if type(step) is tuple else step(x)
+        if type(step) is not tuple:
+            x = step(x)
+        elif len(step) == 3:
+            x = _conv_relu_max_pool(*step, x)
+        else:
+            x = _relu_max_pool(*step, x)
     return x

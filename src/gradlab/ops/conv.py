@@ -30,7 +30,14 @@ from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.workspace import POOL
 
-__all__ = ["Conv2dOp", "conv_out_size"]
+__all__ = [
+    "Conv2dOp",
+    "conv_out_size",
+    "conv_output_hw",
+    "im2col",
+    "weight_matrix",
+    "add_input_grad",
+]
 
 
 def conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
@@ -112,6 +119,55 @@ def offset_view(a, i, j, stride, dilation, ho, wo):
     return a[:, h0 : h0 + sh * (ho - 1) + 1 : sh, w0 : w0 + sw * (wo - 1) + 1 : sw]
 
 
+def conv_output_hw(x_shape, w_shape, stride, padding, dilation) -> tuple[int, int]:
+    """(Ho, Wo) of a convolution of x (N, C, H, W) with weight (O, C, kh, kw)."""
+    top, bottom, left, right = padding
+    ho = conv_out_size(x_shape[2], w_shape[2], stride[0], top + bottom, dilation[0])
+    wo = conv_out_size(x_shape[3], w_shape[3], stride[1], left + right, dilation[1])
+    return ho, wo
+
+
+def im2col(x, kh, kw, stride, padding, dilation, ho, wo, dtype, bias_column):
+    """The im2col matrix (N*ho*wo, kh*kw*C) of x (N, C, H, W) for the output positions
+    oh < ho, ow < wo (fewer than the full output when a caller needs only those), columns
+    ordered (i, j, c). ``bias_column``: the small-channel gather adds a column of ones (see
+    :func:`nchw_cols`); the caller tells by the width. A 1x1 convolution's matrix is the NHWC
+    input itself, when that is contiguous."""
+    n, c, h, w = x.shape
+    m = n * ho * wo
+    xn = x.transpose(0, 2, 3, 1)
+    if xn.dtype != dtype:
+        xn = xn.astype(dtype)
+    if (kh == kw == 1 and stride == (1, 1) and not any(padding) and xn.flags.c_contiguous
+            and (ho, wo) == (h, w)):  # fmt: skip
+        return xn.reshape(m, c)  # a 1x1 convolution is a plain GEMM on the NHWC input
+    if c <= NCHW_GATHER_MAX_CHANNELS and x.flags.c_contiguous and x.dtype == dtype:
+        return nchw_cols(x, kh, kw, stride, padding, dilation, ho, wo, bias_column)
+    if any(padding):
+        xp_ = nhwc_padded(xn, padding)
+    elif not xn.flags.c_contiguous:
+        # an NCHW input: one transposing copy first makes the window gather read
+        # contiguous runs (faster than gathering across channel planes directly)
+        xp_ = POOL.get(xn.shape, dtype)
+        xp.copyto(xp_, xn)
+    else:
+        xp_ = xn
+    cols = POOL.get((n, ho, wo, kh, kw, c), dtype)
+    xp.copyto(cols, windows(xp_, kh, kw, stride, dilation, ho, wo))
+    return cols.reshape(m, kh * kw * c)
+
+
+def weight_matrix(weight, bias, width, dtype):
+    """weight (O, C, kh, kw) as the (kh*kw*C, O) right-hand side of the im2col GEMM, with the
+    bias as one more row when the columns (``width`` wide) carry a column of ones."""
+    o, c, kh, kw = weight.shape
+    k = kh * kw * c
+    w2 = weight.transpose(2, 3, 1, 0).reshape(k, o).astype(dtype, copy=False)
+    if width > k:  # the bias rides in the GEMM as a last row of the weights
+        w2 = xp.concatenate([w2, bias.reshape(1, o).astype(dtype, copy=False)])
+    return w2
+
+
 class Conv2dOp(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,) if given.
 
@@ -126,37 +182,12 @@ class Conv2dOp(Function):
         n, c, h, w = x.shape
         o, _, kh, kw = weight.shape
         dtype = xp.result_type(x, weight)
-        top, bottom, left, right = padding
-        ho = conv_out_size(h, kh, stride[0], top + bottom, dilation[0])
-        wo = conv_out_size(w, kw, stride[1], left + right, dilation[1])
-        m = n * ho * wo
-        k = kh * kw * c
-        xn = x.transpose(0, 2, 3, 1)
-        if xn.dtype != dtype:
-            xn = xn.astype(dtype)
-        if kh == kw == 1 and stride == (1, 1) and not any(padding) and xn.flags.c_contiguous:
-            cols = xn.reshape(m, c)  # a 1x1 convolution is a plain GEMM on the NHWC input
-        elif c <= NCHW_GATHER_MAX_CHANNELS and x.flags.c_contiguous and x.dtype == dtype:
-            cols = nchw_cols(x, kh, kw, stride, padding, dilation, ho, wo, bias is not None)
-        else:
-            if any(padding):
-                xp_ = nhwc_padded(xn, padding)
-            elif not xn.flags.c_contiguous:
-                # an NCHW input: one transposing copy first makes the window gather read
-                # contiguous runs (faster than gathering across channel planes directly)
-                xp_ = POOL.get(xn.shape, dtype)
-                xp.copyto(xp_, xn)
-            else:
-                xp_ = xn
-            cols = POOL.get((n, ho, wo, kh, kw, c), dtype)
-            xp.copyto(cols, windows(xp_, kh, kw, stride, dilation, ho, wo))
-            cols = cols.reshape(m, k)
-        w2 = weight.transpose(2, 3, 1, 0).reshape(k, o).astype(dtype, copy=False)
-        if cols.shape[1] > k:  # the bias rides in the GEMM as a last row of the weights
-            w2 = xp.concatenate([w2, bias.reshape(1, o).astype(dtype, copy=False)])
-        out = POOL.get((m, o), dtype)
+        ho, wo = conv_output_hw(x.shape, weight.shape, stride, padding, dilation)
+        cols = im2col(x, kh, kw, stride, padding, dilation, ho, wo, dtype, bias is not None)
+        w2 = weight_matrix(weight, bias, cols.shape[1], dtype)
+        out = POOL.get((n * ho * wo, o), dtype)
         xp.matmul(cols, w2, out=out)
-        if bias is not None and cols.shape[1] == k:
+        if bias is not None and cols.shape[1] == kh * kw * c:  # no column of ones
             out += bias
         self.saved = (cols, w2, x.shape, weight.shape, stride, padding, dilation)
         return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
@@ -193,16 +224,23 @@ class Conv2dOp(Function):
     def _grad_input(g2, w2, x_shape, kh, kw, ho, wo, stride, padding, dilation):
         n, c, h, w = x_shape
         top, bottom, left, right = padding
-        dtype = g2.dtype
         if kh == kw == 1 and stride == (1, 1) and not any(padding):
             return (g2 @ w2.T).reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        dxp = POOL.zeros((n, h + top + bottom, w + left + right, c), dtype)
-        part = POOL.get((n * ho * wo, c), dtype)
-        part4 = part.reshape(n, ho, wo, c)
-        w4 = w2.reshape(kh, kw, c, -1)
-        for i in range(kh):
-            for j in range(kw):
-                xp.matmul(g2, w4[i, j].T, out=part)
-                view = offset_view(dxp, i, j, stride, dilation, ho, wo)
-                xp.add(view, part4, out=view)
+        dxp = POOL.zeros((n, h + top + bottom, w + left + right, c), g2.dtype)
+        add_input_grad(g2, w2, dxp, kh, kw, ho, wo, stride, dilation)
         return dxp[:, top : top + h, left : left + w].transpose(0, 3, 1, 2)
+
+
+def add_input_grad(g2, w2, dxp, kh, kw, ho, wo, stride, dilation):
+    """Add the input gradient of the output positions oh < ho, ow < wo into ``dxp``
+    (N, H_padded, W_padded, C), from g2 (N*ho*wo, O) and the weight matrix w2 (kh*kw*C, O):
+    one GEMM per kernel offset and a contiguous add into a strided view (never np.add.at)."""
+    n, c = dxp.shape[0], dxp.shape[3]
+    part = POOL.get((n * ho * wo, c), g2.dtype)
+    part4 = part.reshape(n, ho, wo, c)
+    w4 = w2.reshape(kh, kw, c, -1)
+    for i in range(kh):
+        for j in range(kw):
+            xp.matmul(g2, w4[i, j].T, out=part)
+            view = offset_view(dxp, i, j, stride, dilation, ho, wo)
+            xp.add(view, part4, out=view)

@@ -146,12 +146,12 @@ class MaxPool2dOp(Function):
         return _restore(max_pool_2x2_backward(g, masks, x_shape, ho, wo), n, c, nchw)
 
 
-def max_pool_2x2(xn, ho, wo, relu):
+def max_pool_2x2(xn, ho, wo, relu, out=None):
     """Max over the 2x2, stride-2 windows of a (B, H, W, C) array -> (B, ho, wo, C), and the
     four bool masks (B, ho, wo, C), one per window corner in row-major order, that say which
     corner receives each window's gradient: the first maximum, as PyTorch. With ``relu``,
     relu of the max (= the max of the relu'd window) and masks cleared where the max is <= 0
-    (relu'(0) = 0, as PyTorch).
+    (relu'(0) = 0, as PyTorch). ``out``: where to write the max (B, ho, wo, C), if given.
 
     Masks made here, while the window corners are in cache, make the backward four
     multiplies (:func:`max_pool_2x2_backward`) and free the input once the next layer is done
@@ -165,7 +165,7 @@ def max_pool_2x2(xn, ho, wo, relu):
     b_beats_a = xp.greater(b, a)  # strictly: a tie goes to the earlier corner
     d_beats_c = xp.greater(d, c)
     bottom_wins = xp.greater(bottom_max, top_max)
-    out = xp.maximum(top_max, bottom_max, out=POOL.get(shape, xn.dtype))
+    out = xp.maximum(top_max, bottom_max, out=POOL.get(shape, xn.dtype) if out is None else out)
     if relu:
         xp.maximum(out, zeros_like_layout(out), out=out)
         positive = xp.greater(out, 0)

@@ -16,6 +16,9 @@ from gradlab.data.dataset import Dataset, TensorDataset
 from gradlab.data.loader import DataLoader
 from gradlab.tensor import Tensor
 
+PROBE_SAMPLES = 4
+"""Samples in the batch that :func:`check_first_batch` pushes through the model."""
+
 CLASS_INDEX_LOSSES = ("CrossEntropyLoss", "NLLLoss")
 BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
 # losses that take class indices when the target has the output's shape without dim 1
@@ -150,8 +153,10 @@ def as_target(loss, output: Tensor, y):
 def check_first_batch(model, loss, loader: DataLoader) -> None:
     """One batch through the model and loss under no_grad, and the labels' range, before
     any training step: bad input fails with a clear error, weights untouched."""
-    # an unshuffled first batch: the probe draws nothing from any generator
-    probe = DataLoader(loader.dataset, loader.batch_size, collate_fn=loader.collate_fn)
+    # the first few samples, unshuffled: the probe draws nothing from any generator, and a
+    # small batch checks the shapes at a fraction of a training step's cost
+    probe_size = min(loader.batch_size, PROBE_SAMPLES)
+    probe = DataLoader(loader.dataset, probe_size, collate_fn=loader.collate_fn)
     x, y = split_batch(next(iter(probe)))
     was_training = model.training
     model.eval()
@@ -162,8 +167,8 @@ def check_first_batch(model, loss, loader: DataLoader) -> None:
             except Exception as exc:
                 raise with_context(
                     exc,
-                    f"fit: the model cannot take input of shape {tuple(x.shape)} "
-                    f"(a batch of samples of shape {tuple(x.shape[1:])}): {exc}",
+                    f"fit: the model cannot take samples of shape {tuple(x.shape[1:])} "
+                    f"(tried on a batch of the first {len(x)}): {exc}",
                 ) from exc
             _check_labels(loss, loader, output, y)
             target = as_target(loss, output, y)
