@@ -226,3 +226,56 @@ def test_plan_follows_changes_to_the_module_list():
     model.append(nn.Flatten())
     assert model(x).grad_fn.name == "Reshape"
     np.testing.assert_array_equal(model(x).data, np.zeros((1, 1), np.float32))
+
+
+def test_fused_linear_relu_matches_torch():
+    gradlab.manual_seed(3)
+    model = nn.Sequential(nn.Linear(5, 7, dtype=np.float64), nn.ReLU(),
+                          nn.Linear(7, 3, bias=False, dtype=np.float64), nn.ReLU())  # fmt: skip
+    t_model = torch.nn.Sequential(
+        torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 3, bias=False), torch.nn.ReLU()
+    ).double()
+    with torch.no_grad():
+        for p, tp in zip(model.parameters(), t_model.parameters(), strict=True):
+            tp.copy_(torch.from_numpy(p.data))
+    x_np = rng.standard_normal((6, 5))
+    x = gradlab.Tensor(x_np, requires_grad=True)
+    out = model(x)
+    assert out.grad_fn.name == "LinearReluOp"
+    ops = [node.op for node in gradlab.explain.graph(out).ops]
+    assert ops == ["LinearReluOp", "LinearReluOp"]
+    tx = torch.tensor(x_np, requires_grad=True)
+    t_out = t_model(tx)
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    grad = rng.standard_normal(out.shape)
+    out.backward(grad)
+    t_out.backward(torch.from_numpy(grad))
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    for p, tp in zip(model.parameters(), t_model.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_fused_linear_relu_gradcheck_and_retain_graph():
+    from gradlab.nn.linear import LinearReluOp
+
+    x = gradlab.Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w = gradlab.Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    b = gradlab.Tensor(rng.standard_normal(5), requires_grad=True)
+    assert gradcheck(lambda *t: LinearReluOp.apply(*t), (x, w, b))
+    out = LinearReluOp.apply(x, w, b).sum()
+    out.backward(retain_graph=True)
+    first = w.grad.copy()
+    out.backward()
+    np.testing.assert_allclose(w.grad, 2 * first)
+
+
+def test_linear_relu_hook_and_plain_array_run_separately():
+    linear, relu = nn.Linear(3, 2), nn.ReLU()
+    seen = []
+    relu.register_forward_hook(lambda module, inputs, output: seen.append(output.shape))
+    x = gradlab.Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    assert nn.Sequential(linear, relu)(x).grad_fn.name == "Relu" and seen == [(4, 2)]
+    out = nn.Sequential(nn.Linear(3, 2), nn.ReLU())(np.ones((4, 3), np.float32))
+    assert out.grad_fn.name == "Relu"
+    with pytest.raises(ValueError, match=r"Linear\(in_features=3\): input has shape \(4, 5\)"):
+        nn.Sequential(nn.Linear(3, 2), nn.ReLU())(gradlab.Tensor(np.ones((4, 5), np.float32)))

@@ -1,6 +1,6 @@
 """Consecutive layers that :class:`~gradlab.nn.Sequential` runs as one op.
 
-Two patterns, the convolutional block and its tail, where the pooling is ``MaxPool2d(2)``
+Three patterns. The convolutional block and its tail, where the pooling is ``MaxPool2d(2)``
 (kernel 2, stride 2, no padding, dilation 1, floor mode, no indices):
 
 - ``Conv2d`` (zeros padding) -> ``ReLU`` -> ``MaxPool2d(2)``:
@@ -10,17 +10,22 @@ Two patterns, the convolutional block and its tail, where the pooling is ``MaxPo
   values and gradients, so :class:`gradlab.ops.pool.ReluMaxPool2dOp` pools first and applies
   relu to a quarter of the elements.
 
+And the dense layer: ``Linear`` -> ``ReLU`` runs as :class:`gradlab.nn.linear.LinearReluOp`,
+relu in place on the GEMM's output (small batches are bound by per-op overhead).
+
 The graph then shows one node where the layers are two or three. A group is fused only while
-none of its modules has a forward hook (a hook must see its own module's output), each is
-exactly ``Conv2d``, ``ReLU`` or ``MaxPool2d`` (a subclass may override ``forward``), and the
-input is a floating-point 4-d Tensor that the layers accept; otherwise the modules run one after
-the other, as always, and raise their own errors.
+none of its modules has a forward hook (a hook must see its own module's output) and each is
+exactly ``Linear``, ``Conv2d``, ``ReLU`` or ``MaxPool2d`` (a subclass may override
+``forward``), and only for a Tensor input the layers accept (for the convolutional patterns a
+floating-point 4-d one); otherwise the modules run one after the other, as always, and raise
+their own errors.
 """
 
 from __future__ import annotations
 
 from gradlab.nn.activations import ReLU
 from gradlab.nn.conv import Conv2d
+from gradlab.nn.linear import Linear, LinearReluOp
 from gradlab.nn.pooling import MaxPool2d
 from gradlab.ops.conv import conv_output_hw
 from gradlab.ops.conv_block import ConvReluMaxPool2dOp
@@ -43,8 +48,8 @@ def _is_2x2(pool: MaxPool2d) -> bool:
 
 def fusion_plan(modules: tuple) -> tuple:
     """The steps for ``modules`` in order: a module, or a tuple of modules (Conv2d, ReLU,
-    MaxPool2d) or (ReLU, MaxPool2d) that may run fused (checked again at each call by
-    :func:`run_plan`)."""
+    MaxPool2d), (ReLU, MaxPool2d) or (Linear, ReLU) that may run fused (checked again at each
+    call by :func:`run_plan`)."""
     kinds = [type(m) for m in modules]
     steps = []
     i = 0
@@ -52,7 +57,7 @@ def fusion_plan(modules: tuple) -> tuple:
         if kinds[i : i + 3] == [Conv2d, ReLU, MaxPool2d]:
             steps.append(modules[i : i + 3])
             i += 3
-        elif kinds[i : i + 2] == [ReLU, MaxPool2d]:
+        elif kinds[i : i + 2] in ([ReLU, MaxPool2d], [Linear, ReLU]):
             steps.append(modules[i : i + 2])
             i += 2
         else:
@@ -96,6 +101,12 @@ def _conv_relu_max_pool(conv: Conv2d, relu: ReLU, pool: MaxPool2d, x):
     return ConvReluMaxPool2dOp.apply(x, conv.weight, conv.bias, **settings)
 
 
+def _linear_relu(linear: Linear, relu: ReLU, x):
+    if linear._forward_hooks or relu._forward_hooks or not isinstance(x, Tensor):
+        return relu(linear(x))
+    return linear._apply(LinearReluOp, x)
+
+
 def run_plan(steps: tuple, x):
     """Run the steps of :func:`fusion_plan` on ``x``."""
     for step in steps:
@@ -103,6 +114,8 @@ def run_plan(steps: tuple, x):
             x = step(x)
         elif len(step) == 3:
             x = _conv_relu_max_pool(*step, x)
+        elif type(step[0]) is Linear:
+            x = _linear_relu(*step, x)
         else:
             x = _relu_max_pool(*step, x)
     return x
