@@ -91,9 +91,10 @@ def _conv_relu_max_pool(conv: Conv2d, relu: ReLU, pool: MaxPool2d, x):
         or x.shape[1] != conv.in_channels
         or min(conv_output_hw(x.shape, conv.weight.shape, conv.stride, conv._pads,
                               conv.dilation)) < 2
+        or relu._forward_hooks
+        or pool._forward_hooks
+        or not _is_2x2(pool)
     ):  # fmt: skip
-        return _relu_max_pool(relu, pool, conv(x))
-    if relu._forward_hooks or pool._forward_hooks or not _is_2x2(pool):
         return _relu_max_pool(relu, pool, conv(x))
     settings = {"stride": conv.stride, "padding": conv._pads, "dilation": conv.dilation}
     if conv.bias is None:

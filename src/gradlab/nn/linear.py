@@ -16,9 +16,9 @@ from gradlab.autograd import Function
 from gradlab.backend import get_default_dtype, xp
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
+from gradlab.ops.activation import relu_values
 from gradlab.ops.movement import flatten as _flatten
 from gradlab.ops.movement import reshape as _reshape
-from gradlab.ops.workspace import zeros_like_layout
 from gradlab.tensor import Tensor
 
 # The functional forms below belong in gradlab.nn.functional, not in gradlab.nn's star import:
@@ -67,8 +67,7 @@ class LinearReluOp(LinearOp):
         out = x @ weight.T
         if bias is not None:
             out += bias
-        zeros = zeros_like_layout(out) if out.dtype.kind == "f" else None
-        xp.maximum(out, 0 if zeros is None else zeros, out=out)
+        relu_values(out, out=out)
         self.saved = (x, weight, xp.greater(out, 0))
         return out
 

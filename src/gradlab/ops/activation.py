@@ -40,12 +40,18 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
+def relu_values(a, out=None):
+    """max(a, 0) as an array, into ``out`` if given: against an array of zeros with ``a``'s
+    layout where there is one (:func:`gradlab.ops.workspace.zeros_like_layout`)."""
+    zeros = zeros_like_layout(a) if a.dtype.kind == "f" else None
+    return xp.maximum(a, 0 if zeros is None else zeros, out=out)
+
+
 class Relu(Function):
     __slots__ = ()
 
     def forward(self, a):
-        zeros = zeros_like_layout(a) if a.dtype.kind == "f" else None
-        out = xp.maximum(a, 0 if zeros is None else zeros)
+        out = relu_values(a)
         # The mask, made while ``out`` is in cache, makes backward one multiply (measured:
         # 0.35 ms against 0.59 for grad * (out > 0) on 1.8M float32).
         self.saved = (xp.greater(out, 0),)

@@ -168,6 +168,14 @@ def weight_matrix(weight, bias, width, dtype):
     return w2
 
 
+def weight_grad(dw_full, w_shape):
+    """The weight gradient (O, C, kh, kw) from the GEMM's (O, kh*kw*C [+ 1]) result, whose
+    extra last column, when there is one, is the bias gradient."""
+    o, c, kh, kw = w_shape
+    k = kh * kw * c
+    return xp.ascontiguousarray(dw_full[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+
+
 class Conv2dOp(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,) if given.
 
@@ -208,7 +216,7 @@ class Conv2dOp(Function):
         dx = dw = db = None
         if self.needs_input_grad(1):
             dw_full = g2.T @ cols  # (O, k), or (O, k + 1) with the column of ones
-            dw = xp.ascontiguousarray(dw_full[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+            dw = weight_grad(dw_full, w_shape)
         if len(self.inputs) > 2 and self.needs_input_grad(2):
             if cols.shape[1] > k:  # the column of ones: db is the GEMM's last column
                 db = xp.ascontiguousarray(dw_full[:, k]) if dw is not None else g2.T @ cols[:, k]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
-from gradlab.ops.conv import add_input_grad, conv_output_hw, im2col, weight_matrix
+from gradlab.ops.conv import add_input_grad, conv_output_hw, im2col, weight_grad, weight_matrix
 from gradlab.ops.pool import max_pool_2x2, max_pool_2x2_backward
 from gradlab.ops.workspace import POOL
 
@@ -104,7 +104,7 @@ class ConvReluMaxPool2dOp(Function):
                 add_input_grad(g2, w2[:k], dxp[start:stop], kh, kw, hu, wu, stride, dilation)
         dw = None
         if want_w:
-            dw = xp.ascontiguousarray(dw_full[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+            dw = weight_grad(dw_full, w_shape)
             if want_b and w2.shape[0] > k:
                 db = xp.ascontiguousarray(dw_full[:, k])
         dx = None

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops.activation import relu_values
 from gradlab.ops.conv import nhwc_padded, offset_view
-from gradlab.ops.workspace import POOL, zeros_like_layout
+from gradlab.ops.workspace import POOL
 
 __all__ = [
     "MaxPool2dOp", "ReluMaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp", "pool_out_size",
@@ -167,7 +168,7 @@ def max_pool_2x2(xn, ho, wo, relu, out=None):
     bottom_wins = xp.greater(bottom_max, top_max)
     out = xp.maximum(top_max, bottom_max, out=POOL.get(shape, xn.dtype) if out is None else out)
     if relu:
-        xp.maximum(out, zeros_like_layout(out), out=out)
+        relu_values(out, out=out)
         positive = xp.greater(out, 0)
         top_wins = xp.greater(positive, bottom_wins)  # bool > bool: "and not"
         xp.logical_and(bottom_wins, positive, out=bottom_wins)
