@@ -127,7 +127,7 @@ class MaxPool2dOp(Function):
         n, c, ho, wo = grad.shape
         g = _grad_layout(grad, nchw)
         if pads is None:
-            return self._backward_fast(first, second, g, n, c, nchw, ho, wo)
+            return _restore(max_pool_2x2_backward(g, second, first, ho, wo), n, c, nchw)
         b, h, w, cc = first
         kernel, stride, dilation = geometry
         idx = second
@@ -141,10 +141,6 @@ class MaxPool2dOp(Function):
             xp.add(view, part, out=view)
         dx = dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
         return _restore(dx, n, c, nchw)
-
-    @staticmethod
-    def _backward_fast(x_shape, masks, g, n, c, nchw, ho, wo):
-        return _restore(max_pool_2x2_backward(g, masks, x_shape, ho, wo), n, c, nchw)
 
 
 def max_pool_2x2(xn, ho, wo, relu, out=None):
