@@ -20,6 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Case, run_cases  # noqa: E402
+from reference_numpy import CNNReference  # noqa: E402
 
 import gradlab  # noqa: E402
 import gradlab.nn as nn  # noqa: E402
@@ -100,9 +101,11 @@ def full_step_case() -> Case:
         loss.backward()
         t_opt.step()
 
+    # the yardstick: a hand-written NumPy step (PERFORMANCE.md's 0.98-1.06x)
+    reference = CNNReference([np.array(p.data) for p in g_model.parameters()], lr=1e-3)
     return Case(
         "CIFAR CNN training step, batch 64, Adam",
-        {"gradlab": run_gradlab, "pytorch": run_torch},
+        {"gradlab": run_gradlab, "pytorch": run_torch, "numpy": lambda: reference.step(x, y)},
         number=5,
         target=1.0,
     )

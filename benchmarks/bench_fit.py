@@ -13,8 +13,9 @@ Contenders, each timing one epoch:
   forward, loss, backward, step, ``loss.item()``;
 - "gradlab loop": the same loop in gradlab over ``DataLoader(TensorDataset(x, y),
   shuffle=True)`` (what ``fit`` runs inside), to show what the Trainer itself costs;
-- "numpy" (MLP only): the same epoch hand-written in NumPy, no framework
-  (:func:`reference_numpy.mlp_epoch`), the yardstick the issue's targets come from.
+- "numpy": the same epoch hand-written in NumPy, no framework
+  (:func:`reference_numpy.mlp_epoch`, :class:`reference_numpy.CNNReference`), the yardstick
+  the issue's targets come from.
 
 Targets (gradlab Trainer / PyTorch loop): MLP batch 32 <= 0.65, batch 256 <= 0.80, CNN <= 1.0;
 and Trainer / gradlab loop <= 1.10 (under 10% overhead).
@@ -40,7 +41,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Case, report, run_cases  # noqa: E402
-from reference_numpy import mlp_epoch, mlp_params  # noqa: E402
+from reference_numpy import CNNReference, mlp_epoch, mlp_params  # noqa: E402
 
 import gradlab  # noqa: E402
 from gradlab import nn, optim  # noqa: E402
@@ -126,6 +127,17 @@ def _fit_case(name, build, make_optimizer, x, y, batch, target) -> Case:
         state = mlp_params(params[0::2], params[1::2])
         numpy_rng = np.random.default_rng(1)
         contenders["numpy"] = lambda: mlp_epoch(state, x, y, batch, numpy_rng)
+    else:
+        reference = CNNReference([np.array(p.data) for p in fit_model.parameters()])
+        cnn_rng = np.random.default_rng(1)
+
+        def run_numpy():
+            order = cnn_rng.permutation(n)
+            for start in range(0, n, batch):
+                rows = order[start : start + batch]
+                reference.step(x[rows], y[rows])
+
+        contenders["numpy"] = run_numpy
     return Case(name, contenders, number=1, target=target)
 
 
