@@ -149,10 +149,10 @@ class WeightGrads:
         self._submit(T, last=True)
         grads = [None, None, None, None]
         if self.want[3]:
-            grads[2] = self.g_ih.reshape(R, T * N).sum(axis=1)
+            grads[2] = _row_sums(self.g_ih.reshape(R, T * N))
         if self.want[4]:
             same = self.g_hh is self.g_ih and grads[2] is not None  # LSTM, RNN: one sum
-            grads[3] = grads[2] if same else self.g_hh.reshape(R, T * N).sum(axis=1)
+            grads[3] = grads[2] if same else _row_sums(self.g_hh.reshape(R, T * N))
         for future in self.futures:
             future.result()
         grads[:2] = self.dw_ih, self.dw_hh
@@ -160,3 +160,10 @@ class WeightGrads:
             if back is not None and grads[k] is not None:
                 grads[k] = grads[k][back]
         return (self.dx, *grads)
+
+
+def _row_sums(a):
+    """Each row's sum of a (R, M), as a product with a vector of ones: a BLAS GEMV reads the
+    rows at memory speed, where ``a.sum(axis=1)``'s pairwise sum took 5x as long (0.23 against
+    0.04 ms on the LSTM benchmark's (512, 3200))."""
+    return a @ xp.ones(a.shape[1], dtype=a.dtype)
