@@ -25,12 +25,13 @@ def _cnn():
     )  # fmt: skip
 
 
-def _close(a, b, rtol=1e-4):
+def _close(a, b, tol=1e-4):
+    """|a - b| within tol times the largest |b|."""
     scale = max(float(np.abs(b).max()), 1e-30)
-    np.testing.assert_allclose(a, b, rtol=0, atol=rtol * scale)
+    np.testing.assert_allclose(a, b, rtol=0, atol=tol * scale)
 
 
-def test_cnn_reference_matches_gradlab_gradients_and_adam_steps():
+def test_cnn_reference_matches_gradlab_loss_and_adam_steps():
     gradlab.manual_seed(3)
     model = _cnn()
     rng = np.random.default_rng(0)
@@ -54,7 +55,7 @@ def test_cnn_reference_matches_gradlab_gradients_and_adam_steps():
         reference.step(x, y)
     for ours, theirs in zip(reference.torch_layout(), model.parameters(), strict=True):
         assert ours.shape == theirs.shape
-        _close(ours, theirs.data, rtol=1e-4)
+        _close(ours, theirs.data, tol=1e-4)
 
 
 def test_cnn_reference_gradients_in_pytorch_layout_match_gradlab():
@@ -70,7 +71,7 @@ def test_cnn_reference_gradients_in_pytorch_layout_match_gradlab():
     for param, grad in zip(reference._params(), grads, strict=True):
         param[...] = grad
     for ours, theirs in zip(reference.torch_layout(), model.parameters(), strict=True):
-        _close(ours, theirs.grad, rtol=1e-4)
+        _close(ours, theirs.grad, tol=1e-4)
 
 
 def test_lstm_reference_matches_gradlab_gradients():
@@ -116,4 +117,4 @@ def test_mlp_reference_epoch_matches_gradlab_sgd_steps():
         opt.step()
     w0, w1, w2, b0, b1, b2 = state["params"]
     for ours, theirs in zip([w0, b0, w1, b1, w2, b2], model.parameters(), strict=True):
-        _close(ours, theirs.data, rtol=1e-5)
+        _close(ours, theirs.data, tol=1e-5)
