@@ -292,7 +292,9 @@ def test_with_overrides_validates_again(tmp_path):
     ]
 
 
-def test_entry_point_is_bound_by_its_signature(tmp_path, monkeypatch):
+def test_model_file_is_bound_by_its_signature(tmp_path):
+    from gradlab.lab.model_file import load_model_file
+
     (tmp_path / "my_models_cfg.py").write_text(
         textwrap.dedent("""
         from gradlab.models.mlp import MLP
@@ -301,30 +303,25 @@ def test_entry_point_is_bound_by_its_signature(tmp_path, monkeypatch):
             return MLP(in_features, hidden_sizes=[width], out_features=out_features)
     """)
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
+    user = load_model_file(f"{tmp_path / 'my_models_cfg.py'}:tiny")
     text = """
     [data]
     name = "iris"
     [model]
-    entry_point = "my_models_cfg:tiny"
     width = 4
     [training]
     epochs = 1
     """
-    config = load_config(write(tmp_path, text))
-    assert config.model == {"entry_point": "my_models_cfg:tiny", "view": "flat", "width": 4}
+    config = load_config(write(tmp_path, text), model_file=user)
+    assert config.model == {"file": "my_models_cfg.py:tiny", "view": "flat", "width": 4}
+    assert config.with_overrides({"model.width": 5}).model["width"] == 5
     bad = text.replace("width = 4", "width = 'x'\ndepth = 2")
-    assert problems(tmp_path, bad) == [
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, bad), model_file=user)
+    assert [p.split(": ", 1)[1] for p in caught.value.problems] == [
         "model.width: expected an integer, got 'x' (string)",
         "model.depth: unknown key; expected one of width",
     ]
-    assert problems(tmp_path, text.replace("my_models_cfg:tiny", "no_such_module_x:f")) == [
-        "model.entry_point: cannot import 'no_such_module_x': No module named 'no_such_module_x'"
-    ]
-    assert problems(tmp_path, text.replace("my_models_cfg:tiny", "not an entry")) == [
-        "model.entry_point: expected 'package.module:function', got 'not an entry'"
-    ]
-    sys.modules.pop("my_models_cfg", None)
 
 
 def test_every_example_config_validates():

@@ -1,4 +1,5 @@
-"""``gradlab train CONFIG.toml [--out DIR] [--resume]``: train from a config file."""
+"""``gradlab train CONFIG.toml [--out DIR] [--resume] [--model-file FILE.py[:FUNCTION]]``:
+train from a config file."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def add_parser(subparsers) -> None:
         "DIR/report.md, DIR/history.png (and DIR/lr.png with a schedule), and keeps "
         "DIR/backup.ckpt so that --resume continues a run that was stopped. The perceptron, "
         "the GAN and the seq2seq model train by their own loops ([training] loop), with "
-        "the same files but no backup.",
+        "the same files but no backup. A config never names code to run: a model of your "
+        "own is a Python file you pass with --model-file, and that file's code is run.",
     )
     parser.add_argument("config", metavar="CONFIG.toml", help="the config file")
     parser.add_argument(
@@ -39,6 +41,13 @@ def add_parser(subparsers) -> None:
         dest="overrides",
         help="override a config value (VALUE in TOML syntax), e.g. --set training.epochs=2 "
         "--set optimizer.name=sgd; may be repeated",
+    )
+    parser.add_argument(
+        "--model-file",
+        metavar="FILE.py[:FUNCTION]",
+        help="RUNS the Python file FILE.py and trains the model its FUNCTION (default "
+        "build_model) returns; the config's [model] table then holds FUNCTION's keyword "
+        "arguments (and optionally view). Only pass files you trust: this executes their code",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=_run_train)
@@ -65,14 +74,22 @@ def _run_train(args, extras) -> int:
     from pathlib import Path
 
     from gradlab.lab.config import ConfigError, load_config
+    from gradlab.lab.model_file import ModelFileError, load_model_file
 
     try:
         overrides = dict(parse_override(text) for text in args.overrides)
     except ValueError as error:
         print(f"{WHERE}: {error}", file=sys.stderr)
         return 2
+    user_model = None
+    if args.model_file is not None:
+        try:
+            user_model = load_model_file(args.model_file)
+        except ModelFileError as error:
+            print(f"{WHERE}: {error}", file=sys.stderr)
+            return 2
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, model_file=user_model)
         if overrides:
             config = config.with_overrides(overrides)
     except ConfigError as error:

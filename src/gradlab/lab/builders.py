@@ -237,14 +237,14 @@ def build_model(config, data: DataSplits):
     import gradlab
 
     target = config.derived["model_target"]
-    kwargs = {k: v for k, v in config.model.items() if k not in ("name", "entry_point", "view")}
+    kwargs = {k: v for k, v in config.model.items() if k not in ("name", "file", "view")}
     kwargs.update(config.derived.get("model_fixed", {}))
     parameters = inspect.signature(target).parameters
     for key, value in _derived_arguments(config, data).items():
         if key in parameters and key not in kwargs:
             kwargs[key] = value
     gradlab.manual_seed(int(config.training.get("seed", 0)))
-    where = config.model.get("name") or config.model.get("entry_point")
+    where = config.model.get("name") or config.model.get("file")
     try:
         model = target(**kwargs)
     except (TypeError, ValueError) as error:

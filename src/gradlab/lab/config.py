@@ -9,8 +9,7 @@ required)::
     view = "image"               # flat (N, F), image (N, C, H, W) or sequence (N, T, F)
 
     [model]
-    name = "cnn"                 # mlp, cnn, lstm, gru, resnet, autoencoder, ... (or
-                                 # entry_point = "package.module:function")
+    name = "cnn"                 # mlp, cnn, lstm, gru, resnet, autoencoder, ...
     [optimizer]
     name = "adam"
     lr = 1e-3
@@ -22,10 +21,11 @@ The model chooses how it trains (:mod:`gradlab.lab.loops`): one loss and one opt
 (``Trainer.fit``), or its own loop (``perceptron``, ``gan``, ``seq2seq``), whose sections
 and keys are checked as that loop takes them.
 
-Reading a config never executes code from it: TOML is data. The one exception is a model
-``entry_point = "package.module:function"``: validation imports that module (it runs the
-module's top-level code, as ``import`` does) to check the keys against the function's
-signature, because the user named that code to be run.
+Reading a config never executes code from it: TOML is data, and no key may name code to
+import (a ``[model] entry_point`` is refused). A model of the user's own is a Python file the
+user passes on the command line (``--model-file FILE.py:FUNCTION``, see
+:mod:`gradlab.lab.model_file`); it reaches :func:`load_config` as ``model_file``, already
+loaded, and ``[model]`` then holds its keyword arguments.
 
 :func:`load_config` reports every problem of a file at once, one line each, as
 ``file: section.key: message``, in a :class:`ConfigError`.
@@ -81,6 +81,7 @@ class Config:
     raw: dict = field(default_factory=dict, repr=False)
     derived: dict = field(default_factory=dict)
     extra_sections: dict = field(default_factory=dict, repr=False)
+    model_file: object = field(default=None, repr=False)  # a lab.model_file.UserModel
 
     @property
     def name(self) -> str:
@@ -107,17 +108,44 @@ class Config:
                 if not isinstance(table, dict):
                     raise ConfigError([f"{self.name}: override {dotted!r}: {part} is not a table"])
             table[parts[-1]] = list(value) if isinstance(value, tuple) else value
-        return parse_config(raw, self.path, self.extra_sections, text=self.text)
+        return parse_config(
+            raw, self.path, self.extra_sections, text=self.text, model_file=self.model_file
+        )
+
+
+MAX_DEPTH = 16
+"""The deepest nesting of tables and arrays a config may have (its own need 4)."""
+
+
+def _too_deep() -> str:
+    return f"tables or arrays nested more than {MAX_DEPTH} levels deep; a config needs a few"
+
+
+def _depth(value) -> int:
+    """The nesting depth of dicts and lists in ``value``, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:  # deeper than that is refused; no need to walk it all
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def load_config(
-    path, extra_sections: dict[str, Callable[[dict, str], list[str]]] | None = None
+    path,
+    extra_sections: dict[str, Callable[[dict, str], list[str]]] | None = None,
+    model_file=None,
 ) -> Config:
     """Read and validate the TOML config at ``path``.
 
     ``extra_sections`` (section name -> validator) accepts more tables, e.g. ``[search]``: a
     validator gets the table and its name and returns problem lines without the file prefix
-    (``search.lr: ...``). Raises :class:`ConfigError` listing every problem.
+    (``search.lr: ...``). ``model_file``: the user's model
+    (:class:`~gradlab.lab.model_file.UserModel`) that ``[model]`` configures. Raises
+    :class:`ConfigError` listing every problem.
     """
     path = Path(path)
     try:
@@ -130,21 +158,28 @@ def load_config(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"{path}: invalid TOML: {error}"]) from None
-    return parse_config(raw, path, extra_sections, text=text)
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError([f"{path}: {_too_deep()}"]) from None
+    return parse_config(raw, path, extra_sections, text=text, model_file=model_file)
 
 
-def parse_config(raw: dict, path=None, extra_sections=None, text: str = "") -> Config:
+def parse_config(
+    raw: dict, path=None, extra_sections=None, text: str = "", model_file=None
+) -> Config:
     """Validate already-parsed tables (what ``tomllib.loads`` returns) into a Config."""
     from gradlab.lab import config_sections as S
 
     extra_sections = dict(extra_sections or {})
     name = str(path) if path is not None else "config"
+    if _depth(raw) > MAX_DEPTH:
+        raise ConfigError([f"{name}: {_too_deep()}"])
     problems: list[str] = []
     config = Config(
         Path(path) if path is not None else None,
         text=text,
         raw=copy.deepcopy(raw),
         extra_sections=extra_sections,
+        model_file=model_file,
     )
     known = list(SECTIONS) + list(extra_sections)
     tables = {}

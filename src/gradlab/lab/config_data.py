@@ -55,7 +55,7 @@ def check_data(config, table) -> list:
 
 
 def _model_name(config) -> str:
-    return repr(config.model.get("name") or config.model.get("entry_point"))
+    return repr(config.model.get("name") or config.model.get("file"))
 
 
 _KINDS = {"pairs": "(user, item) pairs", "tokens": "token sequences"}
@@ -92,7 +92,7 @@ def check_model_data(config) -> list:
     if chosen is None:
         config.data["view"] = view
         chosen = view
-    if chosen != view and "entry_point" not in config.model:
+    if chosen != view and "file" not in config.model:
         problems.append(
             f"data.view: model {_model_name(config)} reads {view!r} input, got view = {chosen!r}"
         )

@@ -7,7 +7,6 @@ problem line (without the file prefix).
 
 from __future__ import annotations
 
-import re
 import sys
 
 from gradlab.lab import loops as L
@@ -18,7 +17,10 @@ from gradlab.lab.schema import specs_from_signature as signature_specs
 
 __all__ = ["validate", "model_specs", "loss_specs"]
 
-_ENTRY_POINT = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+_CODE_KEYS = ("entry_point",)
+"""Keys that older configs used to name code to import; refused wherever they appear."""
+
+MODEL_FILE_HINT = "gradlab train CONFIG --model-file FILE.py:FUNCTION (it runs that file)"
 
 
 def _rules(specific: dict | None = None, names=()) -> dict:
@@ -66,16 +68,15 @@ def model_specs(target, fixed=()) -> tuple[dict, bool]:
 def _check_model(config, table) -> list:
     if table is None:
         return []
-    entry_point = table.get("entry_point")
-    if entry_point is not None:
-        return _check_entry_point(config, table, entry_point)
+    if config.model_file is not None:
+        return _check_model_file(config, table)
     name, problems = _choose(table, "model", list(V.MODELS))
     if name is None:
         config.model = {}
         if "name" not in table:
             problems = [
-                "model: missing name (one of " + one_of(V.MODELS) + ") or entry_point "
-                "('package.module:function')"
+                "model: missing name (one of " + one_of(V.MODELS) + "); a model of your "
+                f"own is a Python file given on the command line: {MODEL_FILE_HINT}"
             ]
         return problems
     entry = V.MODELS[name]
@@ -119,22 +120,32 @@ def _derived_keys(given: dict, target) -> list:
     ]
 
 
-def _check_entry_point(config, table, entry_point) -> list:
-    import importlib
+def code_keys(tables: dict) -> list:
+    """Problem lines for keys that name code to import (``[model] entry_point``): a config
+    is data, so it never chooses code to run."""
+    problems = []
+    for section, table in tables.items():
+        if not isinstance(table, dict):
+            continue
+        for key in _CODE_KEYS:
+            if key in table:
+                problems.append(
+                    f"{section}.{key}: a config cannot name code to import and run; give your "
+                    f"model as a Python file on the command line: {MODEL_FILE_HINT}"
+                )
+    return problems
 
+
+def _check_model_file(config, table) -> list:
+    """``[model]`` as the keyword arguments of the ``--model-file`` function."""
+    user = config.model_file
+    target = user.target
     if "name" in table:
-        return ["model: give name or entry_point, not both"]
-    if not isinstance(entry_point, str) or not _ENTRY_POINT.match(entry_point):
-        return [f"model.entry_point: expected 'package.module:function', got {entry_point!r}"]
-    module_name, _, attribute = entry_point.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:  # the user's module: report whatever stops its import
-        return [f"model.entry_point: cannot import {module_name!r}: {error}"]
-    target = getattr(module, attribute, None)
-    if not callable(target):
-        return [f"model.entry_point: {module_name!r} has no callable {attribute!r}"]
-    given = {k: v for k, v in table.items() if k not in ("entry_point", "view")}
+        return [
+            f"model.name: the model is --model-file {user.label}; remove name, or drop "
+            "--model-file to use a registered model"
+        ]
+    given = {k: v for k, v in table.items() if k != "view"}
     problems = _derived_keys(given, target)
     specs, var_keywords = model_specs(target)
     if var_keywords:
@@ -144,7 +155,7 @@ def _check_entry_point(config, table, entry_point) -> list:
     if view not in (*V.VIEWS, "pairs", "tokens"):
         views = one_of((*V.VIEWS, "pairs", "tokens"))
         found.append(f"model.view: must be one of {views}; got {view!r}")
-    config.model = {"entry_point": entry_point, "view": view, **values}
+    config.model = {"file": user.label, "view": view, **values}
     config.derived.update(
         view=view, targets="labels", output="classes", model_target=target, model_fixed={}
     )
@@ -152,7 +163,7 @@ def _check_entry_point(config, table, entry_point) -> list:
 
 
 def _model_name(config) -> str:
-    return repr(config.model.get("name") or config.model.get("entry_point"))
+    return repr(config.model.get("name") or config.model.get("file"))
 
 
 # ---------------------------------------------------------------------------- loss
@@ -319,7 +330,9 @@ def _check_callbacks(config, table) -> list:
 
 def validate(config, tables: dict) -> list:
     """Check every section of ``tables`` into ``config``; every problem line."""
-    problems = []
+    problems = code_keys(tables)
+    if problems:  # nothing else is checked: a downloaded config gets no further
+        return problems
     problems += check_data(config, tables["data"])
     problems += _check_model(config, tables["model"])
     problems += check_model_data(config)

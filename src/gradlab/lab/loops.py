@@ -119,7 +119,7 @@ def choose_loop(config, table) -> tuple[str, list]:
     if given != own:
         trains = LOOPS[given].models
         which = f"trains model {one_of(trains)}" if trains else "trains models with one loss"
-        label = repr(model or config.model.get("entry_point"))
+        label = repr(model or config.model.get("file"))
         return own, [f"training.loop: {given!r} {which}; model {label} trains with loop {own!r}"]
     return own, []
 

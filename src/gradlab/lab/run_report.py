@@ -21,7 +21,7 @@ def _config_rows(config) -> list:
     rows = []
     for section in ("data", "model", "loss", "optimizer", "schedule", "training"):
         table = getattr(config, section)
-        label = table.get("name") or table.get("entry_point") or ""
+        label = table.get("name") or table.get("file") or ""
         rows.append([section, label, _settings(table)])
     for name, table in config.callbacks.items():
         rows.append(["callbacks", name, _settings(table)])
@@ -44,7 +44,7 @@ def _metric_rows(metrics: dict) -> list:
 def summary_lines(result) -> list[str]:
     """A short text summary of a run for the console."""
     config, data = result.config, result.data
-    label = config.model.get("name") or config.model.get("entry_point")
+    label = config.model.get("name") or config.model.get("file")
     lines = [
         f"trained {label} on {config.data['name']} for {len(result.history)} epoch(s): "
         f"{len(data.train[0])} training, {0 if data.val is None else len(data.val[0])} "
@@ -118,7 +118,7 @@ def write_run(result, trace=None, gradient_flow=None) -> dict:
     gradlab.save(result.model.state_dict(), files["model.safetensors"])
     files["config.toml"] = out / "config.toml"
     files["config.toml"].write_text(config.text or "", encoding="utf-8")
-    label = config.model.get("name") or config.model.get("entry_point")
+    label = config.model.get("name") or config.model.get("file")
     if len(history):
         files["history.png"] = plot_history(
             history, out / "history.png", title=f"{label} on {config.data['name']}"
@@ -140,7 +140,7 @@ def write_run(result, trace=None, gradient_flow=None) -> dict:
 
 def _report(result, files: dict) -> MarkdownReport:
     config, data, model = result.config, result.data, result.model
-    label = config.model.get("name") or config.model.get("entry_point")
+    label = config.model.get("name") or config.model.get("file")
     report = MarkdownReport(f"{label} on {config.data['name']}")
     source = config.path if config.path is not None else "a config"
     report.paragraph(
