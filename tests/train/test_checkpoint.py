@@ -216,7 +216,7 @@ def test_write_is_fsynced_then_replaced_and_failure_keeps_the_old_file(tmp_path,
         raise OSError("disk full")
 
     monkeypatch.setattr(ckpt.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CheckpointError, match="ck: cannot write the checkpoint: disk full"):
         save({"v": 3}, path)
     assert load(path) == {"v": 2}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]  # the temp file is removed

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
-import tempfile
 import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from gradlab.atomic import atomic_open, atomic_write
 
 DEFAULT_TIMEOUT = 10.0
 _CHUNK = 1 << 20
@@ -65,6 +66,10 @@ def _urlopen(url: str, timeout: float):
     return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (https URLs we list)
 
 
+class _Mismatch(Exception):
+    """A downloaded file whose SHA-256 is not the expected one."""
+
+
 def download(remote: Remote, directory: Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Fetch ``remote`` into ``directory`` (trying its URLs in turn) and verify its SHA-256.
 
@@ -75,26 +80,22 @@ def download(remote: Remote, directory: Path, timeout: float = DEFAULT_TIMEOUT) 
     dest = directory / remote.filename
     failures = []
     for url in remote.urls:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{remote.filename}.", suffix=".part")
         try:
-            digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out, _urlopen(url, timeout) as response:
+            with atomic_open(dest, "wb") as out, _urlopen(url, timeout) as response:
+                digest = hashlib.sha256()
                 while chunk := response.read(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
-            if digest.hexdigest() != remote.sha256:
-                failures.append(
-                    f"{url}: SHA-256 {digest.hexdigest()} does not match the expected "
-                    f"{remote.sha256}"
-                )
-                continue
-            os.replace(tmp, dest)
+                if digest.hexdigest() != remote.sha256:  # leaves the block: nothing is kept
+                    raise _Mismatch(
+                        f"{url}: SHA-256 {digest.hexdigest()} does not match the expected "
+                        f"{remote.sha256}"
+                    )
             return dest
+        except _Mismatch as mismatch:
+            failures.append(str(mismatch))
         except OSError as exc:  # URLError, timeouts and HTTP errors are all OSErrors
             failures.append(f"{url}: {exc}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     raise DownloadError(f"could not download {remote.filename}: " + "; ".join(failures))
 
 
@@ -104,10 +105,7 @@ def extract(archive: Path, members: dict, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
 
     def write(name, data):
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, directory / name)
+        atomic_write(directory / name, data)
 
     try:
         if zipfile.is_zipfile(archive):

@@ -323,9 +323,31 @@ def _check_callbacks(config, table) -> list:
                 f"{where}.monitor: {monitor!r} is not logged; expected one of "
                 f"{one_of(_monitorable(config))}"
             )
+        if name == "model_checkpoint" and config.training:
+            problems += _check_checkpoint_path(config, got.get("path"), where)
         values[name] = got
     config.callbacks = values
     return problems
+
+
+def _check_checkpoint_path(config, path, where: str) -> list:
+    """The names a model_checkpoint path template uses must be logged by this run."""
+    from gradlab.train.callbacks import template_fields
+
+    if not isinstance(path, str):
+        return []
+    try:
+        fields = template_fields(path)
+    except ValueError as error:
+        return [f"{where}.path: {str(error).split(': ', 1)[1]}"]
+    logged = ["epoch", "lr", *_monitorable(config)]
+    unknown = [f for f in fields if f not in logged]
+    if unknown:
+        return [
+            f"{where}.path: {path!r} names {one_of(unknown)}, which this run does not log; "
+            f"it logs {one_of(logged)}"
+        ]
+    return []
 
 
 def validate(config, tables: dict) -> list:

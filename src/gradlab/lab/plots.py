@@ -26,10 +26,15 @@ def pyplot():
 def save_figure(figure, path) -> Path:
     """Write ``figure`` to ``path`` (PNG unless the suffix says otherwise), close it, and
     return the path. The parent directory is created."""
+    from gradlab.atomic import atomic_open
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
-    pyplot().close(figure)
+    try:  # atomically: two processes drawing the same file never leave a mix
+        with atomic_open(path, "wb") as f:
+            figure.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=110, bbox_inches="tight")
+    finally:
+        pyplot().close(figure)
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 __all__ = ["format_value", "markdown_table", "MarkdownReport"]
@@ -66,10 +65,9 @@ class MarkdownReport:
         return "\n\n".join(self.parts) + "\n"
 
     def write(self, path) -> Path:
-        """Write the report to ``path`` atomically (a temp file, then ``os.replace``)."""
+        """Write the report to ``path`` atomically (:func:`gradlab.atomic.atomic_write`)."""
+        from gradlab.atomic import atomic_write
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp")
-        temp.write_text(self.text(), encoding="utf-8")
-        os.replace(temp, path)
-        return path
+        return atomic_write(path, self.text())

@@ -181,17 +181,69 @@ class EarlyStopping(Callback):
         self.best_weights = state.get("best_weights")
 
 
+def template_fields(path: str) -> list[str]:
+    """The names a ``str.format`` path template uses: ``"m-{epoch:02d}-{val_loss:.3f}"`` ->
+    ``["epoch", "val_loss"]``; ValueError for a template ``format`` cannot fill by name."""
+    import string
+
+    names = []
+    try:
+        for _, field, _, _ in string.Formatter().parse(path):
+            if field is None:
+                continue
+            name = field.split(".")[0].split("[")[0]
+            if not name or name.isdigit():
+                raise ValueError(f"{{{field}}} is positional; name a logged value, e.g. {{epoch}}")
+            if name not in names:
+                names.append(name)
+    except ValueError as error:
+        raise ValueError(f"ModelCheckpoint: path template {path!r}: {error}") from None
+    return names
+
+
 class ModelCheckpoint(Callback):
     """Save ``model.state_dict()`` with :func:`gradlab.train.checkpoint.save` at the end of
     each epoch (or only when ``monitor`` improves, with ``save_best_only``). ``path`` may
     hold ``{epoch}`` and logged names, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``
-    (epoch 1-based). Never writes weights that are not finite (after a NaN)."""
+    (epoch 1-based). Never writes weights that are not finite (after a NaN).
+
+    Checked before the first epoch (``on_train_begin``): the template names only values
+    training logs (``epoch``, ``loss``, ``lr``, the trainer's metrics and their ``val_``
+    twins), and its directory is created (as Keras does) or the error raised there."""
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
         self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
+        self.fields = template_fields(self.path)
         self.mode = _mode("ModelCheckpoint", mode, monitor)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.skipped: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        trainer = self.trainer
+        metrics = [m.name for m in getattr(trainer, "metrics", [])]
+        logged = ["loss", *metrics]
+        possible = ["epoch", "lr", *logged, *(f"val_{n}" for n in logged)]
+        unknown = [f for f in self.fields if f not in possible]
+        if unknown:
+            raise ValueError(
+                f"ModelCheckpoint: path {self.path!r} names {', '.join(map(repr, unknown))}, "
+                f"which training never logs; it logs {', '.join(possible)}"
+            )
+        if self.save_best_only and self.monitor not in possible:
+            raise ValueError(
+                f"ModelCheckpoint: monitor={self.monitor!r} is never logged; training logs "
+                f"{', '.join(possible)}"
+            )
+        # the part of the directory before any {field}: the same for every epoch
+        directory = os.path.dirname(self.path.split("{", 1)[0])
+        if directory:
+            try:
+                os.makedirs(directory, exist_ok=True)
+            except OSError as error:
+                raise ValueError(
+                    f"ModelCheckpoint: cannot create the directory {directory!r} of path "
+                    f"{self.path!r}: {error.strerror or error}"
+                ) from None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -205,7 +257,17 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = current
-        path = self.path.format(epoch=epoch + 1, **logs)
+        values = {**logs, "epoch": epoch + 1}
+        missing = [f for f in self.fields if f not in values]
+        if missing:
+            raise ValueError(
+                f"ModelCheckpoint: path {self.path!r} names {', '.join(map(repr, missing))}, "
+                f"which is not in the logs; logged names are {sorted(values)}"
+            )
+        path = self.path.format(**values)
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
         checkpoint.save(model.state_dict(), path)
 
     def state_dict(self) -> dict:

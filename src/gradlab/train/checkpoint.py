@@ -17,30 +17,39 @@ tuples, NumPy scalars come back as Python numbers. Anything that is not a checkp
 written by ``save`` (a pickle, a truncated or bit-flipped file, random bytes, a missing
 file) raises :class:`CheckpointError`; loading never runs code from the file.
 
-Writing is atomic: a temporary file in the same directory, flushed and fsynced, then
-``os.replace`` onto ``path`` and an fsync of the directory. A crash leaves either the old
-checkpoint or the new one at ``path``, never a mix (a stray ``.<name>.*.tmp`` file may
-remain beside it).
+Writing is atomic (:func:`gradlab.atomic.atomic_write`): a temporary file in the same
+directory, flushed and fsynced, then ``os.replace`` onto ``path`` and an fsync of the
+directory. A crash leaves either the old checkpoint or the new one at ``path``, never a mix;
+the temporary file of a killed writer is removed by the next save to that path. A failed
+write (a full disk) raises :class:`CheckpointError` naming the file.
+
+Loading reads only regular files (a FIFO or a device such as ``/dev/zero`` is refused
+before anything is read), and a structure nested deeper than :data:`MAX_DEPTH` is refused,
+both when saving and when loading.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
 import os
-import secrets
+import stat
 from pathlib import Path
 
 import numpy as np
 import safetensors.numpy
 from safetensors import SafetensorError
 
+from gradlab.atomic import atomic_write
 from gradlab.tensor import Tensor
 
 FORMAT = "gradlab.checkpoint"
 VERSION = "1"
 _KEYS = ("format", "version", "structure", "sha256")
+MAX_DEPTH = 100
+"""The deepest nesting of dicts, lists and tuples a checkpoint's state may have."""
 _REF, _DICT, _TUPLE, _FLOAT = "$array", "$dict", "$tuple", "$float"
 _SUPPORTED = {
     np.dtype(t)
@@ -65,6 +74,7 @@ class _Encoder:
     def __init__(self, path):
         self.path = path
         self.arrays: dict = {}
+        self.open: set = set()  # ids of the containers being encoded (cycle detection)
 
     def _name(self, where: list) -> str:
         base = ".".join(str(w) for w in where) or "array"
@@ -84,16 +94,31 @@ class _Encoder:
             return value
         if isinstance(value, float):
             return value if math.isfinite(value) else {_FLOAT: repr(value)}
-        if isinstance(value, dict):
-            return self._encode_dict(value, where)
-        if isinstance(value, (list, tuple)):
-            items = [self.encode(v, where + [i]) for i, v in enumerate(value)]
-            return {_TUPLE: items} if isinstance(value, tuple) else items
+        if isinstance(value, (dict, list, tuple)):
+            return self._encode_container(value, where)
         raise CheckpointError(
             self.path,
             f"cannot save {_where(where)} of type {type(value).__name__}; expected arrays, "
             f"Tensors, numbers, strings, bools, None, lists, tuples or dicts",
         )
+
+    def _encode_container(self, value, where: list):
+        if id(value) in self.open:
+            raise CheckpointError(
+                self.path, f"cannot save {_where(where)}: it contains itself (a reference cycle)"
+            )
+        if len(where) >= MAX_DEPTH:
+            raise CheckpointError(
+                self.path, f"cannot save the state: nested deeper than {MAX_DEPTH} levels"
+            )
+        self.open.add(id(value))
+        try:
+            if isinstance(value, dict):
+                return self._encode_dict(value, where)
+            items = [self.encode(v, where + [i]) for i, v in enumerate(value)]
+            return {_TUPLE: items} if isinstance(value, tuple) else items
+        finally:
+            self.open.discard(id(value))
 
     def _encode_dict(self, value: dict, where: list):
         plain = all(isinstance(k, str) and not k.startswith("$") for k in value)
@@ -148,6 +173,18 @@ def _decode(value, arrays: dict):
     return {k: _decode(v, arrays) for k, v in value.items()}
 
 
+def _depth(value) -> int:
+    """The nesting depth of JSON lists and objects, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (
+                item.values() if isinstance(item, dict) else item))  # fmt: skip
+    return deepest
+
+
 def _digest(structure: str, arrays: dict) -> str:
     h = hashlib.sha256(structure.encode("utf-8"))
     for name in sorted(arrays):
@@ -171,32 +208,36 @@ def save(state, path) -> None:
         "sha256": _digest(structure, encoder.arrays),
     }
     blob = safetensors.numpy.save(encoder.arrays, metadata=metadata)
-    directory = path.parent if str(path.parent) else Path(".")
-    tmp = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    # O_EXCL: never write through an existing file or link; 0o666 then the umask, as open()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
+        atomic_write(path, blob)
+    except OSError as exc:
+        full = " (the disk is full)" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        raise CheckpointError(
+            path, f"cannot write the checkpoint: {exc.strerror or exc}{full}"
+        ) from exc
 
 
-def _fsync_directory(directory: Path) -> None:
+def _read_regular(path: Path) -> bytes:
+    """The bytes of ``path`` when it is a regular file; a FIFO, a device or a directory is
+    refused before anything is read (opened non-blocking, so a FIFO does not wait)."""
     try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # platforms where a directory cannot be opened (Windows)
-        return
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a FIFO" if stat.S_ISFIFO(info.st_mode)
+                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "a directory" if stat.S_ISDIR(info.st_mode)
+                else "not a regular file"
+            )  # fmt: skip
+            raise CheckpointError(path, f"not a checkpoint: {kind}, not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
 
@@ -205,10 +246,7 @@ def load(path):
     """Read a checkpoint written by :func:`save`; raise :class:`CheckpointError` for
     anything else. Arrays come back as NumPy arrays."""
     path = Path(path)
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise CheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    blob = _read_regular(path)
     metadata = _metadata(path, blob)
     try:
         arrays = safetensors.numpy.load(blob)
@@ -220,9 +258,13 @@ def load(path):
         )
     try:
         structure = json.loads(metadata["structure"])
+        if _depth(structure) > 3 * MAX_DEPTH + 3:  # a dict level is up to 3 JSON levels
+            raise CheckpointError(path, f"structure nested deeper than {MAX_DEPTH} levels")
         return _decode(structure, arrays)
     except (ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(path, f"corrupted structure ({exc})") from None
+    except RecursionError:
+        raise CheckpointError(path, f"structure nested deeper than {MAX_DEPTH} levels") from None
 
 
 def _metadata(path: Path, blob: bytes) -> dict:
@@ -241,6 +283,8 @@ def _metadata(path: Path, blob: bytes) -> dict:
         header = json.loads(blob[8 : 8 + size].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise CheckpointError(path, f"corrupted header (not JSON: {exc})") from None
+    except RecursionError:  # json parses nested arrays and objects recursively
+        raise CheckpointError(path, "corrupted header (nested too deeply)") from None
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise CheckpointError(

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import warnings
 from pathlib import Path
 
+from gradlab.atomic import atomic_write
 from gradlab.lab.plots import pyplot, save_figure
 from gradlab.lab.report import MarkdownReport
 from gradlab.lab.tuning.samplers import describe_sampler
@@ -27,13 +27,6 @@ from gradlab.lab.tuning.workers import SURPLUS
 __all__ = ["to_toml", "write_outputs"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _atomic_write(path: Path, text: str) -> Path:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
-    return path
 
 
 def _toml_key(key) -> str:
@@ -90,7 +83,7 @@ def _best_config(result, config, out_dir: Path) -> Path | None:
         f"{result.study.study_name!r} (trial {result.best_trial}, "
         f"{result.settings.metric} = {result.best_value:.6g})\n"
     )
-    return _atomic_write(out_dir / "best_config.toml", header + to_toml(sections))
+    return atomic_write(out_dir / "best_config.toml", header + to_toml(sections))
 
 
 def _plots(study, out_dir: Path, complete: int) -> tuple[dict, list[str]]:
@@ -151,7 +144,7 @@ def write_outputs(result, config, out_dir) -> dict:
         "counts": counts,
     }
     files = {
-        "best_params": _atomic_write(
+        "best_params": atomic_write(
             out_dir / "best_params.json", json.dumps(summary, indent=2) + "\n"
         )
     }

@@ -17,12 +17,12 @@ short by a coarse grid; a space of categoricals only has a fixed grid and may st
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from gradlab.atomic import atomic_write
 from gradlab.lab.tuning.samplers import describe_sampler
 from gradlab.lab.tuning.settings import SAMPLERS
 from gradlab.lab.tuning.study import space_and_settings, tune
@@ -187,11 +187,9 @@ def _write(comparison: SearchComparison, space, settings, out_dir: Path) -> dict
     report.image("best_so_far.png", "best value so far against the trial number")
     files["report"] = report.write(out_dir / "report.md")
     path = out_dir / "results.json"
-    temp = path.with_name(".results.json.tmp")
     saved = {"trials": trials, "metric": metric, "grid_points": comparison.grid_points,
              "strategies": data}  # fmt: skip
-    temp.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    atomic_write(path, json.dumps(saved, indent=2) + "\n")
     files["results"] = path
     return files
 
