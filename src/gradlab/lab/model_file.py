@@ -68,7 +68,8 @@ def load_model_file(spec: str) -> UserModel:
     except Exception as error:  # the user's code: report whatever stops it, in one line
         sys.modules.pop(name, None)
         first = (str(error).strip().splitlines() or [""])[0]
-        raise ModelFileError(f"{where}: running it raised {type(error).__name__}: {first}") from None
+        raised = f"{type(error).__name__}: {first}"
+        raise ModelFileError(f"{where}: running it raised {raised}") from None
     target = getattr(module, function, None)
     if not callable(target):
         raise ModelFileError(f"{where}: {path.name} defines no function {function!r}")
