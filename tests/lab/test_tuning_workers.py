@@ -100,10 +100,23 @@ def test_a_trial_beyond_the_claimed_slots_ends_without_training():
     study.ask(), study.ask()  # two trials running elsewhere: 3 slots of 3 are claimed
     calls = []
     ran = run_worker(study, lambda trial: calls.append(trial.number) or 1.0, 3)
-    assert ran == 0 and calls == []
-    surplus = study.trials[-1]
-    assert surplus.state.name == "FAIL" and surplus.user_attrs[SURPLUS] is True
+    assert ran == 0 and calls == []  # without a heartbeat it cannot wait for them: it returns
+    assert len(study.trials) == 3  # and starts no trial
     assert finished_count(study) == 1
+    # two workers starting the last slot at once: the later trial is surplus, never trains
+    study = optuna.create_study(direction="maximize")
+    study.tell(study.ask(), 0.5)
+
+    def racing(trial):
+        calls.append(trial.number)
+        if trial.number == 1:
+            study.ask()  # another worker claims a slot while this trial trains
+        return 1.0
+
+    calls.clear()
+    run_worker(study, racing, 2)
+    states = [(t.number, t.state.name, t.user_attrs.get(SURPLUS)) for t in study.trials]
+    assert calls == [1] and states[:2] == [(0, "COMPLETE", None), (1, "COMPLETE", None)]
 
 
 def test_run_worker_does_nothing_on_a_finished_study():

@@ -51,6 +51,8 @@ def add_parser(subparsers) -> None:
 
 
 def run_tune(args, extras=()) -> int:
+    from pathlib import Path
+
     from gradlab.lab.optional import MissingDependencyError, require
 
     try:
@@ -58,18 +60,27 @@ def run_tune(args, extras=()) -> int:
     except MissingDependencyError as error:
         print(error, file=sys.stderr)
         return 1
-    from gradlab.lab.config import ConfigError, load_config
-    from gradlab.lab.tuning import EXTRA_SECTIONS
+    from gradlab.lab.config import ConfigError
     from gradlab.lab.tuning.storage import StorageError
-    from gradlab.lab.tuning.study import StudyMismatchError, default_out_dir, tune
+    from gradlab.lab.tuning.study import (
+        IncompleteStudyError,
+        StudyMismatchError,
+        default_out_dir,
+        load_tune_config,
+        tune,
+    )
+    from gradlab.lab.tuning.workers import Terminated
 
     for flag, value in (("--trials", args.trials), ("--jobs", args.jobs)):
         if value is not None and value < 1:
             print(f"{_WHERE}: {flag} must be >= 1, got {value}", file=sys.stderr)
             return 2
     try:
-        config = load_config(args.config, extra_sections=EXTRA_SECTIONS)
+        config = load_tune_config(args.config)
         out = args.out if args.out is not None else default_out_dir(config)
+        if Path(out).exists() and not Path(out).is_dir():
+            print(f"{_WHERE}: --out {out}: is a file, not a directory", file=sys.stderr)
+            return 2
         result = tune(
             config,
             trials=args.trials,
@@ -86,6 +97,16 @@ def run_tune(args, extras=()) -> int:
     except (StorageError, StudyMismatchError, MissingDependencyError) as error:
         print(f"{_WHERE}: {error}", file=sys.stderr)
         return 1
+    except IncompleteStudyError as error:
+        print(f"{_WHERE}: {error}", file=sys.stderr)
+        return 1
+    except Terminated:
+        print(
+            f"{_WHERE}: terminated (SIGTERM); the running trial was marked failed and will be "
+            "run again; run the same command to finish the study",
+            file=sys.stderr,
+        )
+        return 143
     except ValueError as error:  # no [search] section, an invalid [tune] value...
         print(f"{_WHERE}: {error}", file=sys.stderr)
         return 2

@@ -14,6 +14,8 @@
     pruner = "median"           # median | none
     pruner_startup_trials = 5   # no pruning before this many trials have finished
     pruner_warmup_epochs = 1    # nor before a trial has reported this many epochs
+    heartbeat_interval = 20     # seconds between a running trial's heartbeats (RDB storages)
+    grace_period = 60           # a trial without a heartbeat this long is failed and re-run
 
 Every key is optional. The objective's default "final" is the notes' example 13
 (``history.history['val_accuracy'][-1]``).
@@ -43,6 +45,8 @@ class TuneSettings:
     pruner: str = "median"
     pruner_startup_trials: int = 5
     pruner_warmup_epochs: int = 1
+    heartbeat_interval: int = 20
+    grace_period: int = 60
 
     @property
     def resolved_direction(self) -> str:
@@ -97,6 +101,15 @@ class TuneSettings:
         integer("tpe_startup_trials", 0)
         integer("pruner_startup_trials", 0)
         integer("pruner_warmup_epochs", 0)
+        integer("heartbeat_interval", 1)
+        integer("grace_period", 2)
+        beat, grace = values.get("heartbeat_interval", 20), values.get("grace_period", 60)
+        numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (beat, grace))
+        if numbers and grace <= beat:
+            problems.append(
+                f"{where}.grace_period: must be longer than heartbeat_interval ({beat} s), "
+                f"got {grace}"
+            )
         return (cls() if problems else replace(cls(), **values)), problems
 
 

@@ -8,8 +8,13 @@
 - ``memory``: Optuna's in-memory storage, for one process that keeps nothing.
 
 SQLite serializes writers, so several processes wait on each other's locks: the connection
-gets a 60 s lock timeout unless the URL sets one. RDB storages get a heartbeat, so a trial
-whose process died is marked failed (and re-run) after :data:`GRACE_PERIOD` seconds.
+gets a 60 s lock timeout unless the URL sets one. RDB storages get Optuna's heartbeat: a
+running trial records one every ``heartbeat_interval`` seconds (default :data:`HEARTBEAT`),
+a trial whose process died is failed after ``grace_period`` seconds without one (default
+:data:`GRACE_PERIOD`; ``[tune] heartbeat_interval`` and ``grace_period`` set both), and
+Optuna's retry callback enqueues it again with the same parameters.
+
+This module is the one place that turns a storage URL into an Optuna storage.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from pathlib import Path
 
 from gradlab.lab.optional import require
 
-__all__ = ["GRACE_PERIOD", "HEARTBEAT", "StorageError", "default_url", "open_storage", "show_url"]
+__all__ = [
+    "GRACE_PERIOD", "HEARTBEAT", "StorageError", "default_url", "open_storage", "retry_callback",
+    "show_url",
+]  # fmt: skip
 
 HEARTBEAT = 20  # seconds between a running trial's heartbeats
 GRACE_PERIOD = 60  # a running trial without a heartbeat for this long is stale
@@ -59,8 +67,40 @@ def _engine_kwargs(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
-def open_storage(url: str | None, out_dir=None):
-    """An Optuna storage for ``url`` (None: the SQLite file in ``out_dir``, created).
+def retry_callback():
+    """Optuna's callback that enqueues a failed stale trial again with its parameters
+    (``RetryHeartbeatStaleTrialCallback``; ``RetryFailedTrialCallback`` before Optuna 4.9)."""
+    storages = require("optuna", "gradlab tune").storages
+    cls = getattr(storages, "RetryHeartbeatStaleTrialCallback", None)
+    if cls is None:  # pragma: no cover (Optuna < 4.9)
+        cls = storages.RetryFailedTrialCallback
+    return cls(max_retry=3)
+
+
+def _heartbeat_options(optuna, heartbeat_interval: int, grace_period: int) -> dict:
+    import inspect
+
+    parameters = inspect.signature(optuna.storages.RDBStorage.__init__).parameters
+    name = (
+        "heartbeat_stale_trial_callback"
+        if "heartbeat_stale_trial_callback" in parameters
+        else "failed_trial_callback"
+    )
+    return {
+        "heartbeat_interval": int(heartbeat_interval),
+        "grace_period": int(grace_period),
+        name: retry_callback(),
+    }
+
+
+def open_storage(
+    url: str | None,
+    out_dir=None,
+    heartbeat_interval: int = HEARTBEAT,
+    grace_period: int = GRACE_PERIOD,
+):
+    """An Optuna storage for ``url`` (None: the SQLite file in ``out_dir``, created); RDB
+    storages with the heartbeat and retry described above.
 
     Raises :class:`StorageError` with one line naming the URL (password hidden) and the
     cause when the URL is malformed, its driver is missing or the database cannot be
@@ -86,8 +126,7 @@ def open_storage(url: str | None, out_dir=None):
                 return optuna.storages.RDBStorage(
                     url,
                     engine_kwargs=_engine_kwargs(url),
-                    heartbeat_interval=HEARTBEAT,
-                    grace_period=GRACE_PERIOD,
+                    **_heartbeat_options(optuna, heartbeat_interval, grace_period),
                 )
         except ImportError as error:
             dialect = url.split("://", 1)[0]

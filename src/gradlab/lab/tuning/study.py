@@ -30,15 +30,18 @@ from gradlab.lab.tuning.storage import MEMORY, default_url, open_storage, show_u
 from gradlab.lab.tuning.workers import (
     FINISHED,
     SURPLUS,
+    IncompleteStudyError,
     TrialState,
     WorkerSpec,
+    finished_count,
     run_worker,
     run_workers,
+    sigterm_fails_the_trial,
 )
 
 __all__ = [
-    "StudyMismatchError", "TuneResult", "check_space", "default_out_dir", "space_and_settings",
-    "tune",
+    "IncompleteStudyError", "StudyMismatchError", "TuneResult", "check_space", "default_out_dir",
+    "load_tune_config", "space_and_settings", "tune",
 ]  # fmt: skip
 
 
@@ -77,23 +80,85 @@ def space_and_settings(config) -> tuple[SearchSpace, TuneSettings]:
     return SearchSpace.parse(extra["search"]), TuneSettings.parse(extra.get("tune"))
 
 
-def check_space(config, space: SearchSpace) -> list[str]:
+def check_space(config, space: SearchSpace, settings=None, known=()) -> list[str]:
     """Problem lines for searched fields the config rejects: every range end and every
     choice (with its ``with`` fields) is tried with ``config.with_overrides``, so a field
-    that does not exist or a value the config cannot take is found before any trial runs.
-    Lines are ``search: with optimizer.name = 'sgd': optimizer.momentum: ...`` (no file)."""
+    that does not exist or a value the config cannot take is found before any trial runs;
+    with ``settings``, ``[tune] metric`` must be logged by every probed config. Lines are
+    ``search: with optimizer.name = 'sgd': optimizer.momentum: ...`` (no file); problems
+    in ``known`` (the config's own, already reported) are not repeated."""
     prefix = f"{getattr(config, 'name', '')}: "
+    known = {line.removeprefix(prefix) for line in known}
     problems: list[str] = []
+    line = None if known else _metric_problem(config, settings)
+    if line:
+        problems.append(line)
     for probe in space.probes():
+        shown = ", ".join(f"{k} = {v!r}" for k, v in probe.items())
         try:
-            config.with_overrides(probe)
+            probed = config.with_overrides(probe)
         except ValueError as error:
-            shown = ", ".join(f"{k} = {v!r}" for k, v in probe.items())
             for line in getattr(error, "problems", None) or [str(error)]:
-                line = f"search: with {shown}: {line.removeprefix(prefix)}"
+                line = line.removeprefix(prefix)
+                if line in known:
+                    continue
+                line = f"search: with {shown}: {line}"
                 if line not in problems:
                     problems.append(line)
+            continue
+        line = _metric_problem(probed, settings)
+        if line and not any(p.endswith(line) for p in problems):
+            problems.append(line if not probe else f"search: with {shown}: {line}")
     return problems
+
+
+def _metric_problem(config, settings) -> str | None:
+    """``tune.metric: ...`` when training with ``config`` never logs the metric."""
+    if settings is None or not getattr(config, "training", None):
+        return None
+    from gradlab.lab.config_sections import _monitorable
+
+    if config.training.get("loop", "fit") != "fit":
+        return None
+    logged = [*_monitorable(config), "lr"]
+    if settings.metric in logged:
+        return None
+    hint = ""
+    if settings.metric.startswith("val_") and not any(n.startswith("val_") for n in logged):
+        hint = " (validation metrics need training.validation_split)"
+    names = ", ".join(logged)
+    return f"tune.metric: {settings.metric!r} is not logged; training logs {names}{hint}"
+
+
+def load_tune_config(path):
+    """:func:`~gradlab.lab.config.load_config` with ``[search]`` and ``[tune]``, then every
+    searched value probed and the metric checked: one :class:`ConfigError` with every
+    problem at once, before any trial runs."""
+    from gradlab.lab.config import Config, ConfigError, load_config, tomllib
+    from gradlab.lab.tuning import EXTRA_SECTIONS
+
+    try:
+        config = load_config(path, extra_sections=EXTRA_SECTIONS)
+        base: list[str] = []
+    except ConfigError as error:
+        base = error.problems
+        try:  # the file parses: probe the search space against it too
+            text = Path(path).read_text(encoding="utf-8")
+            raw = tomllib.loads(text)
+        except (OSError, ValueError, RecursionError):
+            raise error from None
+        config = Config(Path(path), raw=raw, text=text, extra_sections=EXTRA_SECTIONS)
+        config.extra = {k: raw[k] for k in ("search", "tune") if isinstance(raw.get(k), dict)}
+    try:
+        space, settings = space_and_settings(config)
+    except ValueError:  # [search] or [tune] invalid: load_config reported it
+        if base:
+            raise ConfigError(base) from None
+        raise
+    problems = check_space(config, space, settings, known=base)
+    if base or problems:
+        raise ConfigError(base + [f"{config.name}: {line}" for line in problems])
+    return config
 
 
 def default_out_dir(config) -> Path:
@@ -190,7 +255,7 @@ def tune(
     """
     optuna = require("optuna", "gradlab tune")
     space, settings = space_and_settings(config)
-    problems = check_space(config, space)
+    problems = check_space(config, space, settings)
     if problems:
         from gradlab.lab.config import ConfigError
 
@@ -211,6 +276,8 @@ def tune(
             f"tune: --jobs {jobs} needs a storage the processes share (a SQLite file or a "
             "database URL), not memory"
         )
+    if sampler == "grid":  # a grid has this many points; the study ends when all are tried
+        trials = min(trials, space.grid_size(settings.grid_points))
     name = study_name or _stem(config)
     level = logging.INFO if verbose else logging.WARNING
     optuna.logging.set_verbosity(level)
@@ -218,7 +285,11 @@ def tune(
     if storage is None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     url = storage if storage is not None else default_url(out_dir)
-    opened = open_storage(url)
+    options = {
+        "heartbeat_interval": settings.heartbeat_interval,
+        "grace_period": settings.grace_period,
+    }
+    opened = open_storage(url, **options)
     shown = show_url(url)
     study = optuna.create_study(
         storage=opened,
@@ -230,7 +301,8 @@ def tune(
     )
     _check_or_mark(study, name, shown, space, settings)
     if jobs == 1:
-        run_worker(study, make_objective(config, space, settings, train=train), trials)
+        with sigterm_fails_the_trial():
+            run_worker(study, make_objective(config, space, settings, train=train), trials)
     else:
         spec = WorkerSpec(
             storage_url=url,
@@ -240,8 +312,19 @@ def tune(
             build_sampler=functools.partial(_build_sampler, sampler, space, settings),
             build_pruner=functools.partial(_build_pruner, settings),
             log_level=level,
+            storage_options=options,
         )
         run_workers(spec, jobs)
+        if finished_count(study) < trials:  # every worker died: finish the study here
+            with sigterm_fails_the_trial():
+                run_worker(study, make_objective(config, space, settings, train=train), trials)
+    done = finished_count(study)
+    if done < trials:
+        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+        raise IncompleteStudyError(
+            f"study {name!r} in {shown} has {done} of {trials} trials finished: "
+            f"{trials - done} missing ({running} still running elsewhere); run again to finish"
+        )
 
     result = _result(study, space, settings, sampler, shown)
     if out_dir is not None:
