@@ -39,8 +39,12 @@ SCRIPT = textwrap.dedent("""
 
 def _start(tmp_path, url, n, seconds):
     code = SCRIPT.format(here=str(HERE), src=str(SRC), n=n, url=url)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
-           "GRADLAB_TEST_MARKERS": str(tmp_path), "GRADLAB_TEST_TRIAL_SECONDS": str(seconds)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
+        "GRADLAB_TEST_MARKERS": str(tmp_path),
+        "GRADLAB_TEST_TRIAL_SECONDS": str(seconds),
+    }
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
 
@@ -140,7 +144,7 @@ def test_sigterm_to_gradlab_tune_exits_143_with_one_line(tmp_path):
     from test_tune_command import CLI, CONFIG
 
     config = tmp_path / "tiny.toml"
-    text = CONFIG.replace("epochs = 3", "epochs = 400").replace("n_samples = 200", "n_samples = 400")
+    text = CONFIG.replace("epochs = 3", "epochs = 400")
     config.write_text(textwrap.dedent(text))
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
