@@ -12,9 +12,9 @@ import tomllib
 
 optuna = pytest.importorskip("optuna")
 
+from gradlab.lab.toml_text import to_toml  # noqa: E402
 from gradlab.lab.tuning import tune  # noqa: E402
 from gradlab.lab.tuning.objective import PruningCallback  # noqa: E402
-from gradlab.lab.tuning.outputs import to_toml  # noqa: E402
 from gradlab.lab.tuning.samplers import make_sampler  # noqa: E402
 from gradlab.lab.tuning.search_space import SearchSpace  # noqa: E402
 from gradlab.lab.tuning.settings import TuneSettings  # noqa: E402

@@ -97,18 +97,36 @@ def _run_train(args, extras) -> int:
             print(line, file=sys.stderr)
         return 2
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
+    if out.exists() and not out.is_dir():
+        print(f"{WHERE}: --out {out}: is a file, not a directory", file=sys.stderr)
+        return 2
     return _train(config, out, args.resume, 0 if args.quiet else 1)
 
 
 def _train(config, out, resume: bool, verbose: int) -> int:
     from gradlab.data import DatasetFormatError, DatasetNotFoundError
+    from gradlab.lab.builders import BadRunInput
     from gradlab.lab.optional import MissingDependencyError
+    from gradlab.lab.out_lock import OutputLockedError
     from gradlab.lab.run_report import summary_lines
-    from gradlab.lab.training import train_from_config
+    from gradlab.lab.training import ResumeMismatchError, train_from_config
     from gradlab.train.checkpoint import CheckpointError
 
     try:
         result = train_from_config(config, out, verbose=verbose, resume=resume)
+    except ResumeMismatchError as error:
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        return 2
+    except BadRunInput as error:  # found while building the run, before training
+        print(f"{config.name}: {error}", file=sys.stderr)
+        return 2
+    except OutputLockedError as error:
+        print(f"{WHERE}: {error}", file=sys.stderr)
+        return 2
+    except MemoryError as error:
+        print(f"{WHERE}: out of memory ({type(error).__name__}: {error})", file=sys.stderr)
+        return 1
     except FileNotFoundError as error:  # no dataset files (1), or no backup to resume (2)
         if isinstance(error, DatasetNotFoundError):
             print(f"{WHERE}: {error} (in the config: data.cache_dir)", file=sys.stderr)

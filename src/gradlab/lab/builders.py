@@ -7,6 +7,7 @@ so a caller can build some pieces from a config and the rest by hand.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 from gradlab.lab import vocabulary as V
 
 __all__ = [
+    "BadRunInput",
     "DataSplits",
     "build_data",
     "build_model",
@@ -24,6 +26,11 @@ __all__ = [
     "build_callbacks",
     "output_size",
 ]
+
+
+class BadRunInput(ValueError):
+    """A config that validates but cannot be run on its data, found while building the run
+    and before training: a split with no samples, a model too large for memory."""
 
 
 @dataclass
@@ -80,7 +87,7 @@ def _subsample(x, y, limit, rng):
     return x[keep], y[keep]
 
 
-def _split(x, y, fraction, seed, stratify, chronological=False):
+def _split(x, y, fraction, seed, stratify, chronological=False, key="data.test_size"):
     """``(x_a, y_a), (x_b, y_b)`` with ``fraction`` of the samples in b, shuffled by
     ``seed``, class proportions kept when ``stratify``; b the last samples, in order,
     when ``chronological`` (windows of a series: the model never sees the future)."""
@@ -102,9 +109,10 @@ def _split(x, y, fraction, seed, stratify, chronological=False):
         cut = int(round(n * fraction))
         a, b = order[cut:], order[:cut]
     if len(a) == 0 or len(b) == 0:
-        raise ValueError(
-            f"data: splitting {n} samples by {fraction} leaves {len(b)} for one "
-            f"part and {len(a)} for the other; use more samples"
+        raise BadRunInput(
+            f"{key}: splitting {n} samples by {fraction} leaves {len(b)} for one part "
+            f"and {len(a)} for the other; use more samples (data.max_samples) or another "
+            "fraction"
         )
     return (x[a], y[a]), (x[b], y[b])
 
@@ -169,7 +177,9 @@ def build_data(config) -> DataSplits:
     if config.training.get("validation") == "test":
         val = test
     elif fraction > 0:
-        train, val = _split(*train, fraction, seed + 1, classes, entry.chronological)
+        train, val = _split(
+            *train, fraction, seed + 1, classes, entry.chronological, "training.validation_split"
+        )
     view = data.get("view", "flat")
     splits = [None if s is None else (_view(s[0], view, entry), s[1]) for s in (train, val, test)]
     if data.get("standardize", False):
@@ -228,6 +238,33 @@ def _derived_arguments(config, data: DataSplits) -> dict:
     return values
 
 
+@contextlib.contextmanager
+def _memory_guard():
+    """While a model is built, cap this process's address space at what it uses plus half
+    the memory available, so that absurd sizes (``hidden_sizes = [1000000000]``) raise
+    MemoryError at once instead of filling the machine's memory first (Linux only)."""
+    try:
+        import resource
+
+        with open("/proc/self/status") as f:
+            used = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        with open("/proc/meminfo") as f:
+            free = next(int(line.split()[1]) * 1024 for line in f if "MemAvailable:" in line)
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = used + free // 2
+        for limit in (soft, hard):
+            if limit != resource.RLIM_INFINITY:
+                cap = min(cap, limit)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, StopIteration, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def build_model(config, data: DataSplits):
     """The config's model, its data-derived sizes (in_features, in_channels, image_size,
     input_size, num_classes / out_features, ...) filled from ``data``; weights drawn after
@@ -246,9 +283,16 @@ def build_model(config, data: DataSplits):
     gradlab.manual_seed(int(config.training.get("seed", 0)))
     where = config.model.get("name") or config.model.get("file")
     try:
-        model = target(**kwargs)
+        with _memory_guard():
+            model = target(**kwargs)
     except (TypeError, ValueError) as error:
         raise ValueError(f"model {where!r}: cannot build it with {kwargs}: {error}") from error
+    except MemoryError:
+        given = {k: v for k, v in config.model.items() if k not in ("name", "file")}
+        raise BadRunInput(
+            f"model {where!r}: its parameters do not fit in memory (model settings {given}); "
+            "use smaller sizes"
+        ) from None
     if not hasattr(model, "parameters") or not callable(model):
         raise TypeError(f"model {where!r}: returned {type(model).__name__}, expected an nn.Module")
     return model

@@ -82,6 +82,7 @@ class Config:
     derived: dict = field(default_factory=dict)
     extra_sections: dict = field(default_factory=dict, repr=False)
     model_file: object = field(default=None, repr=False)  # a lab.model_file.UserModel
+    overrides: dict = field(default_factory=dict, repr=False)  # with_overrides' keys, in order
 
     @property
     def name(self) -> str:
@@ -108,9 +109,11 @@ class Config:
                 if not isinstance(table, dict):
                     raise ConfigError([f"{self.name}: override {dotted!r}: {part} is not a table"])
             table[parts[-1]] = list(value) if isinstance(value, tuple) else value
-        return parse_config(
+        config = parse_config(
             raw, self.path, self.extra_sections, text=self.text, model_file=self.model_file
         )
+        config.overrides = {**self.overrides, **overrides}
+        return config
 
 
 MAX_DEPTH = 16

@@ -108,7 +108,9 @@ def write_run(result, trace=None, gradient_flow=None) -> dict:
     """Write history.csv, model.safetensors, config.toml, the plots and report.md into
     ``result.out_dir``; returns name -> path of what was written."""
     import gradlab
+    from gradlab.atomic import atomic_write
     from gradlab.lab.plots import plot_history
+    from gradlab.lab.toml_text import config_toml
 
     out, config, history = Path(result.out_dir), result.config, result.history
     files = {}
@@ -117,7 +119,7 @@ def write_run(result, trace=None, gradient_flow=None) -> dict:
     files["model.safetensors"] = out / "model.safetensors"
     gradlab.save(result.model.state_dict(), files["model.safetensors"])
     files["config.toml"] = out / "config.toml"
-    files["config.toml"].write_text(config.text or "", encoding="utf-8")
+    atomic_write(files["config.toml"], config_toml(config))
     label = config.model.get("name") or config.model.get("file")
     if len(history):
         files["history.png"] = plot_history(

@@ -141,6 +141,10 @@ def _range_problem(spec: Spec, number) -> str | None:
         return None
     if isinstance(number, float) and math.isnan(number):
         return "must be a number, got nan"
+    if isinstance(number, float) and math.isinf(number):
+        default = spec.default
+        if not (isinstance(default, float) and math.isinf(default)):  # inf is not its default
+            return f"must be a finite number, got {number!r}"
     for bound, holds, word in (
         (spec.gt, lambda b: number > b, ">"),
         (spec.ge, lambda b: number >= b, ">="),

@@ -39,10 +39,21 @@ from gradlab.lab.builders import (
 )
 from gradlab.train.callbacks import Callback
 
-__all__ = ["BACKUP", "LRTrace", "RunResult", "train_from_config"]
+__all__ = ["BACKUP", "LRTrace", "ResumeMismatchError", "RunResult", "train_from_config"]
 
 BACKUP = "backup.ckpt"
 """The training-state file kept in the output directory for ``resume``."""
+
+_SECTIONS = ("data", "model", "loss", "optimizer", "schedule", "training", "callbacks")
+
+
+class ResumeMismatchError(ValueError):
+    """``resume`` with a config other than the run's; ``.problems`` holds one line per
+    differing key, ``file: section.key: message``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass
@@ -107,6 +118,41 @@ def predicted_labels(output: np.ndarray) -> np.ndarray:
     return (output[:, 0] > 0).astype(np.int64)
 
 
+def _check_resume(config, out: Path) -> None:
+    """The config of a resumed run must be the one it ran (``out/config.toml``, written when
+    it started); only ``training.epochs`` may change. Otherwise the backup's optimizer and
+    schedule would go on with the old values while the report states the new ones."""
+    from gradlab.lab.config import ConfigError, load_config
+
+    saved_path = out / "config.toml"
+    if not saved_path.is_file():  # a run from before config.toml was written at the start
+        return
+    try:
+        saved = load_config(saved_path, config.extra_sections, model_file=config.model_file)
+    except ConfigError as error:
+        raise ResumeMismatchError(
+            [f"{saved_path}: the run's config no longer loads: {error.problems[0]}"]
+        ) from None
+    missing = object()
+    problems = []
+    for section in _SECTIONS:
+        ran, given = getattr(saved, section), getattr(config, section)
+        for key in list(dict.fromkeys([*ran, *given])):
+            if (section, key) == ("training", "epochs"):
+                continue
+            was, now = ran.get(key, missing), given.get(key, missing)
+            if was != now:
+                shown = "(not set)" if was is missing else repr(was)
+                got = "(not set)" if now is missing else repr(now)
+                problems.append(
+                    f"{config.name}: {section}.{key}: --resume continues the run in {out}, "
+                    f"which has {shown}; got {got} (only training.epochs may change; start a "
+                    "new run in another directory to change it)"
+                )
+    if problems:
+        raise ResumeMismatchError(problems)
+
+
 def train_from_config(
     config, out_dir=None, callbacks=(), verbose: int = 1, resume: bool = False
 ) -> RunResult:
@@ -123,24 +169,42 @@ def train_from_config(
             there is none); the config must be the one that run was started with (more
             epochs may be given).
     """
-    from gradlab.train import Trainer
-    from gradlab.train.callbacks import GradientFlow
+    from gradlab.lab.out_lock import lock_output
 
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"output directory {out} is a file")
     if config.derived.get("loop", "fit") != "fit":
         from gradlab.lab.special_loops import train_special
 
-        return train_special(config, out_dir, callbacks, verbose, resume)
-    out = Path(out_dir) if out_dir is not None else None
+        if out is None:
+            return train_special(config, out_dir, callbacks, verbose, resume)
+        with lock_output(out):
+            return train_special(config, out_dir, callbacks, verbose, resume)
     if resume and out is None:
         raise ValueError("train_from_config: resume=True needs out_dir (where the backup is)")
-    backup_path = out / BACKUP if out is not None else None
-    if resume and not backup_path.is_file():
+    if resume and not (out / BACKUP).is_file():
         raise FileNotFoundError(
-            f"nothing to resume: {backup_path} does not exist (a run started with an output "
+            f"nothing to resume: {out / BACKUP} does not exist (a run started with an output "
             "directory and training.backup = true keeps it there)"
         )
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+    if out is None:
+        return _fit(config, None, callbacks, verbose, resume)
+    with lock_output(out):  # one run at a time writes into out (its backup above all)
+        if resume:
+            _check_resume(config, out)
+        from gradlab.atomic import atomic_write
+        from gradlab.lab.toml_text import config_toml
+
+        atomic_write(out / "config.toml", config_toml(config))  # what runs, from the start
+        return _fit(config, out, callbacks, verbose, resume)
+
+
+def _fit(config, out: Path | None, callbacks, verbose: int, resume: bool) -> RunResult:
+    from gradlab.train import Trainer
+    from gradlab.train.callbacks import GradientFlow
+
+    backup_path = out / BACKUP if out is not None else None
     training = config.training
     data = build_data(config)
     model = build_model(config, data)

@@ -13,60 +13,17 @@
 from __future__ import annotations
 
 import json
-import math
-import re
 import warnings
 from pathlib import Path
 
 from gradlab.atomic import atomic_write
 from gradlab.lab.plots import pyplot, save_figure
 from gradlab.lab.report import MarkdownReport
+from gradlab.lab.toml_text import to_toml
 from gradlab.lab.tuning.samplers import describe_sampler
 from gradlab.lab.tuning.workers import SURPLUS
 
 __all__ = ["to_toml", "write_outputs"]
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _toml_key(key) -> str:
-    key = str(key)
-    return key if _BARE_KEY.match(key) else json.dumps(key)
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # JSON's string escapes are TOML's basic-string escapes
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
-    if isinstance(value, dict):
-        items = (f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None)
-        return "{ " + ", ".join(items) + " }"
-    if hasattr(value, "item"):  # a NumPy scalar
-        return _toml_value(value.item())
-    raise TypeError(f"to_toml: cannot write {value!r} ({type(value).__name__}) as TOML")
-
-
-def to_toml(sections: dict) -> str:
-    """``{"optimizer": {"name": "adam", "lr": 0.001}}`` -> TOML text, one ``[section]`` per
-    table; tables inside a section are written inline; None values are left out (TOML has
-    no null)."""
-    lines = []
-    for section, table in sections.items():
-        lines.append(f"[{_toml_key(section)}]")
-        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if v is not None]
-        lines.append("")
-    return "\n".join(lines)
 
 
 def _best_config(result, config, out_dir: Path) -> Path | None:
