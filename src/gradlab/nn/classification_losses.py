@@ -118,6 +118,13 @@ def binary_cross_entropy(
             f"{float(data.min()):g} to {float(data.max()):g} (for logits use "
             f"binary_cross_entropy_with_logits)"
         )
+    values = target.numpy() if isinstance(target, Tensor) else xp.asarray(target)
+    if values.size and not ((values >= 0) & (values <= 1)).all():  # NaN fails both, as torch
+        numbers = values[~xp.isnan(values)]
+        shown = f"values from {numbers.min():g} to {numbers.max():g}" if numbers.size else "NaN"
+        if numbers.size and numbers.size < values.size:
+            shown += " and NaN"
+        raise RuntimeError(f"{name}: all elements of target should be between 0 and 1, got {shown}")
     w = _broadcast_weight(name, "weight", weight, input)
     return _ops.BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 

@@ -45,18 +45,40 @@ class RemovableHandle:
 
 
 def _as_array(value, key: str):
-    """A state-dict entry as a NumPy array: arrays, gradlab Tensors, numbers, torch tensors."""
+    """A state-dict entry as a NumPy array: arrays, gradlab Tensors, numbers, torch tensors.
+
+    As in PyTorch, bfloat16 values are read as float32 and complex values lose their
+    imaginary part with a UserWarning; any other non-numeric dtype is a TypeError naming it."""
     if isinstance(value, Tensor):
         return value.data
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, converted as-is
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":  # NumPy has no bfloat16
+            value = value.float()
+        value = value.numpy()
     try:
         array = xp.asarray(value)
     except (TypeError, ValueError):
         array = None
-    if array is None or array.dtype.kind not in "biuf":
+    if array is None or (not hasattr(value, "dtype") and array.dtype.kind not in "biufc"):
         raise TypeError(
             f"load_state_dict: {key}: expected an array or Tensor, got {type(value).__name__}"
+        )
+    if array.dtype.name == "bfloat16":  # ml_dtypes' bfloat16 (kind "V")
+        array = array.astype(np.float32)
+    if array.dtype.kind == "c":
+        import warnings
+
+        warnings.warn(
+            f"load_state_dict: {key}: casting {array.dtype} values to real discards the "
+            "imaginary part",
+            UserWarning,
+            stacklevel=3,
+        )
+        array = array.real
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"load_state_dict: {key}: expected numbers, got an array of dtype {array.dtype}"
         )
     return array
 

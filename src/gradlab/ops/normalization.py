@@ -86,7 +86,9 @@ class LayerNormOp(Function):
 
     def forward(self, x, weight=None, bias=None, *, ndim_norm=1, eps=1e-5):
         axes = tuple(range(x.ndim - ndim_norm, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
+        # accumulated in float64 and rounded once: a constant row's mean is then exactly its
+        # value, so the row normalizes to 0 as in PyTorch (a float32 sum is off by ulps)
+        mean = x.mean(axis=axes, keepdims=True, dtype=xp.float64).astype(x.dtype, copy=False)
         centered = x - mean
         var = xp.mean(centered * centered, axis=axes, keepdims=True)
         inv_std = 1.0 / xp.sqrt(var + eps)

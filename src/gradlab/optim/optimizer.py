@@ -21,6 +21,7 @@ of the groups::
 from __future__ import annotations
 
 import copy
+import warnings
 from collections import defaultdict
 from itertools import chain
 
@@ -136,6 +137,14 @@ class Optimizer:
             if default is required and key not in param_group:
                 raise ValueError(f"{name}: parameter group didn't specify a value of {key}")
             param_group.setdefault(key, default)
+        if len({id(p) for p in tensors}) != len(tensors):
+            warnings.warn(  # PyTorch's words; it then steps such a parameter twice, as here
+                "optimizer contains a parameter group with duplicate parameters; in future, this "
+                "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information",
+                UserWarning,
+                stacklevel=3,
+            )
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in seen for p in tensors):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
@@ -249,6 +258,12 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for unknown parameter {key!r}")
             p = index_to_param[index]
             state[p] = {k: _load_value(v, p) for k, v in values.items()}
+            for k, v in state[p].items():  # refused now, not inside NumPy at the next step
+                if hasattr(v, "shape") and v.ndim > 0 and v.shape != p.shape:
+                    raise ValueError(
+                        f"{name}.load_state_dict: state {k!r} of parameter {index} has shape "
+                        f"{tuple(v.shape)}, the parameter has shape {tuple(p.shape)}"
+                    )
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
