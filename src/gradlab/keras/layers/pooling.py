@@ -9,11 +9,13 @@ pixels in each window (TensorFlow's rule).
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.keras.layers.conv import as_tuple, out_size, same_pads
 from gradlab.keras.layers.layer import Layer
 from gradlab.nn.pooling import avg_pool2d, max_pool2d
 from gradlab.ops import movement
-from gradlab.ops.movement import permute, reshape
+from gradlab.ops.movement import Index, permute, reshape
 from gradlab.ops.reduce import amax, mean
 from gradlab.tensor import Tensor
 
@@ -77,14 +79,25 @@ class MaxPooling2D(_Pooling2D):
 
 
 class AveragePooling2D(_Pooling2D):
+    """Mean over each window. With 'same' padding, as Keras on its torch backend: when the
+    padding is even on both sides the padded pixels are left out of each mean; when it is
+    uneven the input is padded by repeating its edge pixels and every window counts them."""
+
     def _pool_nchw(self, x):
         kernel, stride, pads = self._geometry(x)
         if not any(pads):
             return avg_pool2d(x, kernel, stride)
-        ones = Tensor(x.numpy()[:1, :1] * 0 + 1)
-        total = avg_pool2d(_pad(x, pads, 0.0), kernel, stride)
-        count = avg_pool2d(_pad(ones, pads, 0.0), kernel, stride)
-        return total / count
+        top, bottom, left, right = pads
+        if top == bottom and left == right:
+            ones = Tensor(x.numpy()[:1, :1] * 0 + 1)
+            total = avg_pool2d(_pad(x, pads, 0.0), kernel, stride)
+            count = avg_pool2d(_pad(ones, pads, 0.0), kernel, stride)
+            return total / count
+        h, w = x.shape[2], x.shape[3]
+        rows = np.clip(np.arange(-top, h + bottom), 0, h - 1)
+        cols = np.clip(np.arange(-left, w + right), 0, w - 1)
+        padded = Index.apply(x, key=(slice(None), slice(None), rows[:, None], cols[None, :]))
+        return avg_pool2d(padded, kernel, stride)
 
 
 class MaxPooling1D(MaxPooling2D):

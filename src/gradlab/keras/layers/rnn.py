@@ -138,7 +138,7 @@ class LSTM(_RNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  unit_forget_bias=True, **kwargs):  # fmt: skip
-        self.unit_forget_bias = unit_forget_bias
+        object.__setattr__(self, "unit_forget_bias", unit_forget_bias)
         super().__init__(units, activation, recurrent_activation, **kwargs)
 
     def _check_activations(self, owner):
@@ -169,7 +169,7 @@ class GRU(_RNN):
                  reset_after=True, **kwargs):  # fmt: skip
         if not reset_after:
             raise NotImplementedError("GRU: only reset_after=True (Keras's default) is supported")
-        self.reset_after = True
+        object.__setattr__(self, "reset_after", True)
         super().__init__(units, activation, recurrent_activation, **kwargs)
 
     def _check_activations(self, owner):
