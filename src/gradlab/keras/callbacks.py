@@ -165,7 +165,7 @@ class EarlyStopping(_Monitor):
 
     def on_train_begin(self, logs=None):
         self.wait = self.stopped_epoch = 0
-        self.best, self.best_weights, self.best_epoch = self.baseline, None, 0
+        self.best, self.best_weights, self.best_epoch = None, None, 0
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
