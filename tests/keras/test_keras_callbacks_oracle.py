@@ -93,9 +93,16 @@ def test_reduce_lr_on_plateau_matches_keras(seq, args):
 
 
 @pytest.mark.parametrize("seq", sorted(SEQUENCES))
-@pytest.mark.parametrize("kwargs", [{"patience": 0}, {"patience": 2}, {"patience": 3,
-                                    "min_delta": 0.01}, {"patience": 1, "baseline": 0.8},
-                                    {"patience": 2, "start_from_epoch": 4}])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"patience": 0},
+        {"patience": 2},
+        {"patience": 3, "min_delta": 0.01},
+        {"patience": 1, "baseline": 0.8},
+        {"patience": 2, "start_from_epoch": 4},
+    ],
+)
 def test_early_stopping_matches_keras(seq, kwargs):
     values = SEQUENCES[seq]
     _, expected = _keras_run(keras.callbacks.EarlyStopping(**kwargs), values)
@@ -112,8 +119,7 @@ def halve(epoch, lr):
     return lr * 0.5 if epoch % 3 == 2 else lr
 
 
-@pytest.mark.parametrize("schedule", [step_decay, halve,
-                                      lambda epoch: 0.01 * math.cos(epoch / 10)])  # fmt: skip
+@pytest.mark.parametrize("schedule", [step_decay, halve, lambda epoch: 0.01 * math.cos(epoch / 10)])
 def test_learning_rate_scheduler_matches_keras(schedule):
     values = [1.0] * 25
     expected, _ = _keras_run(keras.callbacks.LearningRateScheduler(schedule), values)

@@ -23,8 +23,9 @@ def _pair(build, compile_args, x, y, fit_args):
 def _assert_history(gh, kh, rtol=2e-4):
     assert list(gh.history) == list(kh.history)
     for key in kh.history:
-        np.testing.assert_allclose(gh.history[key], kh.history[key], rtol=rtol, atol=1e-6,
-                                   err_msg=key)
+        np.testing.assert_allclose(
+            gh.history[key], kh.history[key], rtol=rtol, atol=1e-6, err_msg=key
+        )
     assert gh.epoch == kh.epoch
 
 
@@ -34,21 +35,33 @@ def test_binary_classifier_fit_matches_keras():
     y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.int64)
 
     def build(K):
-        return K.Sequential([K.Input((20,)), K.layers.Dense(64, activation="relu"),
-                             K.layers.Dense(32, activation="relu"),
-                             K.layers.Dense(1, activation="sigmoid")])  # fmt: skip
+        return K.Sequential(
+            [
+                K.Input((20,)),
+                K.layers.Dense(64, activation="relu"),
+                K.layers.Dense(32, activation="relu"),
+                K.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
 
     km, gm, kh, gh = _pair(
         build,
-        lambda K: {"optimizer": K.optimizers.Adam(learning_rate=0.001),
-                   "loss": "binary_crossentropy", "metrics": ["accuracy"]},
-        x, y, {"epochs": 3, "batch_size": 32, "validation_data": (x[:40], y[:40])})  # fmt: skip
+        lambda K: {
+            "optimizer": K.optimizers.Adam(learning_rate=0.001),
+            "loss": "binary_crossentropy",
+            "metrics": ["accuracy"],
+        },
+        x,
+        y,
+        {"epochs": 3, "batch_size": 32, "validation_data": (x[:40], y[:40])},
+    )
     _assert_history(gh, kh)
     k_eval, g_eval = km.evaluate(x, y, verbose=0), gm.evaluate(x, y, verbose=0)
     assert isinstance(g_eval, list) and len(g_eval) == 2
     np.testing.assert_allclose(g_eval, k_eval, rtol=2e-4)
-    np.testing.assert_allclose(gm.predict(x, verbose=0), km.predict(x, verbose=0), rtol=1e-4,
-                               atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        gm.predict(x, verbose=0), km.predict(x, verbose=0), rtol=1e-4, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("opt", ["SGD", "RMSprop", "Adagrad"])
@@ -60,21 +73,35 @@ def test_cnn_fit_matches_keras(opt):
 
     def build(K):
         L = K.layers
-        return K.Sequential([L.Input((10, 10, 3)), L.Conv2D(4, (3, 3), activation="relu"),
-                             L.MaxPooling2D((2, 2)), L.Conv2D(6, 2, activation="relu"),
-                             L.Flatten(), L.Dense(8, activation="relu"),
-                             L.Dense(4, activation="softmax")])  # fmt: skip
+        return K.Sequential(
+            [
+                L.Input((10, 10, 3)),
+                L.Conv2D(4, (3, 3), activation="relu"),
+                L.MaxPooling2D((2, 2)),
+                L.Conv2D(6, 2, activation="relu"),
+                L.Flatten(),
+                L.Dense(8, activation="relu"),
+                L.Dense(4, activation="softmax"),
+            ]
+        )
 
     km, gm, kh, gh = _pair(
         build,
-        lambda K: {"optimizer": getattr(K.optimizers, opt)(**kwargs),
-                   "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
-        x, y, {"epochs": 3, "batch_size": 16, "validation_split": 0.25})  # fmt: skip
+        lambda K: {
+            "optimizer": getattr(K.optimizers, opt)(**kwargs),
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+        },
+        x,
+        y,
+        {"epochs": 3, "batch_size": 16, "validation_split": 0.25},
+    )
     _assert_history(gh, kh)
 
 
-@pytest.mark.parametrize("loss", ["categorical_crossentropy", "mse", "mae", "huber",
-                                  "kl_divergence"])  # fmt: skip
+@pytest.mark.parametrize(
+    "loss", ["categorical_crossentropy", "mse", "mae", "huber", "kl_divergence"]
+)
 def test_losses_and_class_weight_match_keras(loss):
     x = RNG.standard_normal((30, 5)).astype(np.float32)
     labels = RNG.integers(0, 3, 30)
@@ -85,9 +112,11 @@ def test_losses_and_class_weight_match_keras(loss):
 
     km, gm, kh, gh = _pair(
         build,
-        lambda K: {"optimizer": "adam", "loss": loss,
-                   "metrics": ["accuracy", "mae"]},
-        x, y, {"epochs": 2, "batch_size": 8, "class_weight": {0: 1.0, 1: 2.0, 2: 0.5}})  # fmt: skip
+        lambda K: {"optimizer": "adam", "loss": loss, "metrics": ["accuracy", "mae"]},
+        x,
+        y,
+        {"epochs": 2, "batch_size": 8, "class_weight": {0: 1.0, 1: 2.0, 2: 0.5}},
+    )
     _assert_history(gh, kh)
 
 
@@ -105,9 +134,15 @@ def test_functional_two_outputs_fit_matches_keras():
 
     km, gm, kh, gh = _pair(
         build,
-        lambda K: {"optimizer": "sgd", "loss": ["sparse_categorical_crossentropy", "mse"],
-                   "loss_weights": [1.0, 0.5]},
-        x, [y1, y2], {"epochs": 2, "batch_size": 8})  # fmt: skip
+        lambda K: {
+            "optimizer": "sgd",
+            "loss": ["sparse_categorical_crossentropy", "mse"],
+            "loss_weights": [1.0, 0.5],
+        },
+        x,
+        [y1, y2],
+        {"epochs": 2, "batch_size": 8},
+    )
     _assert_history(gh, kh)
 
 
@@ -116,14 +151,21 @@ def test_regularized_dropout_batchnorm_model_matches_keras_in_inference():
 
     def build(K):
         L = K.layers
-        return K.Sequential([L.Input((8,)),
-                             L.Dense(6, activation="relu", kernel_regularizer=K.regularizers.L2(0.01)),
-                             L.BatchNormalization(), L.Dropout(0.3), L.Dense(2)])  # fmt: skip
+        return K.Sequential(
+            [
+                L.Input((8,)),
+                L.Dense(6, activation="relu", kernel_regularizer=K.regularizers.L2(0.01)),
+                L.BatchNormalization(),
+                L.Dropout(0.3),
+                L.Dense(2),
+            ]
+        )
 
     km, gm = build(keras), build(gk)
     gm.set_weights(km.get_weights())
     for m in (km, gm):
         m.compile(optimizer="adam", loss="mse")
     y = np.zeros((16, 2), np.float32)
-    np.testing.assert_allclose(gm.evaluate(x, y, verbose=0), km.evaluate(x, y, verbose=0),
-                               rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        gm.evaluate(x, y, verbose=0), km.evaluate(x, y, verbose=0), rtol=1e-5
+    )

@@ -30,7 +30,22 @@ from gradlab.keras.models import Model, Sequential
 __version__ = "3.0.0 (gradlab)"
 
 __all__ = [
-    "Input", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "config",
-    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
-    "optimizers", "regularizers", "utils",
-]  # fmt: skip
+    "Input",
+    "Layer",
+    "Model",
+    "Sequential",
+    "activations",
+    "backend",
+    "callbacks",
+    "config",
+    "constraints",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "utils",
+]

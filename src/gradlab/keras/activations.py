@@ -85,8 +85,27 @@ def hard_sigmoid(x):
     return E.clamp(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
 
 
-_BY_NAME = {f.__name__: f for f in (linear, relu, relu6, sigmoid, tanh, softmax, log_softmax,
-            elu, selu, gelu, silu, softplus, softsign, exponential, leaky_relu, hard_sigmoid)}  # fmt: skip
+_BY_NAME = {
+    f.__name__: f
+    for f in (
+        linear,
+        relu,
+        relu6,
+        sigmoid,
+        tanh,
+        softmax,
+        log_softmax,
+        elu,
+        selu,
+        gelu,
+        silu,
+        softplus,
+        softsign,
+        exponential,
+        leaky_relu,
+        hard_sigmoid,
+    )
+}
 _BY_NAME["swish"] = silu
 
 

@@ -15,11 +15,27 @@ import warnings
 
 import numpy as np
 
-_UP = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy",
-       "sparse_categorical_accuracy", "top_k_categorical_accuracy", "auc", "precision",
-       "recall", "f1_score"}  # fmt: skip
-_DOWN = {"loss", "mae", "mse", "mean_absolute_error", "mean_squared_error",
-         "root_mean_squared_error", "rmse"}  # fmt: skip
+_UP = {
+    "accuracy",
+    "acc",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy",
+    "auc",
+    "precision",
+    "recall",
+    "f1_score",
+}
+_DOWN = {
+    "loss",
+    "mae",
+    "mse",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "rmse",
+}
 
 
 class Callback:
@@ -116,8 +132,10 @@ class _Monitor(Callback):
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            warnings.warn(f"{type(self).__name__} mode {mode!r} is unknown, fallback to auto mode.",
-                          stacklevel=3)  # fmt: skip
+            warnings.warn(
+                f"{type(self).__name__} mode {mode!r} is unknown, fallback to auto mode.",
+                stacklevel=3,
+            )
             mode = "auto"
         self.monitor, self.mode, self.best = monitor, mode, baseline
         self.min_delta = abs(min_delta)
@@ -155,8 +173,17 @@ class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
     epochs (never at epoch 0); ``restore_best_weights`` at the end of training."""
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):  # fmt: skip
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         super().__init__(monitor, mode, baseline, min_delta)
         self.patience, self.verbose, self.baseline = patience, verbose, baseline
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
@@ -172,9 +199,11 @@ class EarlyStopping(_Monitor):
             self._set_monitor_op()
         current = (logs or {}).get(self.monitor)
         if current is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(logs or {})}",
-                          stacklevel=2)  # fmt: skip
+            warnings.warn(
+                f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                f"available. Available metrics are: {','.join(logs or {})}",
+                stacklevel=2,
+            )
             return
         if epoch < self.start_from_epoch:
             return
@@ -197,7 +226,10 @@ class EarlyStopping(_Monitor):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+                print(
+                    "Restoring model weights from the end of the best epoch: "
+                    f"{self.best_epoch + 1}."
+                )
             self.model.set_weights(self.best_weights)
 
 
@@ -207,8 +239,18 @@ class ReduceLROnPlateau(_Monitor):
     which bad epochs do not count; never below ``min_lr``. Checked at each epoch's end, so
     the cut applies from the next epoch. Logs ``learning_rate``."""
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+        **kwargs,
+    ):
         super().__init__(monitor, mode, min_delta=min_delta)
         if "epsilon" in kwargs:
             min_delta = kwargs.pop("epsilon")
@@ -237,9 +279,11 @@ class ReduceLROnPlateau(_Monitor):
         logs["learning_rate"] = float(optimizer.learning_rate)
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` "
-                          f"which is not available. Available metrics are: {','.join(logs)}.",
-                          stacklevel=2)  # fmt: skip
+            warnings.warn(
+                f"Learning rate reduction is conditioned on metric `{self.monitor}` "
+                f"which is not available. Available metrics are: {','.join(logs)}.",
+                stacklevel=2,
+            )
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1
@@ -254,7 +298,10 @@ class ReduceLROnPlateau(_Monitor):
                     new = max(old * self.factor, self.min_lr)
                     optimizer.learning_rate = new
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                        print(
+                            f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                            f"to {new}."
+                        )
                     self.cooldown_counter, self.wait = self.cooldown, 0
 
 
@@ -294,9 +341,17 @@ class ModelCheckpoint(_Monitor):
     ``{epoch}`` (1-based) and logged names, e.g. ``"w-{epoch:02d}-{val_loss:.2f}.weights.h5"``.
     Whole-model saving (``save_weights_only=False``, ``.keras`` files) is not supported."""
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):  # fmt: skip
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+        initial_value_threshold=None,
+    ):
         super().__init__(monitor, mode, initial_value_threshold)
         self.filepath, self.verbose = str(filepath), verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
@@ -317,14 +372,17 @@ class ModelCheckpoint(_Monitor):
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                warnings.warn(f"Can save best model only with {self.monitor} available.",
-                              stacklevel=2)  # fmt: skip
+                warnings.warn(
+                    f"Can save best model only with {self.monitor} available.", stacklevel=2
+                )
                 return
             if not self._is_improvement(current, self.best):
                 return
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best} to "
-                      f"{current}, saving model to {path}")  # fmt: skip
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best} to "
+                    f"{current}, saving model to {path}"
+                )
             self.best = current
         self.model.save_weights(path)
 
@@ -340,15 +398,17 @@ class CSVLogger(Callback):
     def on_train_begin(self, logs=None):
         exists = os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
         self.append_header = not (self.append and exists)
-        self.file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        mode = "a" if self.append else "w"
+        self.file = open(self.filename, mode, newline="", encoding="utf-8")  # noqa: SIM115
         self.keys, self.writer = None, None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
-            self.writer = csv.DictWriter(self.file, fieldnames=["epoch", *self.keys],
-                                         delimiter=self.sep)  # fmt: skip
+            self.writer = csv.DictWriter(
+                self.file, fieldnames=["epoch", *self.keys], delimiter=self.sep
+            )
             if self.append_header:
                 self.writer.writeheader()
         row = {"epoch": epoch}

@@ -61,8 +61,12 @@ def get(identifier):
     if identifier is None:
         return None
     if isinstance(identifier, str):
-        table = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-                 "min_max_norm": MinMaxNorm}  # fmt: skip
+        table = {
+            "max_norm": MaxNorm,
+            "non_neg": NonNeg,
+            "unit_norm": UnitNorm,
+            "min_max_norm": MinMaxNorm,
+        }
         if identifier not in table:
             raise ValueError(f"Unknown constraint {identifier!r}; expected one of {sorted(table)}")
         return table[identifier]()

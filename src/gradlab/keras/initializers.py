@@ -199,13 +199,24 @@ class Identity(Initializer):
 
 
 _ALIASES = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "uniform": RandomUniform,
-    "random_uniform": RandomUniform, "normal": RandomNormal, "random_normal": RandomNormal,
-    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_normal": HeNormal,
-    "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
-    "orthogonal": Orthogonal, "identity": Identity,
-}  # fmt: skip
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "uniform": RandomUniform,
+    "random_uniform": RandomUniform,
+    "normal": RandomNormal,
+    "random_normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_normal": HeNormal,
+    "he_uniform": HeUniform,
+    "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
+}
 
 
 def get(identifier) -> Initializer:
@@ -214,7 +225,9 @@ def get(identifier) -> Initializer:
     if isinstance(identifier, str):
         key = identifier if identifier in _ALIASES else _snake(identifier)
         if key not in _ALIASES:
-            raise ValueError(f"Unknown initializer {identifier!r}; expected one of {sorted(_ALIASES)}")
+            raise ValueError(
+                f"Unknown initializer {identifier!r}; expected one of {sorted(_ALIASES)}"
+            )
         return _ALIASES[key]()
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()

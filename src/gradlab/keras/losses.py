@@ -16,7 +16,8 @@ import numpy as np
 from gradlab.keras import backend as K
 from gradlab.ops import elementwise as E
 from gradlab.ops.movement import reshape
-from gradlab.ops.reduce import mean, sum as _sum
+from gradlab.ops.reduce import mean
+from gradlab.ops.reduce import sum as _sum
 from gradlab.ops.softmax import log_softmax
 from gradlab.tensor import Tensor
 
@@ -65,8 +66,9 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         values = E.maximum(y_pred, 0.0) - y_pred * t + E.log(E.exp(-E.abs(y_pred)) + 1.0)
     else:
         p = _clip(y_pred)
-        values = -(t * E.clamp(E.log(p), min=-100.0)
-                   + (1.0 - t) * E.clamp(E.log(1.0 - p), min=-100.0))  # fmt: skip
+        values = -(
+            t * E.clamp(E.log(p), min=-100.0) + (1.0 - t) * E.clamp(E.log(1.0 - p), min=-100.0)
+        )
     return mean(values, dim=axis)
 
 
@@ -85,8 +87,7 @@ def _log_probs(y_pred, from_logits, axis):
     return E.log(_clip(y_pred / _sum(y_pred, dim=axis, keepdim=True)))
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
-                                    axis=-1):  # fmt: skip
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     y_true, y_pred = _pair(y_true, y_pred, integer=True)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true.reshape(y_true.shape[:-1])
@@ -147,7 +148,9 @@ def log_cosh(y_true, y_pred):
 
 def hinge(y_true, y_pred):
     y_true, y_pred = same_rank(*_pair(y_true, y_pred))
-    signed = np.where(np.isin(y_true, (0, 1)).all(), 2.0 * y_true - 1.0, y_true).astype(y_pred.dtype)
+    signed = np.where(np.isin(y_true, (0, 1)).all(), 2.0 * y_true - 1.0, y_true).astype(
+        y_pred.dtype
+    )
     return mean(E.clamp(1.0 - Tensor(signed) * y_pred, min=0.0), dim=-1)
 
 
@@ -162,22 +165,51 @@ def poisson(y_true, y_pred):
     return mean(y_pred - Tensor(y_true) * E.log(y_pred + K.epsilon()), dim=-1)
 
 
-mse, mae, mape, msle = (mean_squared_error, mean_absolute_error,
-                        mean_absolute_percentage_error, mean_squared_logarithmic_error)  # fmt: skip
+mse, mae, mape, msle = (
+    mean_squared_error,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+)
 kld = kl_divergence
-_FUNCTIONS = {f.__name__: f for f in (
-    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
-    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_logarithmic_error, huber, log_cosh, hinge, kl_divergence, poisson)}  # fmt: skip
-_FUNCTIONS.update({"mse": mse, "mae": mae, "mape": mape, "msle": msle, "kld": kld,
-                   "huber_loss": huber, "logcosh": log_cosh, "kl_div": kl_divergence})  # fmt: skip
+_FUNCTIONS = {
+    f.__name__: f
+    for f in (
+        binary_crossentropy,
+        categorical_crossentropy,
+        sparse_categorical_crossentropy,
+        mean_squared_error,
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_logarithmic_error,
+        huber,
+        log_cosh,
+        hinge,
+        kl_divergence,
+        poisson,
+    )
+}
+_FUNCTIONS.update(
+    {
+        "mse": mse,
+        "mae": mae,
+        "mape": mape,
+        "msle": msle,
+        "kld": kld,
+        "huber_loss": huber,
+        "logcosh": log_cosh,
+        "kl_div": kl_divergence,
+    }
+)
 
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Weight per-sample ``values`` and reduce them to a scalar as Keras does."""
     if sample_weight is not None:
-        w = np.asarray(sample_weight.numpy() if isinstance(sample_weight, Tensor) else sample_weight,
-                       dtype=values.dtype)  # fmt: skip
+        w = np.asarray(
+            sample_weight.numpy() if isinstance(sample_weight, Tensor) else sample_weight,
+            dtype=values.dtype,
+        )
         while w.ndim > values.ndim and w.shape[-1] == 1:
             w = w.reshape(w.shape[:-1])
         while w.ndim < values.ndim:
@@ -195,8 +227,14 @@ class Loss:
     """``loss(y_true, y_pred, sample_weight=None)`` -> the reduced scalar Tensor."""
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        if reduction not in ("sum_over_batch_size", "sum", "mean", "none", None,
-                             "mean_with_sample_weight"):  # fmt: skip
+        if reduction not in (
+            "sum_over_batch_size",
+            "sum",
+            "mean",
+            "none",
+            None,
+            "mean_with_sample_weight",
+        ):
             raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}")
         self.name = name or K.to_snake_case(type(self).__name__)
         self.reduction = reduction
@@ -221,8 +259,7 @@ class LossFunctionWrapper(Loss):
 
 
 def _wrapper(fn, default_name, **defaults):
-    def init(self, *args, name=default_name, reduction="sum_over_batch_size", dtype=None,
-             **kwargs):  # fmt: skip
+    def init(self, *args, name=default_name, reduction="sum_over_batch_size", dtype=None, **kwargs):
         names = list(defaults)
         options = {**defaults, **dict(zip(names, args)), **kwargs}
         unknown = set(options) - set(defaults)
@@ -234,40 +271,60 @@ def _wrapper(fn, default_name, **defaults):
 
 
 def _loss_class(class_name, fn, default_name, **defaults):
-    cls = type(class_name, (LossFunctionWrapper,), {"__init__": _wrapper(fn, default_name, **defaults)})
+    cls = type(
+        class_name, (LossFunctionWrapper,), {"__init__": _wrapper(fn, default_name, **defaults)}
+    )
     cls.__doc__ = f"Keras's ``{class_name}``: :func:`{fn.__name__}` reduced over the batch."
     cls.__module__ = __name__
     return cls
 
 
-BinaryCrossentropy = _loss_class("BinaryCrossentropy", binary_crossentropy,
-                                 "binary_crossentropy", from_logits=False, label_smoothing=0.0,
-                                 axis=-1)  # fmt: skip
-CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", categorical_crossentropy,
-                                      "categorical_crossentropy", from_logits=False,
-                                      label_smoothing=0.0, axis=-1)  # fmt: skip
+BinaryCrossentropy = _loss_class(
+    "BinaryCrossentropy",
+    binary_crossentropy,
+    "binary_crossentropy",
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+)
+CategoricalCrossentropy = _loss_class(
+    "CategoricalCrossentropy",
+    categorical_crossentropy,
+    "categorical_crossentropy",
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+)
 SparseCategoricalCrossentropy = _loss_class(
-    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
-    "sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1)  # fmt: skip
+    "SparseCategoricalCrossentropy",
+    sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy",
+    from_logits=False,
+    ignore_class=None,
+    axis=-1,
+)
 MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
 MeanAbsoluteError = _loss_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
-MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError",
-                                          mean_absolute_percentage_error,
-                                          "mean_absolute_percentage_error")  # fmt: skip
-MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError",
-                                          mean_squared_logarithmic_error,
-                                          "mean_squared_logarithmic_error")  # fmt: skip
+MeanAbsolutePercentageError = _loss_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error, "mean_absolute_percentage_error"
+)
+MeanSquaredLogarithmicError = _loss_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error, "mean_squared_logarithmic_error"
+)
 Huber = _loss_class("Huber", huber, "huber_loss", delta=1.0)
 LogCosh = _loss_class("LogCosh", log_cosh, "log_cosh")
 Hinge = _loss_class("Hinge", hinge, "hinge")
 KLDivergence = _loss_class("KLDivergence", kl_divergence, "kl_divergence")
 Poisson = _loss_class("Poisson", poisson, "poisson")
 
-_CLASSES = {"BinaryCrossentropy": BinaryCrossentropy,
-            "CategoricalCrossentropy": CategoricalCrossentropy,
-            "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
-            "MeanSquaredError": MeanSquaredError, "MeanAbsoluteError": MeanAbsoluteError,
-            "Huber": Huber}  # fmt: skip
+_CLASSES = {
+    "BinaryCrossentropy": BinaryCrossentropy,
+    "CategoricalCrossentropy": CategoricalCrossentropy,
+    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+    "MeanSquaredError": MeanSquaredError,
+    "MeanAbsoluteError": MeanAbsoluteError,
+    "Huber": Huber,
+}
 
 
 def get(identifier):

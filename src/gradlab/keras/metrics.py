@@ -135,23 +135,23 @@ def _wrapper_class(class_name, fn, default_name, **defaults):
     return cls
 
 
-BinaryAccuracy = _wrapper_class("BinaryAccuracy", binary_accuracy, "binary_accuracy",
-                                threshold=0.5)  # fmt: skip
-CategoricalAccuracy = _wrapper_class("CategoricalAccuracy", categorical_accuracy,
-                                     "categorical_accuracy")  # fmt: skip
-SparseCategoricalAccuracy = _wrapper_class("SparseCategoricalAccuracy",
-                                           sparse_categorical_accuracy,
-                                           "sparse_categorical_accuracy")  # fmt: skip
-TopKCategoricalAccuracy = _wrapper_class("TopKCategoricalAccuracy", top_k_categorical_accuracy,
-                                         "top_k_categorical_accuracy", k=5)  # fmt: skip
+BinaryAccuracy = _wrapper_class("BinaryAccuracy", binary_accuracy, "binary_accuracy", threshold=0.5)
+CategoricalAccuracy = _wrapper_class(
+    "CategoricalAccuracy", categorical_accuracy, "categorical_accuracy"
+)
+SparseCategoricalAccuracy = _wrapper_class(
+    "SparseCategoricalAccuracy", sparse_categorical_accuracy, "sparse_categorical_accuracy"
+)
+TopKCategoricalAccuracy = _wrapper_class(
+    "TopKCategoricalAccuracy", top_k_categorical_accuracy, "top_k_categorical_accuracy", k=5
+)
 mean_squared_error = mse = _loss_metric(L.mean_squared_error)
 mean_absolute_error = mae = _loss_metric(L.mean_absolute_error)
 binary_crossentropy = _loss_metric(L.binary_crossentropy)
 categorical_crossentropy = _loss_metric(L.categorical_crossentropy)
 sparse_categorical_crossentropy = _loss_metric(L.sparse_categorical_crossentropy)
 MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
-MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error,
-                                   "mean_absolute_error")  # fmt: skip
+MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
 
 
 class RootMeanSquaredError(Mean):
@@ -180,9 +180,14 @@ class _Confusion(Metric):
         y_true, y_pred = _same_rank(_np(y_true, np.float32), _np(y_pred, np.float32))
         pred = y_pred > self.threshold
         truth = y_true > 0.5
-        w = np.ones_like(y_pred) if sample_weight is None else np.broadcast_to(
-            np.asarray(_np(sample_weight), np.float32).reshape(-1, *([1] * (y_pred.ndim - 1))),
-            y_pred.shape)  # fmt: skip
+        w = (
+            np.ones_like(y_pred)
+            if sample_weight is None
+            else np.broadcast_to(
+                np.asarray(_np(sample_weight), np.float32).reshape(-1, *([1] * (y_pred.ndim - 1))),
+                y_pred.shape,
+            )
+        )
         self.tp += np.float32((w * (pred & truth)).sum())
         self.fp += np.float32((w * (pred & ~truth)).sum())
         self.fn += np.float32((w * (~pred & truth)).sum())
@@ -201,14 +206,19 @@ class Recall(_Confusion):
 
 
 _BY_NAME = {
-    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
-    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
-    "rmse": RootMeanSquaredError, "root_mean_squared_error": RootMeanSquaredError,
-    "precision": Precision, "recall": Recall,
-}  # fmt: skip
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "rmse": RootMeanSquaredError,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "precision": Precision,
+    "recall": Recall,
+}
 
 
 def get(identifier, y_true=None, y_pred=None) -> Metric:

@@ -18,7 +18,9 @@ def to_categorical(x, num_classes=None) -> np.ndarray:
         raise ValueError(f"to_categorical: labels must be non-negative, got {x.min()}")
     num_classes = int(x.max()) + 1 if num_classes is None else int(num_classes)
     if x.size and x.max() >= num_classes:
-        raise ValueError(f"to_categorical: label {x.max()} is out of range for {num_classes} classes")
+        raise ValueError(
+            f"to_categorical: label {x.max()} is out of range for {num_classes} classes"
+        )
     out = np.zeros((x.size, num_classes), dtype=np.float32)
     out[np.arange(x.size), x] = 1.0
     return out.reshape(*shape, num_classes)

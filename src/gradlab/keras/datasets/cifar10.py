@@ -19,9 +19,15 @@ import numpy as np
 from gradlab.keras.datasets.cache import datasets_dir, require
 
 ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-_ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-            ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-            ("numpy._core.multiarray", "scalar"), ("_codecs", "encode")}  # fmt: skip
+_ALLOWED = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("_codecs", "encode"),
+}
 
 
 class _Unpickler(pickle.Unpickler):
@@ -47,8 +53,10 @@ def load_batch(path) -> tuple[np.ndarray, np.ndarray]:
 
 def _folder() -> Path:
     base = datasets_dir()
-    for candidate in (base / "cifar-10-batches-py-target" / "cifar-10-batches-py",
-                      base / "cifar-10-batches-py"):  # fmt: skip
+    for candidate in (
+        base / "cifar-10-batches-py-target" / "cifar-10-batches-py",
+        base / "cifar-10-batches-py",
+    ):
         if candidate.exists():
             return candidate
     return base / "cifar-10-batches-py-target" / "cifar-10-batches-py"
@@ -57,11 +65,17 @@ def _folder() -> Path:
 def load_data():
     folder = _folder()
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-    require("cifar10", [folder / n for n in names], ORIGIN,
-            f"extract cifar-10-python.tar.gz so that its cifar-10-batches-py/ folder is at {folder}")  # fmt: skip
+    require(
+        "cifar10",
+        [folder / n for n in names],
+        ORIGIN,
+        f"extract cifar-10-python.tar.gz so that its cifar-10-batches-py/ folder is at {folder}",
+    )
     parts = [load_batch(folder / n) for n in names[:5]]
     x_train = np.concatenate([p[0] for p in parts])
     y_train = np.concatenate([p[1] for p in parts]).reshape(-1, 1)
     x_test, y_test = load_batch(folder / "test_batch")
-    return ((x_train.transpose(0, 2, 3, 1), y_train),
-            (x_test.transpose(0, 2, 3, 1), y_test.reshape(-1, 1)))  # fmt: skip
+    return (
+        (x_train.transpose(0, 2, 3, 1), y_train),
+        (x_test.transpose(0, 2, 3, 1), y_test.reshape(-1, 1)),
+    )

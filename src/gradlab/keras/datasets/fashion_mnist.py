@@ -9,8 +9,12 @@ import numpy as np
 
 from gradlab.keras.datasets.cache import datasets_dir, require
 
-FILES = ["train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]  # fmt: skip
+FILES = [
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+]
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 

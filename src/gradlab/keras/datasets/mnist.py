@@ -14,7 +14,9 @@ ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 
 def load_data(path="mnist.npz"):
     file = Path(path) if Path(path).is_absolute() else datasets_dir() / path
-    require("mnist", [file], ORIGIN, f"put mnist.npz (keys x_train, y_train, x_test, y_test) at {file}")
+    require(
+        "mnist", [file], ORIGIN, f"put mnist.npz (keys x_train, y_train, x_test, y_test) at {file}"
+    )
     with np.load(file, allow_pickle=False) as f:
         x_train, y_train = f["x_train"], f["y_train"]
         x_test, y_test = f["x_test"], f["y_test"]

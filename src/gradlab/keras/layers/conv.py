@@ -46,11 +46,26 @@ class Conv2D(Layer):
 
     rank = 2
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
         if data_format not in (None, "channels_last"):
@@ -81,13 +96,21 @@ class Conv2D(Layer):
                 f"shape {tuple(input_shape)}"
             )
         channels = input_shape[-1]
-        self.add_weight((*self.kernel_size, channels, self.filters), self.kernel_initializer,
-                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                        name="kernel")  # fmt: skip
+        self.add_weight(
+            (*self.kernel_size, channels, self.filters),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
         if self.use_bias:
-            self.add_weight((self.filters,), self.bias_initializer,
-                            regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                            name="bias")  # fmt: skip
+            self.add_weight(
+                (self.filters,),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
         self.built = True
 
     def _pads(self, spatial) -> tuple:
@@ -109,8 +132,11 @@ class Conv2D(Layer):
         self._check(inputs)
         x = permute(inputs, 0, 3, 1, 2)
         weight = permute(self.kernel, 3, 2, 0, 1)
-        settings = {"stride": self.strides, "padding": self._pads(inputs.shape[1:3]),
-                    "dilation": self.dilation_rate}  # fmt: skip
+        settings = {
+            "stride": self.strides,
+            "padding": self._pads(inputs.shape[1:3]),
+            "dilation": self.dilation_rate,
+        }
         if self.use_bias:
             out = Conv2dOp.apply(x, weight, self.bias, **settings)
         else:
@@ -118,8 +144,12 @@ class Conv2D(Layer):
         return self.activation(permute(out, 0, 2, 3, 1))
 
     def compute_output_shape(self, input_shape):
-        spatial = [out_size(n, k, s, self.padding, d) for n, k, s, d in
-                   zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)]  # fmt: skip
+        spatial = [
+            out_size(n, k, s, self.padding, d)
+            for n, k, s, d in zip(
+                input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate
+            )
+        ]
         return (input_shape[0], *spatial, self.filters)
 
 
@@ -133,8 +163,11 @@ class Conv1D(Conv2D):
         self._check(inputs)
         x = permute(reshape(inputs, inputs.shape[0], 1, *inputs.shape[1:]), 0, 3, 1, 2)
         weight = permute(reshape(self.kernel, 1, *self.kernel.shape), 3, 2, 0, 1)
-        settings = {"stride": (1, *self.strides), "padding": (0, 0, *self._pads(inputs.shape[1:2])),
-                    "dilation": (1, *self.dilation_rate)}  # fmt: skip
+        settings = {
+            "stride": (1, *self.strides),
+            "padding": (0, 0, *self._pads(inputs.shape[1:2])),
+            "dilation": (1, *self.dilation_rate),
+        }
         if self.use_bias:
             out = Conv2dOp.apply(x, weight, self.bias, **settings)
         else:

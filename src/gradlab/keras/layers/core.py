@@ -21,10 +21,21 @@ from gradlab.ops.movement import reshape
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)``; kernel (in, units) glorot_uniform, bias zeros."""
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        lora_rank=None,
+        **kwargs,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
@@ -41,13 +52,21 @@ class Dense(Layer):
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"Dense {self.name!r}: the last dimension of the input must be known")
-        self.add_weight((in_features, self.units), self.kernel_initializer,
-                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                        name="kernel")  # fmt: skip
+        self.add_weight(
+            (in_features, self.units),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
         if self.use_bias:
-            self.add_weight((self.units,), self.bias_initializer,
-                            regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                            name="bias")  # fmt: skip
+            self.add_weight(
+                (self.units,),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
         self.built = True
 
     def call(self, inputs):
@@ -65,7 +84,8 @@ class Dense(Layer):
         return (*tuple(input_shape[:-1]), self.units)
 
     def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}, activation={activations.serialize(self.activation)}"
+        name = activations.serialize(self.activation)
+        return f"name={self.name!r}, units={self.units}, activation={name}"
 
 
 class Activation(Layer):

@@ -12,9 +12,19 @@ from gradlab.tensor import Tensor
 
 
 class Embedding(Layer):
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, input_length=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        weights=None,
+        lora_rank=None,
+        input_length=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = embeddings_initializer
@@ -27,9 +37,13 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
-                        regularizer=self.embeddings_regularizer,
-                        constraint=self.embeddings_constraint, name="embeddings")  # fmt: skip
+        self.add_weight(
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+            name="embeddings",
+        )
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)

@@ -10,8 +10,18 @@ from gradlab.keras.layers.layer import Layer
 class InputLayer(Layer):
     """The layer behind ``Input``: holds the batch shape; calling it returns its input."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
-                 sparse=None, input_tensor=None, optional=False, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        batch_shape=None,
+        name=None,
+        sparse=None,
+        input_tensor=None,
+        optional=False,
+        **kwargs,
+    ):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -43,6 +53,7 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, optional=False):  # fmt: skip  # noqa: N802 - Keras's name
     """A symbolic batch of ``shape`` (batch dimension left out): ``Input((32, 32, 3))``."""
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
-                       name=name)  # fmt: skip
+    layer = InputLayer(
+        shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name
+    )
     return layer.output_tensor

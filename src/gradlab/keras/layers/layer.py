@@ -32,9 +32,19 @@ from gradlab.tensor import Tensor
 class Layer(Module):
     """Base class of Keras layers; see the module docstring."""
 
-    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None,
-                 input_dim=None, batch_input_shape=None, batch_size=None,
-                 activity_regularizer=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        *,
+        name=None,
+        trainable=True,
+        dtype=None,
+        input_shape=None,
+        input_dim=None,
+        batch_input_shape=None,
+        batch_size=None,
+        activity_regularizer=None,
+        **kwargs,
+    ):
         super().__init__()
         if kwargs:
             raise TypeError(
@@ -67,8 +77,16 @@ class Layer(Module):
             )
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
-                   regularizer=None, constraint=None, name=None):  # fmt: skip
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable=True,
+        regularizer=None,
+        constraint=None,
+        name=None,
+    ):
         """Create a weight of ``shape`` from ``initializer`` (default glorot_uniform for
         floats); register it as a Parameter (trainable) or a buffer (not)."""
         shape = () if shape is None else tuple(int(s) for s in shape)
@@ -176,11 +194,15 @@ class Layer(Module):
     def forward(self, inputs, training=None, **kwargs):
         if training is None:
             training = self.training
-        out = self.call(inputs, training=training, **kwargs) if self._takes_training else (
-            self.call(inputs, **kwargs))  # fmt: skip
+        out = (
+            self.call(inputs, training=training, **kwargs)
+            if self._takes_training
+            else (self.call(inputs, **kwargs))
+        )
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(t) / t.shape[0]
-                                     for t in flatten(out)]  # fmt: skip
+            self._activity_losses = [
+                self.activity_regularizer(t) / t.shape[0] for t in flatten(out)
+            ]
         return out
 
     @property

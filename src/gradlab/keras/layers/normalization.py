@@ -16,16 +16,33 @@ from gradlab.ops.reduce import mean
 
 
 class BatchNormalization(Layer):
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, synchronized=False, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        synchronized=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = center, scale
-        self._inits = (gamma_initializer, beta_initializer, moving_mean_initializer,
-                       moving_variance_initializer)  # fmt: skip
+        self._inits = (
+            gamma_initializer,
+            beta_initializer,
+            moving_mean_initializer,
+            moving_variance_initializer,
+        )
         self._regs = (gamma_regularizer, beta_regularizer)
         self._cons = (gamma_constraint, beta_constraint)
         if self._batch_input_shape is not None:
@@ -37,11 +54,21 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization {self.name!r}: axis {self.axis} must be known")
         self.gamma = self.beta = None
         if self.scale:
-            self.add_weight((size,), self._inits[0], regularizer=self._regs[0],
-                            constraint=self._cons[0], name="gamma")  # fmt: skip
+            self.add_weight(
+                (size,),
+                self._inits[0],
+                regularizer=self._regs[0],
+                constraint=self._cons[0],
+                name="gamma",
+            )
         if self.center:
-            self.add_weight((size,), self._inits[1], regularizer=self._regs[1],
-                            constraint=self._cons[1], name="beta")  # fmt: skip
+            self.add_weight(
+                (size,),
+                self._inits[1],
+                regularizer=self._regs[1],
+                constraint=self._cons[1],
+                name="beta",
+            )
         self.add_weight((size,), self._inits[2], trainable=False, name="moving_mean")
         self.add_weight((size,), self._inits[3], trainable=False, name="moving_variance")
         self.built = True
@@ -82,8 +109,16 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """Normalize each sample over ``axis`` (default the last), then scale and shift."""
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.axis, self.epsilon, self.center, self.scale = axis, float(epsilon), center, scale
         self._inits = (gamma_initializer, beta_initializer)

@@ -23,15 +23,15 @@ from gradlab.tensor import Tensor
 class _Pooling2D(Layer):
     rank = 2
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):  # fmt: skip
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{owner}: only data_format='channels_last' is supported")
         self.pool_size = as_tuple(f"{owner} pool_size", pool_size, self.rank)
-        self.strides = as_tuple(f"{owner} strides", strides if strides is not None
-                                else self.pool_size, self.rank)  # fmt: skip
+        self.strides = as_tuple(
+            f"{owner} strides", strides if strides is not None else self.pool_size, self.rank
+        )
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f"{owner}: padding must be 'valid' or 'same', got {padding!r}")
@@ -55,13 +55,17 @@ class _Pooling2D(Layer):
             kernel, stride = (1, *kernel), (1, *stride)
         pads = (0, 0, 0, 0)
         if self.padding == "same":
-            pads = (*same_pads(x.shape[2], kernel[0], stride[0]),
-                    *same_pads(x.shape[3], kernel[1], stride[1]))  # fmt: skip
+            pads = (
+                *same_pads(x.shape[2], kernel[0], stride[0]),
+                *same_pads(x.shape[3], kernel[1], stride[1]),
+            )
         return kernel, stride, pads
 
     def compute_output_shape(self, input_shape):
-        spatial = [out_size(n, k, s, self.padding) for n, k, s in
-                   zip(input_shape[1:-1], self.pool_size, self.strides)]  # fmt: skip
+        spatial = [
+            out_size(n, k, s, self.padding)
+            for n, k, s in zip(input_shape[1:-1], self.pool_size, self.strides)
+        ]
         return (input_shape[0], *spatial, input_shape[-1])
 
 

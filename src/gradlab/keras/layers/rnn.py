@@ -26,14 +26,32 @@ class _RNN(Layer):
     gates = 1
     mode = "RNN_TANH"
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, return_sequences=False,
-                 return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 seed=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
         self.units = int(units)
@@ -75,13 +93,28 @@ class _RNN(Layer):
                 f"features) with known features, got shape {tuple(input_shape)}"
             )
         n = self.gates * self.units
-        self.add_weight((input_shape[-1], n), self._inits[0], regularizer=self._regs[0],
-                        constraint=self._cons[0], name="kernel")  # fmt: skip
-        self.add_weight((self.units, n), self._inits[1], regularizer=self._regs[1],
-                        constraint=self._cons[1], name="recurrent_kernel")  # fmt: skip
+        self.add_weight(
+            (input_shape[-1], n),
+            self._inits[0],
+            regularizer=self._regs[0],
+            constraint=self._cons[0],
+            name="kernel",
+        )
+        self.add_weight(
+            (self.units, n),
+            self._inits[1],
+            regularizer=self._regs[1],
+            constraint=self._cons[1],
+            name="recurrent_kernel",
+        )
         if self.use_bias:
-            self.add_weight(self._bias_shape(), self._bias_initializer(),
-                            regularizer=self._regs[2], constraint=self._cons[2], name="bias")  # fmt: skip
+            self.add_weight(
+                self._bias_shape(),
+                self._bias_initializer(),
+                regularizer=self._regs[2],
+                constraint=self._cons[2],
+                name="bias",
+            )
         self.built = True
 
     def _torch_weights(self):
@@ -115,8 +148,9 @@ class _RNN(Layer):
     def _initial_state(self, initial_state):
         if initial_state is None:
             return (None, None)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
-            initial_state]  # fmt: skip
+        states = (
+            list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        )
         states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s, np.float32)) for s in states]
         return (states[0], states[1] if len(states) > 1 else None)
 
@@ -136,8 +170,14 @@ class LSTM(_RNN):
     gates = 4
     mode = "LSTM"
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 unit_forget_bias=True, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        unit_forget_bias=True,
+        **kwargs,
+    ):
         object.__setattr__(self, "unit_forget_bias", unit_forget_bias)
         super().__init__(units, activation, recurrent_activation, **kwargs)
 
@@ -155,8 +195,13 @@ class LSTM(_RNN):
         base, units = I.get(self._inits[2]), self.units
 
         def init(shape, dtype=None):
-            return np.concatenate([base((units,), dtype), np.ones((units,), dtype or "float32"),
-                                   base((2 * units,), dtype)])  # fmt: skip
+            return np.concatenate(
+                [
+                    base((units,), dtype),
+                    np.ones((units,), dtype or "float32"),
+                    base((2 * units,), dtype),
+                ]
+            )
 
         return init
 
@@ -165,8 +210,9 @@ class GRU(_RNN):
     gates = 3
     mode = "GRU"
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 reset_after=True, **kwargs):  # fmt: skip
+    def __init__(
+        self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs
+    ):
         if not reset_after:
             raise NotImplementedError("GRU: only reset_after=True (Keras's default) is supported")
         object.__setattr__(self, "reset_after", True)

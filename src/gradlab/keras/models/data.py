@@ -82,7 +82,7 @@ def batches(n: int, batch_size: int, shuffle):
     steps = math.ceil(n / batch_size)
     if shuffle:
         order = default_generator().permutation(n)
-        return [order[i * batch_size:(i + 1) * batch_size] for i in range(steps)]
+        return [order[i * batch_size : (i + 1) * batch_size] for i in range(steps)]
     return [slice(i * batch_size, min((i + 1) * batch_size, n)) for i in range(steps)]
 
 
@@ -98,8 +98,10 @@ def validation_split(x, y, sample_weight, split: float):
             f"(of {n} samples)"
         )
     head, tail = slice(0, at), slice(at, n)
-    return ((take(x, head), take(y, head), take(sample_weight, head)),
-            (take(x, tail), take(y, tail), take(sample_weight, tail)))  # fmt: skip
+    return (
+        (take(x, head), take(y, head), take(sample_weight, head)),
+        (take(x, tail), take(y, tail), take(sample_weight, tail)),
+    )
 
 
 def class_weights(y, class_weight: dict) -> np.ndarray:

@@ -101,7 +101,9 @@ class Model(KerasTrainer, Layer):
                 raise ValueError(f"Model {self.name!r}: missing inputs {missing}")
             values = [inputs[n] for n in self.input_names]
         elif len(self.inputs) == 1:
-            values = [inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs]
+            values = [
+                inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
+            ]
         else:
             values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
             if len(values) != len(self.inputs):
@@ -141,8 +143,15 @@ class Model(KerasTrainer, Layer):
         return super().compute_output_shape(input_shape)
 
     # ------------------------------------------------------------------ Keras API
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):  # fmt: skip
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
         """Print (or pass to ``print_fn``) Keras's table: layer (type), output shape, params."""
         text = summary.render(self, line_length)
         (print_fn or print)(text)

@@ -15,8 +15,9 @@ def format_value(v) -> str:
 
 
 def format_logs(logs: dict) -> str:
-    return "".join(f" - {k}: {format_value(v)}" for k, v in logs.items()
-                   if isinstance(v, (int, float)))  # fmt: skip
+    return "".join(
+        f" - {k}: {format_value(v)}" for k, v in logs.items() if isinstance(v, (int, float))
+    )
 
 
 def _time(seconds: float) -> str:
@@ -53,8 +54,11 @@ class Progbar:
         logs = logs or {}
         if self.verbose == 2:
             if finalize:
-                print(f"{current}/{self.target} - {_time(elapsed)} - "
-                      f"{_per_step(elapsed, current)}{format_logs(logs)}", flush=True)  # fmt: skip
+                print(
+                    f"{current}/{self.target} - {_time(elapsed)} - "
+                    f"{_per_step(elapsed, current)}{format_logs(logs)}",
+                    flush=True,
+                )
             return
         if not finalize and (not self.dynamic or now - self._last < 0.05):
             return

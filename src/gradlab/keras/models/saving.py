@@ -50,8 +50,10 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
         problems.append(f"weights in the file that the model lacks: {extra}")
     for k in table.keys() & state.keys():
         if tuple(np.shape(state[k])) != tuple(table[k].shape):
-            problems.append(f"{k}: file has shape {tuple(np.shape(state[k]))}, model has "
-                            f"{tuple(table[k].shape)}")  # fmt: skip
+            problems.append(
+                f"{k}: file has shape {tuple(np.shape(state[k]))}, model has "
+                f"{tuple(table[k].shape)}"
+            )
     if problems and not skip_mismatch:
         raise ValueError(f"load_weights({filepath}): " + "; ".join(problems))
     for k, w in table.items():

@@ -35,20 +35,44 @@ def render(model, line_length=None) -> str:
         if type(layer).__name__ == "InputLayer":
             rows.append((f"{layer.name} (InputLayer)", str(layer.batch_shape), "0"))
             continue
-        rows.append((f"{layer.name} ({type(layer).__name__})", _shape(layer),
-                     f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"))  # fmt: skip
+        rows.append(
+            (
+                f"{layer.name} ({type(layer).__name__})",
+                _shape(layer),
+                f"{layer.count_params():,}" if layer.built else "0 (unbuilt)",
+            )
+        )
     top = "┏" + "┳".join("━" * w for w in widths) + "┓"
-    head = "┃" + "┃".join(f" {t:<{w - 2}} " if i < 2 else f" {t:>{w - 2}} "
-                          for i, (t, w) in enumerate(zip(("Layer (type)", "Output Shape",
-                                                          "Param #"), widths))) + "┃"  # fmt: skip
+    head = (
+        "┃"
+        + "┃".join(
+            f" {t:<{w - 2}} " if i < 2 else f" {t:>{w - 2}} "
+            for i, (t, w) in enumerate(zip(("Layer (type)", "Output Shape", "Param #"), widths))
+        )
+        + "┃"
+    )
     sep = "┡" + "╇".join("━" * w for w in widths) + "┩"
-    body = ["│" + "│".join(f" {t:<{w - 2}} " if i < 2 else f" {t:>{w - 2}} "
-                           for i, (t, w) in enumerate(zip(row, widths))) + "│" for row in rows]  # fmt: skip
+    body = [
+        "│"
+        + "│".join(
+            f" {t:<{w - 2}} " if i < 2 else f" {t:>{w - 2}} "
+            for i, (t, w) in enumerate(zip(row, widths))
+        )
+        + "│"
+        for row in rows
+    ]
     bottom = "└" + "┴".join("─" * w for w in widths) + "┘"
     total = _count(model.weights)
     trainable = _count(model.trainable_weights)
-    lines = [f'Model: "{model.name}"', top, head, sep, *body, bottom,
-             f" Total params: {total:,} ({_bytes(total)})",
-             f" Trainable params: {trainable:,} ({_bytes(trainable)})",
-             f" Non-trainable params: {total - trainable:,} ({_bytes(total - trainable)})"]  # fmt: skip
+    lines = [
+        f'Model: "{model.name}"',
+        top,
+        head,
+        sep,
+        *body,
+        bottom,
+        f" Total params: {total:,} ({_bytes(total)})",
+        f" Trainable params: {trainable:,} ({_bytes(trainable)})",
+        f" Non-trainable params: {total - trainable:,} ({_bytes(total - trainable)})",
+    ]
     return "\n".join(lines)

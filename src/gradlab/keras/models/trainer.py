@@ -27,7 +27,9 @@ def _as_list(value, n: int, what: str, names) -> list:
     if isinstance(value, dict):
         unknown = [k for k in value if k not in names]
         if unknown:
-            raise ValueError(f"compile: {what} names unknown outputs {unknown}; outputs are {names}")
+            raise ValueError(
+                f"compile: {what} names unknown outputs {unknown}; outputs are {names}"
+            )
         return [value.get(name) for name in names]
     if isinstance(value, (list, tuple)) and n > 1:
         if len(value) != n:
@@ -46,9 +48,18 @@ class KerasTrainer:
         self._metrics = None
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True):  # fmt: skip
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+    ):
         """Set the optimizer (name or object), the loss (name, Loss or function; per output:
         a list or dict) and the metrics (names such as "accuracy", Metric objects or
         functions)."""
@@ -81,8 +92,9 @@ class KerasTrainer:
         if self._loss_spec is None:
             raise ValueError("compile: a loss is needed to train or evaluate (loss=None)")
         loss_specs = _as_list(self._loss_spec, n, "loss", names)
-        weights = _as_list(self._loss_weights if self._loss_weights is not None else 1.0, n,
-                           "loss_weights", names)  # fmt: skip
+        weights = _as_list(
+            self._loss_weights if self._loss_weights is not None else 1.0, n, "loss_weights", names
+        )
         self._compiled_losses = []
         for spec, w in zip(loss_specs, weights):
             if spec is None:
@@ -105,9 +117,13 @@ class KerasTrainer:
                     if n > 1:
                         metric.name = f"{names[i]}_{metric.name}"
                     if weighted:
-                        metric.name = f"weighted_{metric.name}" if isinstance(s, str) else metric.name
+                        metric.name = (
+                            f"weighted_{metric.name}" if isinstance(s, str) else metric.name
+                        )
                     self._metrics.append((i, metric, weighted))
-        self._output_loss_trackers = [M.Mean(name=f"{names[i]}_loss") for i in range(n)] if n > 1 else []
+        self._output_loss_trackers = (
+            [M.Mean(name=f"{names[i]}_loss") for i in range(n)] if n > 1 else []
+        )
 
     def _targets(self, y, n: int) -> list:
         if isinstance(y, dict):
@@ -119,8 +135,11 @@ class KerasTrainer:
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss of ``y_pred`` against ``y`` plus the regularization penalties,
         as a scalar gradlab Tensor."""
-        preds = y_pred if isinstance(y_pred, list) else (
-            list(y_pred.values()) if isinstance(y_pred, dict) else [y_pred])  # fmt: skip
+        preds = (
+            y_pred
+            if isinstance(y_pred, list)
+            else (list(y_pred.values()) if isinstance(y_pred, dict) else [y_pred])
+        )
         ys = self._targets(y, len(preds))
         if self._compiled_losses is None:
             self._prepare(ys, preds)
@@ -152,8 +171,11 @@ class KerasTrainer:
                 metric.update_state(ys[i], pred)
 
     def _reset_metrics(self) -> None:
-        for m in [self._loss_tracker, *getattr(self, "_output_loss_trackers", []),
-                  *(m for _, m, _ in self._metrics or [])]:  # fmt: skip
+        for m in [
+            self._loss_tracker,
+            *getattr(self, "_output_loss_trackers", []),
+            *(m for _, m, _ in self._metrics or []),
+        ]:
             m.reset_state()
 
     def _logs(self) -> dict:
@@ -191,8 +213,9 @@ class KerasTrainer:
         with autograd.no_grad():
             out = self(x, training=False)
             preds = self._preds(out)
-            loss = self.compute_loss(x, y, out if len(preds) > 1 else preds[0], sample_weight,
-                                     training=False)  # fmt: skip
+            loss = self.compute_loss(
+                x, y, out if len(preds) > 1 else preds[0], sample_weight, training=False
+            )
         n = D.leaves(x)[0].shape[0]
         self._update_metrics(self._targets(y, len(preds)), preds, loss, n, sample_weight)
         return self._logs()
@@ -202,10 +225,25 @@ class KerasTrainer:
             raise RuntimeError(f"You must call `compile()` before using the model ({caller}).")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):  # fmt: skip
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
         """Train for ``epochs - initial_epoch`` epochs; return the History callback."""
         self._check_compiled("fit")
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -215,7 +253,9 @@ class KerasTrainer:
             raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
         verbose = 1 if verbose == "auto" else int(verbose)
         x, y = D.structure(x, "fit: x"), D.structure(y, "fit: y")
-        sample_weight = None if sample_weight is None else D.as_array(sample_weight, "sample_weight")
+        sample_weight = (
+            None if sample_weight is None else D.as_array(sample_weight, "sample_weight")
+        )
         if y is None:
             raise ValueError("fit: y is None; gradlab.keras trains on (x, y) arrays")
         if validation_split and validation_data is None:
@@ -223,15 +263,19 @@ class KerasTrainer:
             validation_data = val
         elif validation_data is not None:
             vx, vy, vsw = D.unpack_validation(validation_data)
-            validation_data = (D.structure(vx, "validation x"), D.structure(vy, "validation y"),
-                               vsw)  # fmt: skip
+            validation_data = (
+                D.structure(vx, "validation x"),
+                D.structure(vy, "validation y"),
+                vsw,
+            )
         if class_weight is not None:
             cw = D.class_weights(D.leaves(y)[0], class_weight)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         n = D.num_samples("fit", x, y, sample_weight)
         steps = -(-n // batch_size)
-        cbs = C.CallbackList(callbacks, add_history=True, model=self, verbose=verbose,
-                             epochs=epochs, steps=steps)  # fmt: skip
+        cbs = C.CallbackList(
+            callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps
+        )
         self.stop_training = False
         cbs.on_train_begin()
         logs = {}
@@ -245,8 +289,9 @@ class KerasTrainer:
             try:
                 for step, index in enumerate(D.batches(n, batch_size, shuffle)):
                     cbs.on_train_batch_begin(step)
-                    logs = self.train_step(D.take(x, index), D.take(y, index),
-                                           D.take(sample_weight, index))  # fmt: skip
+                    logs = self.train_step(
+                        D.take(x, index), D.take(y, index), D.take(sample_weight, index)
+                    )
                     cbs.on_train_batch_end(step, logs)
                     bar.update(step + 1, logs)
                     if self.stop_training:
@@ -256,9 +301,15 @@ class KerasTrainer:
             epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 vx, vy, vsw = validation_data
-                val = self.evaluate(vx, vy, batch_size=validation_batch_size or batch_size,
-                                    verbose=0, sample_weight=vsw, return_dict=True,
-                                    _callbacks=cbs)  # fmt: skip
+                val = self.evaluate(
+                    vx,
+                    vy,
+                    batch_size=validation_batch_size or batch_size,
+                    verbose=0,
+                    sample_weight=vsw,
+                    return_dict=True,
+                    _callbacks=cbs,
+                )
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             bar.update(step + 1 if n else 0, epoch_logs, finalize=True)
@@ -268,8 +319,18 @@ class KerasTrainer:
         return cbs.history
 
     # ------------------------------------------------------------------ evaluate / predict
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, _callbacks=None):  # fmt: skip
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+        _callbacks=None,
+    ):
         """Loss and metrics over ``(x, y)`` in inference mode: a scalar when there are no
         metrics, else ``[loss, *metrics]`` (a dict with ``return_dict``)."""
         self._check_compiled("evaluate")
@@ -280,7 +341,9 @@ class KerasTrainer:
             sample_weight = D.as_array(sample_weight, "sample_weight")
         n = D.num_samples("evaluate", x, y, sample_weight)
         steps_count = -(-n // batch_size)
-        cbs = _callbacks or C.CallbackList(callbacks, model=self, verbose=verbose, steps=steps_count)
+        cbs = _callbacks or C.CallbackList(
+            callbacks, model=self, verbose=verbose, steps=steps_count
+        )
         saved = self._snapshot_metrics()
         self._reset_metrics()
         cbs.on_test_begin()
@@ -354,8 +417,14 @@ class KerasTrainer:
         return ordered[0] if len(ordered) == 1 else ordered
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        return self.evaluate(x, y, batch_size=D.num_samples("test_on_batch", D.structure(x, "x")),
-                             verbose=0, sample_weight=sample_weight, return_dict=return_dict)  # fmt: skip
+        return self.evaluate(
+            x,
+            y,
+            batch_size=D.num_samples("test_on_batch", D.structure(x, "x")),
+            verbose=0,
+            sample_weight=sample_weight,
+            return_dict=return_dict,
+        )
 
     def predict_on_batch(self, x):
         with autograd.no_grad():

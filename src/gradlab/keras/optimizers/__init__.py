@@ -9,8 +9,14 @@ from gradlab.keras.optimizers.optimizer import Optimizer
 from gradlab.keras.optimizers.rmsprop import RMSprop
 from gradlab.keras.optimizers.sgd import SGD
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "nadam": Nadam}  # fmt: skip
+_BY_NAME = {
+    "sgd": SGD,
+    "adam": Adam,
+    "adamw": AdamW,
+    "rmsprop": RMSprop,
+    "adagrad": Adagrad,
+    "nadam": Nadam,
+}
 
 
 def get(identifier) -> Optimizer:
@@ -20,7 +26,9 @@ def get(identifier) -> Optimizer:
     if isinstance(identifier, str):
         key = identifier.lower()
         if key not in _BY_NAME:
-            raise ValueError(f"Unknown optimizer {identifier!r}; expected one of {sorted(_BY_NAME)}")
+            raise ValueError(
+                f"Unknown optimizer {identifier!r}; expected one of {sorted(_BY_NAME)}"
+            )
         return _BY_NAME[key]()
     raise TypeError(
         f"Could not interpret optimizer {identifier!r}: expected a name or a "

@@ -11,8 +11,7 @@ from gradlab.keras.optimizers.optimizer import Optimizer
 class Adagrad(Optimizer):
     slots = ("accumulator",)
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 **kwargs):  # fmt: skip
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
         super().__init__(learning_rate=learning_rate, **kwargs)
 

@@ -1,6 +1,6 @@
 """Keras's Nadam (Dozat's momentum schedule u_t = β1·(1 − ½·0.96^t), epsilon 1e-7):
-    m̂ = u_{t+1}·m / (1 − Π_{i≤t+1} u_i) + (1 − u_t)·g / (1 − Π_{i≤t} u_i),
-    v̂ = v / (1 − β2^t),   θ −= lr·m̂ / (√v̂ + ε)."""
+m̂ = u_{t+1}·m / (1 − Π_{i≤t+1} u_i) + (1 − u_t)·g / (1 − Π_{i≤t} u_i),
+v̂ = v / (1 − β2^t),   θ −= lr·m̂ / (√v̂ + ε)."""
 
 from __future__ import annotations
 

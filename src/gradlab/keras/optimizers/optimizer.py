@@ -26,15 +26,28 @@ class Optimizer(_GradlabOptimizer):
 
     slots: tuple = ()
 
-    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
         owner = type(self).__name__
         if kwargs:
             raise TypeError(f"{owner}: unexpected keyword argument(s) {sorted(kwargs)}")
         if use_ema or gradient_accumulation_steps:
-            raise NotImplementedError(f"{owner}: use_ema and gradient accumulation are not supported")
+            raise NotImplementedError(
+                f"{owner}: use_ema and gradient accumulation are not supported"
+            )
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(f"{owner}: give at most one of clipnorm, clipvalue, global_clipnorm")
         self.name = name or owner.lower()
@@ -122,8 +135,9 @@ class Optimizer(_GradlabOptimizer):
     def step(self, closure=None):
         """One Keras ``apply`` on every parameter that has a gradient (see the module doc)."""
         loss = closure() if closure is not None else None
-        work = [(group, p) for group in self.param_groups for p in group["params"]
-                if p.grad is not None]  # fmt: skip
+        work = [
+            (group, p) for group in self.param_groups for p in group["params"] if p.grad is not None
+        ]
         grads = [np.asarray(p.grad) for _, p in work]
         if self.loss_scale_factor:
             grads = [g / np.float32(self.loss_scale_factor) for g in grads]
@@ -131,8 +145,9 @@ class Optimizer(_GradlabOptimizer):
         self.before_updates()
         for (group, p), g in zip(work, grads):
             value = p.numpy()
-            lr = np.float32(self._schedule(self.iterations) if self._schedule is not None
-                            else group["lr"])  # fmt: skip
+            lr = np.float32(
+                self._schedule(self.iterations) if self._schedule is not None else group["lr"]
+            )
             if self.weight_decay:
                 value -= value * np.float32(self.weight_decay) * lr
             self.update_step(g.astype(value.dtype, copy=False), value, lr, self._slots(p))
@@ -154,9 +169,14 @@ class Optimizer(_GradlabOptimizer):
         self.step()
 
     def get_config(self) -> dict:
-        return {"name": self.name, "learning_rate": self.learning_rate,
-                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}  # fmt: skip
+        return {
+            "name": self.name,
+            "learning_rate": self.learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "clipvalue": self.clipvalue,
+            "global_clipnorm": self.global_clipnorm,
+        }
 
     def state_dict(self) -> dict:
         state = super().state_dict()

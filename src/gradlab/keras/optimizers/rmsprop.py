@@ -11,11 +11,15 @@ from gradlab.keras.optimizers.optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                 centered=False, **kwargs):  # fmt: skip
+    def __init__(
+        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs
+    ):
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
-        self.slots = ("velocity",) + (("momentum",) if momentum > 0 else ()) + (
-            ("average_gradient",) if centered else ())  # fmt: skip
+        self.slots = (
+            ("velocity",)
+            + (("momentum",) if momentum > 0 else ())
+            + (("average_gradient",) if centered else ())
+        )
         super().__init__(learning_rate=learning_rate, **kwargs)
 
     def update_step(self, gradient, variable, learning_rate, slots):
