@@ -56,3 +56,15 @@ bool_ = _np.bool_
 uint8 = _np.uint8
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``gradlab.keras`` and ``gradlab.math`` load on first use, so ``import gradlab as tf``
+    gives ``tf.keras.*`` and ``tf.math.exp`` without importing them at ``import gradlab``."""
+    import importlib
+
+    if name == "keras":
+        return importlib.import_module("gradlab.keras")
+    if name == "math":
+        return importlib.import_module("gradlab.keras.tf_math")
+    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")

@@ -225,16 +225,15 @@ def test_reduce_lr_on_plateau_callback(digits):
     Xtr, _, ytr, _ = digits
     model = _mlp()
     opt = optim.SGD(model.parameters(), lr=0.1)
-    cb = ReduceLROnPlateau(
-        monitor="loss", factor=0.5, patience=0, threshold=10.0, threshold_mode="abs"
-    )  # better only when 10 below best
+    cb = ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0)
+    # better only when 10 below best
     h = Trainer(model, nn.CrossEntropyLoss(), opt, callbacks=[cb]).fit(
         Xtr[:40], ytr[:40], epochs=4, verbose=0
     )
     # epoch 0 sets best (from inf); every later epoch is bad and, with patience 0, cuts
     assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.025])
     assert opt.param_groups[0]["lr"] == pytest.approx(0.0125)  # the cut after epoch 3
-    assert cb.state_dict()["scheduler"]["num_bad_epochs"] == 0
+    assert cb.state_dict()["wait"] == 0
 
 
 # ---------------------------------------------------------------------- CSV, gradient flow

@@ -246,6 +246,22 @@ def _buffer(weight):
     return None if weight is None else weight.data
 
 
+def warn_if_squashed(loss, input, op: str) -> None:  # noqa: A002
+    """Warn (once per loss) when a logits loss gets the output of a ``op`` (Softmax or
+    Sigmoid) node: the loss applies it again, and training slows or stalls."""
+    if type(getattr(input, "grad_fn", None)).__name__ != op or loss.__dict__.get("_warned"):
+        return
+    object.__setattr__(loss, "_warned", True)
+    name = type(loss).__name__
+    warnings.warn(
+        f"{name}: its input is the output of a {op}, but {name} expects logits (it applies "
+        f"{op.lower()} itself), so the probabilities are squashed twice and training slows or "
+        f"stalls; drop the {op} layer",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy on probabilities; see :func:`binary_cross_entropy`."""
 
@@ -271,6 +287,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
         )
 
     def forward(self, input, target):  # noqa: A002
+        warn_if_squashed(self, input, "Sigmoid")
         return binary_cross_entropy_with_logits(
             input,
             target,
@@ -297,6 +314,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):  # noqa: A002
+        warn_if_squashed(self, input, "Softmax")
         return cross_entropy(
             input,
             target,

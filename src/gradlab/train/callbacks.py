@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau as _PlateauScheduler
 from gradlab.train import checkpoint
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
@@ -280,8 +279,9 @@ class ModelCheckpoint(Callback):
 
 class LearningRateScheduler(Callback):
     """Step an lr scheduler (``gradlab.optim.lr_scheduler``) after every epoch
-    (``per="epoch"``) or every batch (``per="batch"``). A plain function
-    ``schedule(epoch, lr) -> lr`` (Keras) sets the lr at the start of each epoch."""
+    (``per="epoch"``) or every batch (``per="batch"``). A plain function sets the lr at the
+    start of each epoch, as Keras: ``schedule(epoch, lr) -> lr``, or ``schedule(epoch) -> lr``
+    (Keras tries the two-argument form first and falls back on a TypeError)."""
 
     def __init__(self, scheduler, per="epoch"):
         if per not in ("epoch", "batch"):
@@ -294,7 +294,11 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self._is_function():
             for group in self.trainer.optimizer.param_groups:
-                group["lr"] = float(self.scheduler(epoch, group["lr"]))
+                try:
+                    lr = self.scheduler(epoch, group["lr"])
+                except TypeError:
+                    lr = self.scheduler(epoch)
+                group["lr"] = float(lr)
 
     def on_batch_end(self, batch, logs=None):
         if self.per == "batch" and not self._is_function():
@@ -313,27 +317,67 @@ class LearningRateScheduler(Callback):
 
 
 class ReduceLROnPlateau(Callback):
-    """Cut the lr when ``monitor`` stops improving: ``optim.lr_scheduler.ReduceLROnPlateau``
-    (same arguments and semantics) stepped with ``logs[monitor]`` after every epoch."""
+    """Keras's ReduceLROnPlateau, step for step: at each epoch's end, an improvement is
+    ``monitor`` below best − ``min_delta`` (``mode="min"``; above best + min_delta in "max";
+    "auto" maximizes accuracy-like names). After ``patience`` epochs in a row without one
+    (the epoch whose ``wait`` reaches ``patience``), every group's lr becomes
+    max(lr·factor, min_lr), unless it is already at min_lr; the cut applies from the next
+    epoch. Then ``cooldown`` epochs follow in which bad epochs do not count.
 
-    def __init__(self, monitor="val_loss", **kwargs):
-        self.monitor, self.kwargs, self.scheduler = monitor, kwargs, None
-        self.kwargs.setdefault("mode", _mode("ReduceLROnPlateau", "auto", monitor))
+    (``optim.lr_scheduler.ReduceLROnPlateau`` is PyTorch's: it cuts one epoch later, after
+    more than ``patience`` bad epochs, with a relative threshold.)"""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):  # fmt: skip
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
+        self.verbose, self.cooldown, self.min_lr = verbose, int(cooldown), float(min_lr)
+        self.mode = _mode("ReduceLROnPlateau", mode, monitor)
+        self.min_delta = abs(float(min_delta))
+        self._reset()
+
+    def _reset(self):
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def _improved(self, current) -> bool:
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return current + self.min_delta < self.best
+        return current - self.min_delta > self.best
 
     def on_train_begin(self, logs=None):
-        if self.scheduler is None:
-            self.scheduler = _PlateauScheduler(self.trainer.optimizer, **self.kwargs)
+        self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.scheduler.step(_monitored("ReduceLROnPlateau", self.monitor, logs or {}))
+        current = _monitored("ReduceLROnPlateau", self.monitor, logs or {})
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._improved(current):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                reduced = False
+                for group in self.trainer.optimizer.param_groups:
+                    old = float(group["lr"])
+                    if old > np.float32(self.min_lr):
+                        group["lr"] = max(old * self.factor, self.min_lr)
+                        reduced = True
+                if reduced:
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+                    if self.verbose:
+                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                              f"{self.trainer.optimizer.param_groups[0]['lr']}.")  # fmt: skip
 
     def state_dict(self) -> dict:
-        return {} if self.scheduler is None else {"scheduler": self.scheduler.state_dict()}
+        return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
 
     def load_state_dict(self, state: dict) -> None:
-        if "scheduler" in state:
-            self.on_train_begin()
-            self.scheduler.load_state_dict(state["scheduler"])
+        self.best = None if state.get("best") is None else float(state["best"])
+        self.wait, self.cooldown_counter = int(state["wait"]), int(state["cooldown_counter"])
 
 
 class CSVLogger(Callback):

@@ -7,6 +7,7 @@ the loss so that bad input fails with a clear error before any weight changes.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -160,10 +161,12 @@ def check_first_batch(model, loss, loader: DataLoader) -> None:
     x, y = split_batch(next(iter(probe)))
     was_training = model.training
     model.eval()
+    watch = _watch_probabilities(model, loss)
     try:
         with autograd.no_grad():
             try:
                 output = model(x)
+                _warn_probabilities(model, loss, output, watch)
             except Exception as exc:
                 raise with_context(
                     exc,
@@ -183,6 +186,45 @@ def check_first_batch(model, loss, loader: DataLoader) -> None:
                 ) from exc
     finally:
         model.train(was_training)
+        for handle in watch["handles"]:
+            handle.remove()
+
+
+# losses that apply softmax / sigmoid themselves, and the layers that would do it twice
+_LOGIT_LOSSES = {"CrossEntropyLoss": "Softmax", "BCEWithLogitsLoss": "Sigmoid"}
+
+
+def _watch_probabilities(model, loss) -> dict:
+    """Forward hooks that note the outputs of Softmax/Sigmoid modules, when ``loss`` wants
+    logits (the model's output being one of them means the loss squashes twice)."""
+    watch = {"outputs": {}, "handles": []}
+    layer = _LOGIT_LOSSES.get(type(loss).__name__)
+    if layer is None or not hasattr(model, "modules"):
+        return watch
+    for module in model.modules():
+        if type(module).__name__ == layer:
+
+            def note(mod, args, out, outputs=watch["outputs"]):
+                outputs[id(out)] = mod
+
+            watch["handles"].append(module.register_forward_hook(note))
+    return watch
+
+
+def _warn_probabilities(model, loss, output, watch) -> None:
+    module = watch["outputs"].get(id(output))
+    if module is not None and not loss.__dict__.get("_warned"):
+        object.__setattr__(loss, "_warned", True)  # the loss itself would warn again
+        name = type(loss).__name__
+        warnings.warn(
+            f"fit: the model's output comes from a {type(module).__name__} layer, but {name} "
+            f"expects logits (it applies {_LOGIT_LOSSES[name].lower()} itself), so the "
+            f"probabilities are squashed twice and training slows or stalls; remove the "
+            f"{type(module).__name__} layer (or use "
+            f"{'NLLLoss on LogSoftmax' if name == 'CrossEntropyLoss' else 'BCELoss'})",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _check_labels(loss, loader, output, y_batch) -> None:
