@@ -3,6 +3,7 @@
 with exactly the trials asked for, by Optuna's heartbeat (a stale trial is failed and its
 parameters re-run) while the survivors wait; SIGTERM fails the running trial at once."""
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -156,12 +157,12 @@ def test_sigterm_to_gradlab_tune_exits_143_with_one_line(tmp_path):
     while True:
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         if db.exists():
-            try:
-                with sqlite3.connect(db, timeout=5) as connection:
+            try:  # closed at once: an open read would hold the lock the worker needs
+                with contextlib.closing(sqlite3.connect(db, timeout=5)) as connection:
                     rows = connection.execute(
                         "select count(*) from trials where state = 'RUNNING'"
-                    ).fetchone()
-                if rows[0]:
+                    ).fetchall()
+                if rows[0][0]:
                     break
             except sqlite3.OperationalError:  # the tables are being created
                 pass

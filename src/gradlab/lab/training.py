@@ -5,7 +5,8 @@ files in an output directory.
 
 * ``history.csv``: one row per epoch (loss, metrics, their ``val_`` twins, lr);
 * ``model.safetensors``: the trained weights (``gradlab.save(model.state_dict())``), and
-  ``config.toml``, the config it was trained from;
+  ``config.toml``, the config it was trained from, ``--set`` overrides included (written
+  when the run starts, so that ``resume`` can refuse a config other than the run's);
 * ``history.png``: loss and metrics per epoch, training and validation, and the lr;
   ``lr.png``: the lr at every batch, when a schedule or a plateau callback changes it;
   ``gradient_flow.png`` with a ``gradient_flow`` callback;
@@ -19,6 +20,8 @@ they write the same files, without the backup.
 * ``backup.ckpt``: the whole training state after every epoch
   (:class:`~gradlab.train.backup.BackupAndRestore`), so ``resume=True`` continues a run
   that was killed, ending exactly as if it had not been.
+
+One run at a time writes into an output directory (:mod:`gradlab.lab.out_lock`).
 """
 
 from __future__ import annotations

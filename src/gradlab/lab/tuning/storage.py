@@ -70,11 +70,13 @@ def _engine_kwargs(url: str) -> dict:
 def retry_callback():
     """Optuna's callback that enqueues a failed stale trial again with its parameters
     (``RetryHeartbeatStaleTrialCallback``; ``RetryFailedTrialCallback`` before Optuna 4.9)."""
-    storages = require("optuna", "gradlab tune").storages
-    cls = getattr(storages, "RetryHeartbeatStaleTrialCallback", None)
+    optuna = require("optuna", "gradlab tune")
+    cls = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)
     if cls is None:  # pragma: no cover (Optuna < 4.9)
-        cls = storages.RetryFailedTrialCallback
-    return cls(max_retry=3)
+        cls = optuna.storages.RetryFailedTrialCallback
+    with warnings.catch_warnings():  # "experimental" in Optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return cls(max_retry=3)
 
 
 def _heartbeat_options(optuna, heartbeat_interval: int, grace_period: int) -> dict:

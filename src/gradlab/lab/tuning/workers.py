@@ -38,7 +38,7 @@ from gradlab.lab.optional import require
 
 __all__ = [
     "IncompleteStudyError", "SurplusTrial", "Terminated", "WorkerSpec", "finished_count",
-    "run_worker", "run_workers", "sigterm_fails_the_trial",
+    "acknowledge_termination", "run_worker", "run_workers", "sigterm_fails_the_trial",
 ]  # fmt: skip
 
 _optuna = require("optuna", "gradlab tune")
@@ -80,22 +80,64 @@ class _QuietTrials(logging.Filter):
 logging.getLogger("optuna.study._optimize").addFilter(_QuietTrials())
 
 
+_TERMINATION = {"pending": False, "shielded": False}
+_REPEAT = 0.2  # seconds between raises of a SIGTERM not yet handled
+
+
+def _raise_if_pending(signum=None, frame=None):
+    if _TERMINATION["pending"] and not _TERMINATION["shielded"]:
+        raise Terminated("SIGTERM")
+
+
+@contextlib.contextmanager
+def _shield(shielded: bool):
+    """Inside Optuna's own bookkeeping (``study.optimize`` outside the objective) a SIGTERM
+    waits: an exception there would leave the trial RUNNING. The objective is not shielded:
+    Optuna fails the trial whose objective raises."""
+    previous = _TERMINATION["shielded"]
+    _TERMINATION["shielded"] = shielded
+    try:
+        yield
+    finally:
+        _TERMINATION["shielded"] = previous
+
+
+def acknowledge_termination() -> None:
+    """The :class:`Terminated` raised by SIGTERM reached code that handles it: stop raising."""
+    _TERMINATION["pending"] = False
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 @contextlib.contextmanager
 def sigterm_fails_the_trial():
     """While the block runs (in the main thread), SIGTERM raises :class:`Terminated` where
-    the program is, so the running trial is marked failed at once."""
+    the program is, so the running trial is marked failed at once.
+
+    An exception raised by a signal handler is lost when it lands in a weakref callback or
+    a ``__del__`` (Python prints "Exception ignored"), and one inside Optuna's bookkeeping
+    between trials would leave a trial RUNNING; so it is raised where the program is only
+    when that is safe (:func:`_shield`), and again every 0.2 s (SIGALRM) until the code that
+    handles it calls :func:`acknowledge_termination`."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def terminate(signum, frame):
-        raise Terminated("SIGTERM")
+        _TERMINATION["pending"] = True
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, _REPEAT, _REPEAT)
+        _raise_if_pending()
 
     previous = signal.signal(signal.SIGTERM, terminate)
+    alarm = signal.signal(signal.SIGALRM, _raise_if_pending) if hasattr(signal, "SIGALRM") else None
     try:
         yield
     finally:
+        acknowledge_termination()
         signal.signal(signal.SIGTERM, previous)
+        if alarm is not None:
+            signal.signal(signal.SIGALRM, alarm)
 
 
 def _heartbeat(study) -> bool:
@@ -145,12 +187,21 @@ def run_worker(study, objective, n_trials: int, stall_limit: float = STALL_LIMIT
     current: dict = {}
 
     def guarded(trial):
-        current["number"] = trial.number
-        if _is_surplus(study, trial, n_trials):
+        if _TERMINATION["pending"]:  # SIGTERM came while Optuna started this trial
             trial.set_user_attr(SURPLUS, True)
             study.stop()
-            raise SurplusTrial(f"trial {trial.number}: the study has its {n_trials} trials")
-        return objective(trial)
+            raise SurplusTrial(f"trial {trial.number}: not run, the worker was terminated")
+        current["number"] = trial.number
+        with _shield(False):
+            if _is_surplus(study, trial, n_trials):
+                trial.set_user_attr(SURPLUS, True)
+                study.stop()
+                raise SurplusTrial(f"trial {trial.number}: the study has its {n_trials} trials")
+            try:
+                return objective(trial)
+            except Terminated:
+                acknowledge_termination()  # Optuna now fails the trial, undisturbed
+                raise
 
     def count(study_, frozen) -> None:
         if frozen.state in FINISHED:
@@ -167,12 +218,18 @@ def run_worker(study, objective, n_trials: int, stall_limit: float = STALL_LIMIT
         running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
         if done + running < n_trials:
             try:
-                study.optimize(
-                    guarded,
-                    catch=(SurplusTrial,),
-                    callbacks=[_optuna.study.MaxTrialsCallback(n_trials, states=FINISHED), count],
-                )
+                with _shield(True):
+                    study.optimize(
+                        guarded,
+                        catch=(SurplusTrial,),
+                        callbacks=[
+                            _optuna.study.MaxTrialsCallback(n_trials, states=FINISHED),
+                            count,
+                        ],
+                    )
+                _raise_if_pending()  # a SIGTERM that came during Optuna's bookkeeping
             except Terminated:
+                acknowledge_termination()
                 _retry_interrupted(study, current.get("number"))
                 raise
             seen, since = None, time.monotonic()
@@ -272,6 +329,7 @@ def run_workers(spec: WorkerSpec, jobs: int) -> list[int]:
             for process in processes:
                 process.join()
     except Terminated:
+        acknowledge_termination()
         for process in processes:
             if process.is_alive():
                 process.terminate()  # SIGTERM: each worker fails its running trial
