@@ -45,7 +45,8 @@ def test_loss_and_gradient_match_keras(case, weighted):
     weight = RNG.random(len(y_pred)).astype(np.float32) if weighted else None
     k_pred = torch.tensor(y_pred, requires_grad=True)
     k_loss = keras.losses.get(name)
-    k_value = keras.src.losses.losses.LossFunctionWrapper(k_loss)(y_true, k_pred, sample_weight=weight)
+    wrapper = keras.src.losses.losses.LossFunctionWrapper(k_loss)
+    k_value = wrapper(y_true, k_pred, sample_weight=weight)
     k_value.backward()
     g_pred = gradlab.tensor(y_pred, requires_grad=True)
     g_value = gk.losses.LossFunctionWrapper(gk.losses.get(name))(y_true, g_pred, weight)
