@@ -135,8 +135,12 @@ class Optimizer(_GradlabOptimizer):
     def step(self, closure=None):
         """One Keras ``apply`` on every parameter that has a gradient (see the module doc)."""
         loss = closure() if closure is not None else None
-        work = [(group, p, np.asarray(p.grad)) for group in self.param_groups
-                for p in group["params"] if p.grad is not None]  # fmt: skip
+        work = [
+            (group, p, np.asarray(p.grad))
+            for group in self.param_groups
+            for p in group["params"]
+            if p.grad is not None
+        ]
         self._apply(work)
         return loss
 
@@ -149,8 +153,9 @@ class Optimizer(_GradlabOptimizer):
         self.before_updates()
         for (group, p, _), g in zip(work, grads):
             value = p.numpy()
-            lr = np.float32(self._schedule(self.iterations) if self._schedule is not None
-                            else group["lr"])  # fmt: skip
+            lr = np.float32(
+                self._schedule(self.iterations) if self._schedule is not None else group["lr"]
+            )
             if self.weight_decay:
                 value -= value * np.float32(self.weight_decay) * lr
             self.update_step(g.astype(value.dtype, copy=False), value, lr, self._slots(p))
@@ -171,8 +176,10 @@ class Optimizer(_GradlabOptimizer):
         work = []
         for g, v in pairs:
             if id(v) not in group_of:
-                raise ValueError(f"{type(self).__name__}.apply_gradients: unknown variable "
-                                 f"of shape {tuple(v.shape)} (not among those it was built on)")  # fmt: skip
+                raise ValueError(
+                    f"{type(self).__name__}.apply_gradients: unknown variable "
+                    f"of shape {tuple(v.shape)} (not among those it was built on)"
+                )
             array = np.asarray(g.numpy() if hasattr(g, "numpy") else g, dtype=v.numpy().dtype)
             work.append((group_of[id(v)], v, array))
         self._apply(work)
