@@ -88,3 +88,16 @@ def test_validation_split_takes_the_last_samples():
     history = model.fit(X, Y, epochs=1, validation_split=0.25, shuffle=False, verbose=0)
     expected = model.evaluate(X[36:], Y[36:], verbose=0)
     assert history.history["val_loss"][0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_freezing_a_model_freezes_its_layers_and_batchnorm_infers():
+    model = gk.Sequential([gk.Input((6,)), gk.layers.Dense(3), gk.layers.BatchNormalization()])
+    model.trainable = False
+    assert not model.layers[1].trainable and model.trainable_weights == []
+    assert len(model.non_trainable_weights) == 6
+    bn = model.layers[1]
+    before = bn.get_weights()
+    model.layers[1].train()
+    bn(X, training=True)
+    for a, b in zip(before, bn.get_weights()):
+        np.testing.assert_array_equal(a, b)
