@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from keras_oracle import keras, knp, same_weights
 
+import gradlab
 from gradlab import keras as gk
 
 RNG = np.random.default_rng(0)
@@ -64,6 +65,37 @@ CASES = {
 def test_layer_matches_keras(case):
     make, shape = CASES[case]
     _run(make, shape)
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if c != "dropout_inference"))
+def test_layer_gradients_match_keras(case):
+    """The gradients of sum(output * R) with respect to the input and to every trainable
+    weight, in training mode (batch statistics for BatchNormalization)."""
+    torch = pytest.importorskip("torch")
+    make, shape = CASES[case]
+    x = RNG.standard_normal(shape).astype(np.float32)
+    k_layer, g_layer = make(keras.layers), make(gk.layers)
+    k_layer.build(x.shape)
+    g_layer(x)
+    same_weights(k_layer, g_layer)
+    k_x = torch.tensor(x, requires_grad=True)
+    k_out = k_layer(k_x, training=True)
+    k_outs = k_out if isinstance(k_out, (list, tuple)) else [k_out]
+    weights = [RNG.standard_normal(tuple(o.shape)).astype(np.float32) for o in k_outs]
+    sum(((o * torch.tensor(w)).sum() for o, w in zip(k_outs, weights))).backward()
+    g_x = gradlab.tensor(x, requires_grad=True)
+    g_layer.train()
+    g_out = g_layer(g_x, training=True)
+    g_outs = g_out if isinstance(g_out, (list, tuple)) else [g_out]
+    total = None
+    for o, w in zip(g_outs, weights):
+        term = (o * gradlab.tensor(w)).sum()
+        total = term if total is None else total + term
+    total.backward()
+    np.testing.assert_allclose(np.asarray(g_x.grad), k_x.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for k_w, g_w in zip(k_layer.trainable_weights, g_layer.trainable_weights):
+        np.testing.assert_allclose(np.asarray(g_w.grad), k_w.value.grad.numpy(), rtol=1e-4,
+                                   atol=1e-5, err_msg=k_w.path)  # fmt: skip
 
 
 def test_default_initialization_is_keras():

@@ -53,7 +53,7 @@ def test_example12_binary_classifier(capsys):
 @pytest.mark.slow
 def test_example14_four_optimizers_cnn(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    write_cifar10(tmp_path / "datasets", per_batch=20, n_test=20)
+    write_cifar10(tmp_path / "datasets", per_batch=13, n_test=16)  # 65 training images
     ns = run("example14_optimizers_cnn.py")
     histories = ns["history_per_optimizer"]
     assert list(histories) == ["SGD", "Adam", "RMSprop", "Adagrad"]

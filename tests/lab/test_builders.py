@@ -190,7 +190,7 @@ def test_callbacks_write_into_the_output_directory(tmp_path):
     assert made[0].path == tmp_path / "out" / "log.csv"
     assert made[1].path == str(tmp_path / "out" / "best.safetensors")
     assert made[1].save_best_only is True
-    assert made[2].kwargs["factor"] == 0.5 and made[2].kwargs["patience"] == 1
+    assert made[2].factor == 0.5 and made[2].patience == 1
 
 
 def test_missing_dataset_files_raise_the_loaders_error(tmp_path):

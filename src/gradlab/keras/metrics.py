@@ -35,7 +35,7 @@ def _same_rank(y_true, y_pred):
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_true, y_pred = _same_rank(_np(y_true), _np(y_pred))
     pred = (y_pred > threshold).astype(y_true.dtype)
-    return np.mean((y_true == pred).astype(np.float32), axis=-1)
+    return (y_true == pred).astype(np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):

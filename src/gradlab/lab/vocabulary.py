@@ -296,9 +296,9 @@ CALLBACKS = {
     "early_stopping": ("gradlab.train:EarlyStopping", None, {"verbose": {"kinds": ("int",)}}),
     "model_checkpoint": ("gradlab.train:ModelCheckpoint", None, {
         "path": {"kinds": ("str",), "default": "checkpoint.safetensors"}}),
-    "reduce_lr_on_plateau": ("gradlab.train:ReduceLROnPlateau",
-                             "gradlab.optim.lr_scheduler:ReduceLROnPlateau", {
-        "factor": {"gt": 0, "lt": 1}, "threshold_mode": {"choices": ("rel", "abs")},
+    "reduce_lr_on_plateau": ("gradlab.train:ReduceLROnPlateau", None, {  # Keras's arguments
+        "factor": {"gt": 0, "lt": 1}, "mode": {"choices": ("auto", "min", "max")},
+        "min_delta": {"ge": 0}, "cooldown": {"ge": 0}, "patience": {"ge": 0},
         "min_lr": {"kinds": ("float",), "ge": 0}}),
     "csv_logger": ("gradlab.train:CSVLogger", None, {
         "path": {"kinds": ("str",), "default": "log.csv"}}),

@@ -102,6 +102,17 @@ class Layer(Module):
         self._weight_specs.append((name, trainable, R.get(regularizer), C.get(constraint)))
         return tensor
 
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        """Freeze (False) or unfreeze the layer and every layer inside it, as Keras."""
+        object.__setattr__(self, "_trainable", bool(value))
+        for layer in self._sublayers():
+            layer.trainable = value
+
     def _own_weights(self, trainable=None) -> list:
         out = []
         for name, is_trainable, _, _ in self._weight_specs:

@@ -8,8 +8,6 @@ Keras's order: gamma, beta (trainable), moving_mean, moving_variance (not traina
 
 from __future__ import annotations
 
-import numpy as np
-
 from gradlab.keras.layers.layer import Layer
 from gradlab.ops.elementwise import sqrt
 from gradlab.ops.reduce import mean
@@ -83,7 +81,7 @@ class BatchNormalization(Layer):
         ndim = inputs.ndim
         axis = self.axis % ndim
         reduce_axes = tuple(a for a in range(ndim) if a != axis)
-        if training:
+        if training and self.trainable:  # a frozen BatchNormalization infers (Keras 3)
             m = mean(inputs, dim=reduce_axes, keepdim=True)
             centered = inputs - m
             var = mean(centered * centered, dim=reduce_axes, keepdim=True)
@@ -147,4 +145,4 @@ class LayerNormalization(Layer):
         return input_shape
 
 
-__all__ = ["BatchNormalization", "LayerNormalization", "np"]
+__all__ = ["BatchNormalization", "LayerNormalization"]

@@ -146,5 +146,12 @@ class GlobalMaxPooling2D(_GlobalPooling):
         return amax(inputs, dim=self._axes(inputs), keepdim=self.keepdims)
 
 
-GlobalAveragePooling1D, GlobalMaxPooling1D = GlobalAveragePooling2D, GlobalMaxPooling2D
+class GlobalAveragePooling1D(GlobalAveragePooling2D):
+    """(batch, steps, c) -> (batch, c)."""
+
+
+class GlobalMaxPooling1D(GlobalMaxPooling2D):
+    """(batch, steps, c) -> (batch, c)."""
+
+
 MaxPool2D, AvgPool2D, GlobalAvgPool2D = MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D

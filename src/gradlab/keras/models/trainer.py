@@ -194,11 +194,11 @@ class KerasTrainer:
     # ------------------------------------------------------------------ steps
     def train_step(self, x, y, sample_weight=None):
         """One batch: forward, loss, backward, optimizer step, constraints, metrics."""
+        out = self(x, training=True)  # first: a model without an input shape builds here
         weights = self.trainable_weights
         self.optimizer.build(weights)
         for w in weights:
             w.grad = None
-        out = self(x, training=True)
         preds = self._preds(out)
         loss = self.compute_loss(x, y, out if len(preds) > 1 else preds[0], sample_weight)
         loss.backward()

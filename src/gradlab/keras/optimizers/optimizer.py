@@ -136,14 +136,22 @@ class Optimizer(_GradlabOptimizer):
         """One Keras ``apply`` on every parameter that has a gradient (see the module doc)."""
         loss = closure() if closure is not None else None
         work = [
-            (group, p) for group in self.param_groups for p in group["params"] if p.grad is not None
+            (group, p, np.asarray(p.grad))
+            for group in self.param_groups
+            for p in group["params"]
+            if p.grad is not None
         ]
-        grads = [np.asarray(p.grad) for _, p in work]
+        self._apply(work)
+        return loss
+
+    def _apply(self, work: list) -> None:
+        """Update each (group, parameter, gradient array) of ``work``; count the step."""
+        grads = [g for _, _, g in work]
         if self.loss_scale_factor:
             grads = [g / np.float32(self.loss_scale_factor) for g in grads]
         grads = self._clip(grads)
         self.before_updates()
-        for (group, p), g in zip(work, grads):
+        for (group, p, _), g in zip(work, grads):
             value = p.numpy()
             lr = np.float32(
                 self._schedule(self.iterations) if self._schedule is not None else group["lr"]
@@ -152,7 +160,6 @@ class Optimizer(_GradlabOptimizer):
                 value -= value * np.float32(self.weight_decay) * lr
             self.update_step(g.astype(value.dtype, copy=False), value, lr, self._slots(p))
         self.iterations += 1
-        return loss
 
     def before_updates(self) -> None:
         """A hook run once per step before the per-variable updates (Nadam's product)."""
@@ -161,12 +168,21 @@ class Optimizer(_GradlabOptimizer):
         raise NotImplementedError
 
     def apply_gradients(self, grads_and_vars) -> None:
-        """Keras's ``apply_gradients([(grad, var), ...])`` on gradlab Tensors or arrays."""
+        """Keras's ``apply_gradients([(grad, var), ...])``: gradients as arrays or Tensors,
+        variables gradlab Parameters (built on the first call)."""
         pairs = list(grads_and_vars)
         self.build([v for _, v in pairs])
+        group_of = {id(p): group for group in self.param_groups for p in group["params"]}
+        work = []
         for g, v in pairs:
-            v.grad = np.asarray(g.numpy() if hasattr(g, "numpy") else g, dtype=v.numpy().dtype)
-        self.step()
+            if id(v) not in group_of:
+                raise ValueError(
+                    f"{type(self).__name__}.apply_gradients: unknown variable "
+                    f"of shape {tuple(v.shape)} (not among those it was built on)"
+                )
+            array = np.asarray(g.numpy() if hasattr(g, "numpy") else g, dtype=v.numpy().dtype)
+            work.append((group_of[id(v)], v, array))
+        self._apply(work)
 
     def get_config(self) -> dict:
         return {
