@@ -54,9 +54,10 @@ def _is_surplus(study, trial, n_trials: int) -> bool:
     return ahead >= n_trials
 
 
-def run_worker(study, objective, n_trials: int) -> int:
+def run_worker(study, objective, n_trials: int, callbacks=()) -> int:
     """Run ``objective`` trials on ``study`` until it has ``n_trials`` finished; returns
-    how many this worker finished.
+    how many this worker finished. ``callbacks``: more Optuna callbacks ``fn(study, trial)``
+    (a progress bar).
 
     An exception from the objective (a bug, a metric that training does not log) fails its
     trial and ends the worker with that exception: retrying would fail the same way. A
@@ -80,7 +81,7 @@ def run_worker(study, objective, n_trials: int) -> int:
     study.optimize(
         guarded,
         catch=(SurplusTrial,),
-        callbacks=[_optuna.study.MaxTrialsCallback(n_trials, states=FINISHED), count],
+        callbacks=[_optuna.study.MaxTrialsCallback(n_trials, states=FINISHED), count, *callbacks],
     )
     return len(finished)
 
