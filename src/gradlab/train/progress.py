@@ -74,8 +74,9 @@ def progress_bar(total: int, desc: str, *, unit: str = "it", file=None, disable:
         except ImportError:  # pragma: no cover - ipywidgets present but not usable
             pass
     file = sys.stderr if file is None else file
-    if mode == "notebook":  # a text bar in a notebook: no terminal width to ask for
-        return _text_tqdm(total=total, desc=desc, unit=unit, leave=leave, file=file, ncols=100,
+    if mode == "notebook":  # a text bar in a notebook: no width to ask for, a fixed bar
+        return _text_tqdm(total=total, desc=desc, unit=unit, leave=leave, file=file,
+                          ncols=1000, bar_format="{l_bar}{bar:20}{r_bar}",
                           disable=disable)  # fmt: skip
     return _text_tqdm(total=total, desc=desc, unit=unit, leave=leave, file=file,
                       dynamic_ncols=True, disable=disable)  # fmt: skip
