@@ -73,8 +73,9 @@ def test_fit_in_a_notebook_draws_a_widget_bar_per_epoch_with_loss_and_metrics(no
     for epoch, bar in enumerate(notebook):
         assert bar.closed and bar.total == 3 and bar.n == 3  # 30 training samples, batch 10
         logs = history.logs(epoch)
-        assert bar.postfix == " - ".join(f"{k}: {logs[k]:.4g}" for k in
-                                         ("loss", "accuracy", "val_loss", "val_accuracy", "lr"))
+        assert bar.postfix == " - ".join(
+            f"{k}: {logs[k]:.4g}" for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")
+        )
     assert capsys.readouterr().out == ""  # no extra lines: the bars hold the values
 
 
@@ -154,7 +155,8 @@ def test_compare_ticker_shows_the_run_and_its_last_values():
     bar = FakeBar(3, "compare")
     tick = _ticker(bar, "adam, seed 0")
     tick({"loss": 0.5, "val_loss": 0.75, "val_accuracy": 0.9, "lr": 0.001})
-    assert bar.n == 1 and bar.postfix == "adam, seed 0, loss: 0.5, val_loss: 0.75, val_accuracy: 0.9"
+    assert bar.n == 1
+    assert bar.postfix == "adam, seed 0, loss: 0.5, val_loss: 0.75, val_accuracy: 0.9"
 
 
 def test_tune_trial_bar_counts_finished_trials_with_the_best_value(notebook):
