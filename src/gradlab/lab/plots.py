@@ -6,6 +6,7 @@ works without a display and ``import gradlab.lab`` does not need matplotlib.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,9 +18,11 @@ __all__ = ["markers", "pyplot", "save_figure", "plot_history", "plot_curves", "p
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (MissingDependencyError without matplotlib)."""
+    """matplotlib.pyplot on the Agg backend (MissingDependencyError without matplotlib); a
+    backend chosen before (a notebook's inline backend) is left as it is."""
     matplotlib = require("matplotlib", "plots")
-    matplotlib.use("Agg", force=False)
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg", force=False)
     return require("matplotlib.pyplot", "plots")
 
 

@@ -42,6 +42,8 @@ def draw_history(figure, logs: Mapping[str, list], title: str | None = None) -> 
             positive = values[values > 0]
             if positive.size and positive.max() > 10 * positive.min():
                 axis.set_yscale("log")
+            elif positive.size and positive.max() == positive.min():  # constant: not a zoom
+                axis.set_ylim(0, 2 * positive.max())
             axis.set_title("learning rate")
         else:
             axis.set_title(name)
