@@ -25,8 +25,9 @@ def test_there_is_a_notebook_per_chapter():
 
 def test_notebooks_are_written_by_the_script():
     nbformat = _require("nbformat")
-    spec = importlib.util.spec_from_file_location("make_notebooks",
-                                                  ROOT / "notebooks" / "make_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_notebooks", ROOT / "notebooks" / "make_notebooks.py"
+    )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     assert sorted(f"{name}.ipynb" for name in script.NOTEBOOKS) == [p.name for p in NOTEBOOKS]
@@ -46,8 +47,12 @@ def test_notebook_runs(path):
     nbclient = _require("nbclient")
     _require("ipykernel")
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError, with the cell and its traceback, on an error
     seconds = time.perf_counter() - start
