@@ -345,7 +345,7 @@ print(f"L1 {l1.item():.3f}, total {0.4 + l1.item():.3f}; L2 {l2.item():.3f}, "
     md("""
 ## Four ways to fight overfitting
 
-200 training digits (of 1,797) and a 64-256-256-10 net: enough capacity to memorize them.
+200 training digits (of 1,797) and a 64-128-128-10 net: enough capacity to memorize them.
 The same net and the same initial weights with nothing, weight decay, dropout, and early
 stopping on the validation loss.
 """),
@@ -369,9 +369,9 @@ variants = {
 histories = {}
 for name, setting in variants.items():
     gradlab.manual_seed(0)
-    model = MLP(64, hidden_sizes=(256, 256), out_features=10,
+    model = MLP(64, hidden_sizes=(128, 128), out_features=10,
                 dropout=setting.get("dropout", 0.0))
-    opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=setting.get("weight_decay", 0.0))
+    opt = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=setting.get("weight_decay", 0.0))
     trainer = Trainer(model, nn.CrossEntropyLoss(), opt, metrics=["accuracy"],
                       callbacks=setting.get("callbacks", []))
     histories[name] = trainer.fit(X_small, y_small, epochs=40, batch_size=32,
@@ -383,7 +383,7 @@ for axis, (name, h) in zip(axes, histories.items()):
     epochs = np.arange(1, len(h) + 1)
     axis.plot(epochs, h["loss"], label="training")
     axis.plot(epochs, h["val_loss"], label="validation")
-    axis.set(title=f"{name}: val acc {h['val_accuracy'][-1]:.3f}", xlabel="epoch",
+    axis.set(title=f"{name}\n{len(h)} epochs, val acc {h['val_accuracy'][-1]:.3f}", xlabel="epoch",
              yscale="log")
     axis.grid(alpha=0.3)
 axes[0].legend(); plt.show()
@@ -391,8 +391,8 @@ axes[0].legend(); plt.show()
     md("""
 With nothing, the training loss heads to zero while the validation loss turns up: the net
 memorizes its 200 examples. Weight decay (AdamW's, decoupled from the gradient) and dropout
-keep the training loss from collapsing; early stopping ends the run near the lowest
-validation loss and restores those weights.
+keep the training loss from collapsing; early stopping ends the run once the validation loss
+has not improved for 5 epochs and restores the weights of its best epoch.
 
 A History shows its curves and per-epoch values:
 """),
