@@ -383,7 +383,7 @@ for axis, (name, h) in zip(axes, histories.items()):
     epochs = np.arange(1, len(h) + 1)
     axis.plot(epochs, h["loss"], label="training")
     axis.plot(epochs, h["val_loss"], label="validation")
-    axis.set(title=f"{name}\n{len(h)} epochs, val acc {h['val_accuracy'][-1]:.3f}", xlabel="epoch",
+    axis.set(title=f"{name}\\n{len(h)} epochs, val acc {h['val_accuracy'][-1]:.3f}", xlabel="epoch",
              yscale="log")
     axis.grid(alpha=0.3)
 axes[0].legend(); plt.show()
