@@ -98,6 +98,19 @@ def test_explain_graph_renders_svg(capsys, tmp_path):
     assert path.read_bytes().startswith(b"<?xml") and b"grad 13" in path.read_bytes()
 
 
+def test_explain_graph_without_graphviz_exits_2_with_the_install_advice(capsys, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("gradlab.explain.graph")
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
+    status, out, err = _cli(capsys, "explain", "graph", "x*y", "--x", "2", "--y", "3",
+                            "--out", "f.svg")  # fmt: skip
+    assert status == 2 and "x*y = 6" in out  # the text view still printed
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradlab explain graph: --out needs Graphviz")
+    assert "apt-get install graphviz" in lines[0] and "brew install graphviz" in lines[0]
+
+
 def test_explain_graph_render_error_is_reported(capsys, tmp_path):
     status, out, err = _cli(capsys, "explain", "graph", "x", "--x", "1", "--out", "f.txt")
     assert status == 1 and "x = 1" in out and "cannot tell the format" in err

@@ -77,3 +77,32 @@ def test_class_probabilities_on_a_grid():
                                  grid.points)  # fmt: skip
     assert binary.shape == (49, 2)
     np.testing.assert_allclose(binary.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_a_negative_gap_is_not_called_overfitting():
+    from gradlab.lab.compare.fitting import overfitting_line
+
+    assert overfitting_line("too_large", 0.412) == (
+        "widest test − train loss gap (overfitting): too_large (0.412)"
+    )
+    line = overfitting_line("right_sized", -0.021)
+    assert "overfitting" not in line and line.startswith("no net overfits")
+    assert "right_sized's, is -0.021" in line
+
+
+def test_compare_curves_mark_their_points(monkeypatch, tmp_path):
+    """A one- or two-epoch run draws dots, not an empty plot; long curves stay lines."""
+    from gradlab.lab import plots
+    from gradlab.lab.compare import generalization
+
+    figures = []
+    monkeypatch.setattr(plots, "save_figure", lambda figure, path: figures.append(figure))
+    monkeypatch.setattr(generalization, "save_figure", lambda figure, path: figures.append(figure))
+    plots.plot_curves({"one": np.array([[0.5]]), "two": np.array([[0.5, 0.4], [0.6, 0.3]]),
+                       "long": np.linspace(1, 0, 100)}, tmp_path / "c.png", "loss")  # fmt: skip
+    lines = {line.get_label(): line for line in figures[0].axes[0].get_lines()}
+    assert lines["one"].get_marker() == "o" and lines["two"].get_marker() == "o"
+    assert lines["long"].get_marker() in ("None", None, "")
+    generalization.plot_train_val_panels({"a": (np.array([[0.5]]), np.array([[0.7]]))},
+                                         tmp_path / "p.png")  # fmt: skip
+    assert {line.get_marker() for line in figures[1].axes[0].get_lines()} == {"o"}

@@ -279,6 +279,7 @@ def _parse_variables(extras: list[str]) -> dict[str, float]:
 def _run_explain_graph(args, extras) -> int:
     from gradlab.explain import GraphvizNotFoundError, graph
     from gradlab.explain.expression import ExpressionError, evaluate
+    from gradlab.explain.graph import INSTALL_GRAPHVIZ
 
     where = f"{PROG} explain graph"
     try:
@@ -296,7 +297,14 @@ def _run_explain_graph(args, extras) -> int:
     if args.out:
         try:
             path = view.render(args.out)
-        except (GraphvizNotFoundError, ValueError, RuntimeError, OSError) as error:
+        except GraphvizNotFoundError:  # a missing optional program: say what to install
+            print(
+                f"{where}: --out needs Graphviz's 'dot', which is not on PATH; "
+                f"{INSTALL_GRAPHVIZ} (or print the DOT source with --dot)",
+                file=sys.stderr,
+            )
+            return 2
+        except (ValueError, RuntimeError, OSError) as error:
             print(f"{where}: {error}", file=sys.stderr)
             return 1
         print(f"wrote {path}")

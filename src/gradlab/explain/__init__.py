@@ -12,7 +12,12 @@ from gradlab.explain.attribution import Attribution, feature_attribution, input_
 from gradlab.explain.gradflow import GradientFlowResult, gradient_flow
 from gradlab.explain.graph import GraphNode, GraphView, GraphvizNotFoundError, graph
 from gradlab.explain.lr_finder import LRFinderResult, lr_range_test
-from gradlab.explain.schedules import plot_schedules, schedule_curves
+from gradlab.explain.schedules import (
+    ScheduleCurves,
+    plot_schedules,
+    schedule_curves,
+    schedule_plot,
+)
 from gradlab.explain.trace import BackpropSpec, BackpropTrace, backprop_trace
 from gradlab.explain.trace_config import (
     EXAMPLE_7,
@@ -24,7 +29,7 @@ from gradlab.explain.trace_config import (
 __all__ = [
     "EXAMPLE_7", "EXAMPLE_8", "Attribution", "BackpropConfigError", "BackpropSpec",
     "BackpropTrace", "GradientFlowResult", "GraphNode", "GraphView", "GraphvizNotFoundError",
-    "LRFinderResult", "backprop_trace", "feature_attribution", "gradient_flow", "graph",
-    "input_gradients", "load_backprop_config", "lr_range_test", "plot_schedules",
-    "schedule_curves",
+    "LRFinderResult", "ScheduleCurves", "backprop_trace", "feature_attribution",
+    "gradient_flow", "graph", "input_gradients", "load_backprop_config", "lr_range_test",
+    "plot_schedules", "schedule_curves", "schedule_plot",
 ]  # fmt: skip

@@ -116,16 +116,32 @@ class GradientFlowResult:
         """Two panels: each layer's norm per batch, and the median norm by depth (log y)."""
         from gradlab.lab.plots import pyplot, save_figure
 
-        plt = pyplot()
-        figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        figure = pyplot().figure(figsize=(11, 4))
+        self._draw(figure, title)
+        return save_figure(figure, path)
+
+    def _repr_png_(self):
+        """The plot of :meth:`plot`, for Jupyter."""
+        from gradlab._display import figure_png
+
+        return figure_png(self._draw, size=(11, 4))
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.to_text())
+
+    def _draw(self, figure, title: str | None = None) -> None:
+        from matplotlib import colormaps
+        from matplotlib.ticker import MaxNLocator
+
+        left, right = figure.subplots(1, 2)
         batches = np.arange(1, self.norms.shape[0] + 1)
         shown = np.where(np.isfinite(self.norms) & (self.norms > 0), self.norms, np.nan)
-        colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(self.layers)))
+        colors = colormaps["viridis"](np.linspace(0, 0.9, len(self.layers)))
         for k, name in enumerate(self.layers):
             left.plot(batches, shown[:, k], color=colors[k], label=name)
         left.set(xlabel="batch (first epoch)", ylabel="gradient L2 norm",
                  title="per layer, per batch")  # fmt: skip
-        left.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        left.xaxis.set_major_locator(MaxNLocator(integer=True))
         left.legend(fontsize=7)
         medians = np.where(self.medians > 0, self.medians, np.nan)
         right.plot(np.arange(len(self.layers)), medians, marker="o")
@@ -138,7 +154,6 @@ class GradientFlowResult:
             axis.grid(alpha=0.3, which="both")
         figure.suptitle(title or f"gradient flow: {self.verdict}")
         figure.tight_layout()
-        return save_figure(figure, path)
 
 
 def _finite_stat(stat, norms: np.ndarray) -> np.ndarray:

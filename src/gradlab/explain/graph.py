@@ -32,7 +32,8 @@ import numpy as np
 
 from gradlab.tensor import Tensor
 
-__all__ = ["graph", "GraphView", "GraphNode", "GraphvizNotFoundError"]
+__all__ = ["graph", "DotDisplay", "GraphView", "GraphNode", "GraphvizNotFoundError",
+           "INSTALL_GRAPHVIZ", "run_dot"]  # fmt: skip
 
 SMALL = 6
 """Values with at most this many elements are printed in full; larger ones are summarised."""
@@ -40,8 +41,70 @@ SMALL = 6
 _RENDER_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
 
+INSTALL_GRAPHVIZ = (
+    "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
+    "conda: conda install -c conda-forge graphviz)"
+)
+"""What to do when ``dot`` is missing, in one line."""
+
+
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` executable is not on PATH."""
+
+
+def run_dot(dot_source: str, fmt: str, where: str = "render()") -> bytes:
+    """``dot -T<fmt>`` on ``dot_source``; returns its output. GraphvizNotFoundError without
+    ``dot``, RuntimeError when it fails."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizNotFoundError(
+            f"{where}: Graphviz's 'dot' executable was not found on PATH; {INSTALL_GRAPHVIZ}, "
+            "or write the DOT source with to_dot() and render it elsewhere"
+        )
+    done = subprocess.run([dot, f"-T{fmt}"], input=dot_source.encode(), capture_output=True,
+                          check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{where}: dot exited with status {done.returncode}: "
+            f"{done.stderr.decode(errors='replace').strip()}"
+        )
+    return done.stdout
+
+
+class DotDisplay:
+    """Jupyter display of anything with ``to_text()`` and ``to_dot()``: SVG drawn by Graphviz,
+    or, without Graphviz, the text tree with a note saying how to get the drawing."""
+
+    def to_text(self) -> str:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def to_dot(self) -> str:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def to_svg(self) -> str:
+        """The graph as SVG text, drawn by Graphviz's ``dot`` (GraphvizNotFoundError
+        without it)."""
+        return run_dot(self.to_dot(), "svg", "to_svg()").decode("utf-8")
+
+    def _svg_or_none(self) -> str | None:
+        try:
+            return self.to_svg()
+        except RuntimeError:  # no dot, or dot failed: the text fallback shows
+            return None
+
+    def _repr_svg_(self) -> str | None:
+        return self._svg_or_none()
+
+    def _repr_html_(self) -> str | None:
+        if shutil.which("dot") is not None and self._svg_or_none() is not None:
+            return None  # the SVG shows
+        from gradlab._display import pre
+
+        note = f"Graphviz's dot was not found, so the graph is shown as text; {INSTALL_GRAPHVIZ}"
+        return pre(self.to_text(), note)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(self.to_text())
 
 
 @dataclass(eq=False)
@@ -110,7 +173,7 @@ class GraphNode:
         return f"GraphNode({self.id}: {self.title}, {' | '.join(self.details())})"
 
 
-class GraphView:
+class GraphView(DotDisplay):
     """The nodes and edges reachable from one output; see the module docstring.
 
     ``nodes[0]`` is the output; ``edges`` are ``(source, target)`` pairs of nodes in the
@@ -223,6 +286,9 @@ class GraphView:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        return f"GraphView(output={self.output.title}, {len(self.nodes)} nodes)"
+
     # ------------------------------------------------------------------ dot
     def to_dot(self) -> str:
         """Graphviz DOT source: ops as boxes, leaves as ellipses, constants as plain text;
@@ -259,25 +325,8 @@ class GraphView:
                 f"render(): cannot tell the format from {str(path)!r}; expected a file name "
                 f"ending in {', '.join(_RENDER_FORMATS)}"
             )
-        dot = shutil.which("dot")
-        if dot is None:
-            raise GraphvizNotFoundError(
-                "render(): Graphviz's 'dot' executable was not found on PATH; install Graphviz "
-                "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
-                "conda: conda install -c conda-forge graphviz), or write the DOT source with "
-                "to_dot() and render it elsewhere"
-            )
-        done = subprocess.run(
-            [dot, f"-T{fmt}", "-o", str(path)],
-            input=self.to_dot().encode(),
-            capture_output=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"render(): dot exited with status {done.returncode} writing {str(path)!r}: "
-                f"{done.stderr.decode(errors='replace').strip()}"
-            )
+        drawn = run_dot(self.to_dot(), fmt, f"render({str(path)!r})")
+        path.write_bytes(drawn)
         return path
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradlab.train.callbacks import Callback
+from gradlab.train.progress import display_mode, progress_bar
 from gradlab.train.trainer import Trainer
 
 __all__ = ["LRFinderResult", "lr_range_test", "suggest_lr", "quiz_regions"]
@@ -88,8 +89,21 @@ class LRFinderResult:
         minimum marked, the quiz's bands shaded."""
         from gradlab.lab.plots import pyplot, save_figure
 
-        plt = pyplot()
-        figure, axis = plt.subplots(figsize=(7.5, 4.5))
+        figure = pyplot().figure(figsize=(7.5, 4.5))
+        self._draw(figure, title)
+        return save_figure(figure, path)
+
+    def _repr_png_(self):
+        """The plot of :meth:`plot`, for Jupyter."""
+        from gradlab._display import figure_png
+
+        return figure_png(self._draw, size=(7.5, 4.5))
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.to_text())
+
+    def _draw(self, figure, title: str | None = None) -> None:
+        axis = figure.add_subplot()
         shades = {"B": "tab:gray", "D": "tab:green", "C": "tab:orange", "A": "tab:red"}
         for letter, (low, high) in self.regions.items():
             axis.axvspan(low, high, color=shades[letter], alpha=0.08, lw=0)
@@ -111,7 +125,6 @@ class LRFinderResult:
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8, loc="lower left")
         figure.tight_layout()
-        return save_figure(figure, path)
 
 
 def suggest_lr(lrs, smoothed, skip_start: int = 0) -> tuple[int, str]:
@@ -151,8 +164,9 @@ def quiz_regions(lrs, smoothed, end: float | None = None) -> dict:
 
 
 class _RangeTest(Callback):
-    def __init__(self, schedule: np.ndarray, beta: float, diverge_factor: float):
+    def __init__(self, schedule: np.ndarray, beta: float, diverge_factor: float, bar=None):
         self.schedule, self.beta, self.diverge_factor = schedule, beta, diverge_factor
+        self.bar = bar
         self.lrs: list[float] = []
         self.losses: list[float] = []
         self.smoothed: list[float] = []
@@ -172,6 +186,10 @@ class _RangeTest(Callback):
         self.average = self.beta * self.average + (1 - self.beta) * loss
         smooth = self.average / (1 - self.beta ** (t + 1))
         self.smoothed.append(smooth)
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"lr {self.lrs[-1]:.3g}, loss {loss:.4g}, smoothed "
+                                     f"{smooth:.4g}", refresh=False)  # fmt: skip
+            self.bar.update(1)
         if not math.isfinite(loss):
             self.stop_reason = f"stopped at step {t + 1}: the loss is {loss}"
         elif smooth > self.diverge_factor * self.best:
@@ -187,13 +205,15 @@ class _RangeTest(Callback):
 def lr_range_test(model, loss, optimizer, x, y=None, min_lr: float = 1e-7, max_lr: float = 10.0,
                   steps: int = 100, batch_size: int = 32, smoothing: float = 0.9,
                   diverge_factor: float = 4.0, skip_start: int | None = None,
-                  shuffle: bool = True, generator=None) -> LRFinderResult:  # fmt: skip
+                  shuffle: bool = True, generator=None,
+                  progress: bool | None = None) -> LRFinderResult:  # fmt: skip
     """Run the range test (module docstring) on ``(x, y)`` (arrays, a Dataset or a DataLoader,
     as :meth:`Trainer.fit` takes them), cycling through the data as often as ``steps`` needs.
 
     ``smoothing`` is the moving average's beta (0 for none); ``skip_start`` (default
     ``steps // 10``) leaves the first, noisiest steps out of the steepest-descent search.
-    The model's ``state_dict`` and the optimizer's are restored afterwards.
+    The model's ``state_dict`` and the optimizer's are restored afterwards. ``progress``: a
+    bar over the steps with the lr and the loss; None: in a Jupyter notebook only.
     """
     if not 0 < min_lr < max_lr:
         raise ValueError(f"lr_range_test: need 0 < min_lr < max_lr, got min_lr={min_lr}, "
@@ -212,7 +232,9 @@ def lr_range_test(model, loss, optimizer, x, y=None, min_lr: float = 1e-7, max_l
                   for k, s in optimizer_state["state"].items()},
         "param_groups": [dict(g) for g in optimizer_state["param_groups"]],
     }  # fmt: skip
-    test = _RangeTest(schedule, smoothing, diverge_factor)
+    show = display_mode() == "notebook" if progress is None else bool(progress)
+    bar = progress_bar(steps, "lr range test", unit="step") if show else None
+    test = _RangeTest(schedule, smoothing, diverge_factor, bar)
     trainer = Trainer(model, loss, optimizer, callbacks=[test])
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence ends the test
@@ -220,6 +242,8 @@ def lr_range_test(model, loss, optimizer, x, y=None, min_lr: float = 1e-7, max_l
                 trainer.fit(x, y, epochs=1, batch_size=batch_size, shuffle=shuffle, verbose=0,
                             generator=generator)  # fmt: skip
     finally:
+        if bar is not None:
+            bar.close()
         model.load_state_dict(model_state)
         optimizer.load_state_dict(saved_optimizer)
         optimizer.zero_grad()

@@ -18,7 +18,8 @@ import numpy as np
 
 from gradlab.optim import lr_scheduler as sched
 
-__all__ = ["schedule_curves", "schedules_table", "plot_schedules", "PANELS"]
+__all__ = ["PANELS", "ScheduleCurves", "plot_schedules", "schedule_curves", "schedule_plot",
+           "schedules_table"]  # fmt: skip
 
 PANELS = {
     "decay schedules": ("step decay (x0.5 every 10)", "exponential 0.01·e^(-0.05·t)", "cosine"),
@@ -28,9 +29,79 @@ PANELS = {
 """The figure's panels and the curves each shows."""
 
 
-def schedule_curves(epochs: int = 60) -> dict[str, np.ndarray]:
+class ScheduleCurves(dict):
+    """Learning-rate curves by name, each an array (steps,): a dict that Jupyter shows as a
+    plot and a table. ``panels`` (title -> names) splits the figure; default one panel."""
+
+    def __init__(self, curves, panels: dict | None = None, title: str | None = None,
+                 xlabel: str = "epoch (or step)"):  # fmt: skip
+        super().__init__((name, np.asarray(v, dtype=np.float64)) for name, v in curves.items())
+        self.panels = dict(panels) if panels else {"learning rate": tuple(self)}
+        self.title, self.xlabel = title, xlabel
+
+    def draw(self, figure) -> None:
+        """Fill ``figure`` with one panel per entry of ``panels``."""
+        axes = figure.subplots(1, len(self.panels), sharey=True, squeeze=False)[0]
+        for axis, (title, names) in zip(axes, self.panels.items()):
+            for name in names:
+                values = self[name]
+                axis.plot(
+                    np.arange(len(values)),
+                    values,
+                    label=name,
+                    **({"marker": "o", "markersize": 3} if len(values) <= 40 else {}),
+                )
+            axis.set(title=title, xlabel=self.xlabel)
+            axis.grid(alpha=0.3)
+            axis.legend(fontsize=8)
+        axes[0].set_ylabel("learning rate")
+        if self.title:
+            figure.suptitle(self.title)
+        figure.tight_layout()
+
+    def _repr_png_(self):
+        from gradlab._display import figure_png
+
+        return figure_png(self.draw, size=(5.2 * len(self.panels), 4))
+
+    def _repr_html_(self) -> str:
+        from gradlab._display import html_table, img_tag
+
+        steps = max((len(v) for v in self.values()), default=0)
+        every = max(1, steps // 10)
+        at = list(range(0, steps, every))
+        rows = [[name, *(float(v[t]) if t < len(v) else "" for t in at)]
+                for name, v in self.items()]  # fmt: skip
+        table = html_table(["step", *map(str, at)], rows, digits=4,
+                           numeric=[False] + [True] * len(at))  # fmt: skip
+        return f"<div>{img_tag(self._repr_png_(), 'learning-rate schedules')}{table}</div>"
+
+
+def schedule_plot(schedules: dict, steps: int = 60, title: str | None = None) -> ScheduleCurves:
+    """Curves of your own schedules, to show in Jupyter (or ``.draw(figure)``): ``schedules``
+    maps a name to a scheduler (stepped ``steps - 1`` times from where it is, so build it
+    over :func:`~gradlab.optim.lr_scheduler.plot_ready` or a fresh optimizer), a function
+    ``epoch -> lr``, or a sequence of lrs."""
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"schedule_plot: steps must be an integer >= 1, got {steps!r}")
+    curves = {}
+    for name, item in schedules.items():
+        if hasattr(item, "get_last_lr") and hasattr(item, "step"):
+            curves[name] = sched.lr_curve(item, steps)
+        elif callable(item):
+            curves[name] = [float(item(t)) for t in range(steps)]
+        else:
+            values = np.asarray(item, dtype=np.float64)
+            if values.ndim != 1:
+                raise ValueError(f"schedule_plot: {name!r}: expected a scheduler, a function "
+                                 f"or a 1-D sequence of lrs, got shape {values.shape}")  # fmt: skip
+            curves[name] = values
+    return ScheduleCurves(curves, title=title)
+
+
+def schedule_curves(epochs: int = 60) -> ScheduleCurves:
     """Each schedule's lr at epochs 0 .. epochs-1, shape (epochs,), by name (see
-    :data:`PANELS`)."""
+    :data:`PANELS`); in Jupyter the result shows as the figure and a table."""
     if not isinstance(epochs, int) or epochs < 6:
         raise ValueError(f"schedule_curves: epochs must be an integer >= 6, got {epochs!r}")
     half, lr = epochs // 6, 0.01
@@ -54,7 +125,9 @@ def schedule_curves(epochs: int = 60) -> dict[str, np.ndarray]:
             sched.CosineAnnealingWarmRestarts, lr=lr, T_0=half, T_mult=2
         ),
     }
-    return {name: np.asarray(sched.lr_curve(s, epochs)) for name, s in built.items()}
+    curves = {name: np.asarray(sched.lr_curve(s, epochs)) for name, s in built.items()}
+    return ScheduleCurves(curves, panels=PANELS, title=f"learning-rate schedules over {epochs} "
+                          "epochs")  # fmt: skip
 
 
 def schedules_table(curves: dict[str, np.ndarray], every: int | None = None) -> str:
@@ -74,16 +147,6 @@ def plot_schedules(path, epochs: int = 60):
     from gradlab.lab.plots import pyplot, save_figure
 
     curves = schedule_curves(epochs)
-    plt = pyplot()
-    figure, axes = plt.subplots(1, len(PANELS), figsize=(5.2 * len(PANELS), 4), sharey=True)
-    x = np.arange(epochs)
-    for axis, (title, names) in zip(axes, PANELS.items()):
-        for name in names:
-            axis.plot(x, curves[name], label=name)
-        axis.set(title=title, xlabel="epoch (or step)")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
-    axes[0].set_ylabel("learning rate")
-    figure.suptitle(f"learning-rate schedules over {epochs} epochs")
-    figure.tight_layout()
+    figure = pyplot().figure(figsize=(5.2 * len(PANELS), 4))
+    curves.draw(figure)
     return save_figure(figure, path)

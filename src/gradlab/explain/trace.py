@@ -31,6 +31,7 @@ import numpy as np
 
 import gradlab
 from gradlab import nn, optim
+from gradlab.explain.graph import DotDisplay, GraphView
 
 __all__ = ["ACTIVATIONS", "LOSSES", "BackpropSpec", "BackpropTrace", "LayerTrace", "Unit",
            "Update", "backprop_trace", "format_trace"]  # fmt: skip
@@ -147,6 +148,15 @@ class BackpropTrace:
     def to_text(self) -> str:
         return format_trace(self)
 
+    def _repr_html_(self) -> str:
+        """The three tables as HTML (Jupyter)."""
+        from gradlab.explain.trace_html import trace_html
+
+        return trace_html(self)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(self.to_text())
+
 
 def _activation(name: str) -> nn.Module:
     modules = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "identity": nn.Identity}
@@ -157,12 +167,10 @@ def _activation(name: str) -> nn.Module:
     return modules[name]()
 
 
-class _GraphSnapshot:
+class _GraphSnapshot(DotDisplay):
     """A GraphView's text and DOT source frozen at one moment (values before the step)."""
 
     def __init__(self, view):
-        from gradlab.explain.graph import GraphView
-
         self._text, self._dot, self._render = view.to_text(), view.to_dot(), GraphView.render
 
     def to_text(self) -> str:

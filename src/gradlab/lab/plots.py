@@ -6,6 +6,7 @@ works without a display and ``import gradlab.lab`` does not need matplotlib.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,13 +14,15 @@ import numpy as np
 
 from gradlab.lab.optional import require
 
-__all__ = ["pyplot", "save_figure", "plot_history", "plot_curves", "plot_image_grid"]
+__all__ = ["markers", "pyplot", "save_figure", "plot_history", "plot_curves", "plot_image_grid"]
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (MissingDependencyError without matplotlib)."""
+    """matplotlib.pyplot on the Agg backend (MissingDependencyError without matplotlib); a
+    backend chosen before (a notebook's inline backend) is left as it is."""
     matplotlib = require("matplotlib", "plots")
-    matplotlib.use("Agg", force=False)
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg", force=False)
     return require("matplotlib.pyplot", "plots")
 
 
@@ -38,50 +41,33 @@ def save_figure(figure, path) -> Path:
     return path
 
 
-def _families(logs: Mapping[str, list]) -> list[str]:
-    """The panel names of a history: each logged name without its ``val_`` prefix, "lr" last."""
-    names = []
-    for name in logs:
-        base = name[4:] if name.startswith("val_") else name
-        if base not in names:
-            names.append(base)
-    return sorted(names, key=lambda n: (n == "lr", n != "loss", n))
-
-
 def plot_history(history, path, title: str | None = None) -> Path:
     """One panel per logged quantity, training and validation curves together, against the
-    epoch (1-based); the learning rate on a log axis when it spans more than a factor 10.
+    epoch (1-based); the learning rate on a log axis when it spans more than a factor 10
+    (:func:`gradlab.train.history_display.draw_history`).
 
     Args:
         history: a :class:`~gradlab.train.History` or a dict name -> list of per-epoch values.
         path: the PNG to write.
     """
+    from gradlab.train.history_display import draw_history, panel_names
+
     logs = history.history if hasattr(history, "history") else dict(history)
     if not logs:
         raise ValueError(f"plot_history: the history is empty, nothing to plot into {path}")
-    plt = pyplot()
-    panels = _families(logs)
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
-    for axis, name in zip(axes[0], panels):
-        for key, label in ((name, "training"), (f"val_{name}", "validation")):
-            if key in logs:
-                values = np.asarray(logs[key], dtype=float)
-                axis.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
-        if name == "lr":
-            values = np.asarray(logs["lr"], dtype=float)
-            positive = values[values > 0]
-            if positive.size and positive.max() > 10 * positive.min():
-                axis.set_yscale("log")
-            axis.set_title("learning rate")
-        else:
-            axis.set_title(name)
-            axis.legend()
-        axis.set_xlabel("epoch")
-        axis.grid(alpha=0.3)
-    if title:
-        figure.suptitle(title)
-    figure.tight_layout()
+    figure = pyplot().figure(figsize=(4.2 * len(panel_names(logs)), 3.4))
+    draw_history(figure, logs, title)
     return save_figure(figure, path)
+
+
+MARKERS_UP_TO = 40
+"""Curves with at most this many points get a marker on each (a one-epoch curve is a dot)."""
+
+
+def markers(points: int) -> dict:
+    """``axis.plot`` keywords that mark each point of a short curve, so that a run of one or
+    two epochs is not an empty plot; none for long curves."""
+    return {"marker": "o", "markersize": 3.5} if points <= MARKERS_UP_TO else {}
 
 
 def plot_curves(curves: Mapping[str, np.ndarray], path, ylabel: str, xlabel: str = "epoch",
@@ -101,7 +87,8 @@ def plot_curves(curves: Mapping[str, np.ndarray], path, ylabel: str, xlabel: str
     for name, values in curves.items():
         values = np.atleast_2d(np.asarray(values, dtype=float))
         steps = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x)
-        (line,) = axis.plot(steps, np.nanmean(values, axis=0), label=name)
+        (line,) = axis.plot(steps, np.nanmean(values, axis=0), label=name,
+                            **markers(values.shape[1]))  # fmt: skip
         if values.shape[0] > 1:
             low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
             axis.fill_between(steps, low, high, color=line.get_color(), alpha=0.2)

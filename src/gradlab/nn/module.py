@@ -395,7 +395,8 @@ class Module:
 
     # ------------------------------------------------------------------ display
     def summary(self, input_shape, dtype=None, print_fn=print) -> str:
-        """Keras-style table of each layer's output shape and parameter count.
+        """Keras-style table of each layer's output shape and parameter count; returns the
+        text, which Jupyter shows as an HTML table (``print_fn=None``: no printing).
 
         ``input_shape`` excludes the batch dimension (shown as None), e.g. ``(100,)`` for a
         Linear(100, ...) model or ``(3, 32, 32)`` for a CNN.
@@ -406,6 +407,12 @@ class Module:
         if print_fn is not None:
             print_fn(text)
         return text
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: a Keras-style table of layers and parameter counts."""
+        from gradlab.nn.summary import module_html
+
+        return module_html(self)
 
     def extra_repr(self) -> str:
         return ""

@@ -8,7 +8,7 @@ from gradlab.autograd import no_grad
 from gradlab.backend import get_default_dtype, xp
 from gradlab.tensor import Tensor
 
-__all__ = ["count_parameters", "summarize"]
+__all__ = ["ModelSummary", "count_parameters", "module_html", "summarize"]
 
 
 def _shape_of(output) -> str:
@@ -34,14 +34,76 @@ def count_parameters(module, trainable_only: bool = False) -> int:
     return sum(p.data.size for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
-def summarize(model, input_shape, dtype=None) -> str:
+class ModelSummary(str):
+    """The text of :func:`summarize` (a ``str``, printed as before) that Jupyter shows as a
+    Keras-style HTML table. ``rows``: (layer (type), output shape, params) per layer;
+    ``totals``: the three "... params" lines."""
+
+    rows: list
+    totals: list
+    title: str
+
+    def __new__(cls, text: str, title: str, rows: list, totals: list):
+        self = super().__new__(cls, text)
+        self.title, self.rows, self.totals = title, rows, totals
+        return self
+
+    def _repr_html_(self) -> str:
+        from gradlab._display import html_table
+
+        return html_table(["Layer (type)", "Output Shape", "Param #"],
+                          [list(r) for r in self.rows], caption=self.title,
+                          footer=self.totals, numeric=[False, False, True])  # fmt: skip
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(str(self))
+
+
+def _totals(model) -> list[str]:
+    total = count_parameters(model)
+    trainable = count_parameters(model, trainable_only=True)
+    total_bytes = sum(p.data.nbytes for p in model.parameters())
+    trainable_bytes = sum(p.data.nbytes for p in model.parameters() if p.requires_grad)
+    return [
+        f"Total params: {total:,} ({_size(total_bytes)})",
+        f"Trainable params: {trainable:,} ({_size(trainable_bytes)})",
+        f"Non-trainable params: {total - trainable:,} ({_size(total_bytes - trainable_bytes)})",
+    ]
+
+
+def _layers(model):
+    """``(name, module)`` of each module summarize lists: leaves, and containers that hold
+    parameters of their own."""
+    for name, module in model.named_modules():
+        if next(module.children(), None) is not None and not module._parameters:
+            continue
+        yield name, module
+
+
+def module_html(model) -> str:
+    """A Keras-style HTML table of ``model`` without running it (Jupyter's display of a
+    Module): each layer's name and type, its settings and its parameter count, and the
+    totals. ``summary(input_shape)`` adds the output shapes."""
+    from gradlab._display import html_table
+
+    rows = []
+    for name, module in _layers(model):
+        own = sum(p.numel() for p in module.parameters(recurse=False))
+        if module is model and next(model.children(), None) is not None and not own:
+            continue
+        label = f"{name or type(module).__name__} ({type(module).__name__})"
+        rows.append([label, module.extra_repr(), own])
+    return html_table(["Layer (type)", "Settings", "Param #"], rows,
+                      caption=f'Model: "{type(model).__name__}"', footer=_totals(model),
+                      numeric=[False, False, True])  # fmt: skip
+
+
+def summarize(model, input_shape, dtype=None) -> ModelSummary:
     """Run one sample of ``input_shape`` (batch dimension excluded) through ``model`` and
     tabulate each leaf module: name (type), output shape with batch shown as None, params."""
     dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
     rows, handles = [], []
-    for name, module in model.named_modules():
-        if next(module.children(), None) is not None and not module._parameters:
-            continue
+    for name, module in _layers(model):
 
         def hook(mod, inputs, output, name=name):
             own = sum(p.data.size for p in mod.parameters(recurse=False))
@@ -63,25 +125,17 @@ def summarize(model, input_shape, dtype=None) -> str:
             handle.remove()
         for module, training in modes:
             object.__setattr__(module, "training", training)
-    total = count_parameters(model)
-    trainable = count_parameters(model, trainable_only=True)
-    total_bytes = sum(p.data.nbytes for p in model.parameters())
-    trainable_bytes = sum(p.data.nbytes for p in model.parameters() if p.requires_grad)
+    totals = _totals(model)
     width = max([30, *(len(r[0]) + 2 for r in rows)])
     shape_width = max([20, *(len(r[1]) + 2 for r in rows)])
     rule = "=" * (width + shape_width + 12)
+    title = f'Model: "{type(model).__name__}"'
     lines = [
-        f'Model: "{type(model).__name__}"',
+        title,
         rule,
         f"{'Layer (type)':<{width}}{'Output Shape':<{shape_width}}{'Param #':>12}",
         rule,
     ]
     lines += [f"{name:<{width}}{shape:<{shape_width}}{params:>12,}" for name, shape, params in rows]
-    lines += [
-        rule,
-        f"Total params: {total:,} ({_size(total_bytes)})",
-        f"Trainable params: {trainable:,} ({_size(trainable_bytes)})",
-        f"Non-trainable params: {total - trainable:,} ({_size(total_bytes - trainable_bytes)})",
-        rule,
-    ]
-    return "\n".join(lines)
+    lines += [rule, *totals, rule]
+    return ModelSummary("\n".join(lines), title, rows, totals)

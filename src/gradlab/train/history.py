@@ -54,6 +54,19 @@ class History:
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
 
+    # ------------------------------------------------------------------ Jupyter
+    def _repr_png_(self):
+        """One panel per logged quantity against the epoch (matplotlib; None without it)."""
+        from gradlab.train.history_display import history_png
+
+        return history_png(self)
+
+    def _repr_html_(self) -> str:
+        """The plot and a table of the per-epoch values."""
+        from gradlab.train.history_display import history_html
+
+        return history_html(self)
+
     # ------------------------------------------------------------------ files
     def to_csv(self, path) -> None:
         """Write one row per epoch: ``epoch`` then every logged name (sorted)."""

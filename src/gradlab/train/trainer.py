@@ -162,6 +162,7 @@ class Trainer:
             run = None
             if self.stop_training:
                 break
+        show.close()
         self.callbacks.on_train_end(dict(logs))
         return self.history
 

@@ -13,7 +13,7 @@ __all__ = ["EpochTick", "LayerGradients", "LrTrace", "StopOnNaN"]
 
 
 class EpochTick(Callback):
-    """Calls ``tick()`` after every epoch (the runner's progress bar)."""
+    """Calls ``tick(logs)`` after every epoch (the runner's progress bar)."""
 
     def __init__(self, tick):
         self.tick = tick
@@ -21,7 +21,7 @@ class EpochTick(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs += 1
-        self.tick()
+        self.tick(logs or {})
 
 
 class StopOnNaN(Callback):

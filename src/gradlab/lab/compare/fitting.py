@@ -180,8 +180,18 @@ class Fitting(Experiment):
             lines.append(f"highest test accuracy: {best} ({acc:.3f})")
         widest, gap = pr.best("final_gap", "max")
         if widest is not None:
-            lines.append(f"widest test − train loss gap (overfitting): {widest} ({gap:.3f})")
+            lines.append(overfitting_line(widest, gap))
         return lines
+
+
+def overfitting_line(variant: str, gap: float) -> str:
+    """The conclusion about the widest test − train loss gap: overfitting only when the test
+    loss is above the training loss (a negative gap means no net fits its training points
+    better than unseen ones, as early in training or with heavy noise)."""
+    if gap > 0:
+        return f"widest test − train loss gap (overfitting): {variant} ({gap:.3f})"
+    return (f"no net overfits: every test loss is at or below its training loss (the largest "
+            f"gap, {variant}'s, is {gap:.3f})")  # fmt: skip
 
 
 EXPERIMENT = Fitting()

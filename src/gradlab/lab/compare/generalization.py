@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from gradlab.lab.plots import pyplot, save_figure
+from gradlab.lab.plots import markers, pyplot, save_figure
 from gradlab.train.callbacks import Callback
 
 __all__ = [
@@ -80,7 +80,8 @@ def _band(axis, x, values, label, color=None, style="-"):
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(values, axis=0)
         low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-    (line,) = axis.plot(x[: len(mean)], mean, style, color=color, label=label)
+    (line,) = axis.plot(x[: len(mean)], mean, style, color=color, label=label,
+                        **markers(len(mean)))  # fmt: skip
     if values.shape[0] > 1:
         axis.fill_between(x[: len(mean)], low, high, color=line.get_color(), alpha=0.2)
     return line

@@ -25,6 +25,7 @@ from gradlab.lab.compare.experiment import (
 )
 from gradlab.lab.optional import require
 from gradlab.train import LearningRateScheduler, Trainer
+from gradlab.train.progress import format_logs, progress_bar
 
 __all__ = ["CompareResult", "resolve_options", "run_experiment", "train_part"]
 
@@ -107,19 +108,34 @@ def _final_numbers(part: Part, history: dict, stop) -> dict:
     return final
 
 
+def _ticker(bar, where: str):
+    """The per-epoch tick of one run: one epoch on the bar, the run and its last values
+    (loss, metrics, validation values) beside it."""
+    if bar is None:
+        return lambda logs: None
+
+    def tick(logs):
+        shown = {k: v for k, v in logs.items() if k != "lr" and isinstance(v, float)}
+        bar.set_postfix_str(f"{where}, {format_logs(shown, ', ')}" if shown else where,
+                            refresh=False)  # fmt: skip
+        bar.update(1)
+
+    return tick
+
+
 def train_part(experiment: Experiment, part: Part, options: Options, bar=None) -> PartResult:
     """Train every variant of ``part`` for seeds 0..options.seeds-1 and collect the runs."""
     data = part.data
     runs = []
     for variant in part.variants:
         for seed in range(options.seeds):
+            where = f"{part.key + ': ' if part.key else ''}{variant.name}, seed {seed}"
             if bar is not None:
-                bar.set_postfix_str(f"{part.key + ': ' if part.key else ''}{variant.name}, "
-                                    f"seed {seed}", refresh=True)  # fmt: skip
+                bar.set_postfix_str(where, refresh=True)
             gradlab.manual_seed(seed)
             setup = variant.build(data)
             stop = StopOnNaN()
-            tick = EpochTick(bar.update if bar is not None else (lambda: None))
+            tick = EpochTick(_ticker(bar, where))
             callbacks = [*setup.callbacks, stop, tick]
             scheduler = setup.scheduler
             if scheduler is not None and setup.per == "batch":
@@ -186,8 +202,6 @@ def run_experiment(experiment: Experiment, options: Options, progress: bool = Tr
     ``options.out``, print the summary to ``stream`` (stdout). Raises CompareError on bad
     names, MissingDependencyError without matplotlib / scikit-learn, DatasetNotFoundError
     when a requested file dataset is absent."""
-    from tqdm.auto import tqdm
-
     from gradlab.lab.compare.output import print_summary, write_report
 
     stream = sys.stdout if stream is None else stream
@@ -201,8 +215,8 @@ def run_experiment(experiment: Experiment, options: Options, progress: bool = Tr
         if part.data.note:
             print(f"note: {part.data.note}", file=stream)
     total = sum(len(p.variants) for p in parts) * options.seeds * options.epochs
-    bar = tqdm(total=total, desc=f"compare {experiment.name}", unit="epoch",
-               disable=not progress, file=sys.stderr, dynamic_ncols=True)  # fmt: skip
+    bar = progress_bar(total, f"compare {experiment.name}", unit="epoch", file=sys.stderr,
+                       disable=not progress)  # fmt: skip
     try:
         results = [train_part(experiment, part, options, bar) for part in parts]
     finally:

@@ -236,6 +236,7 @@ def tune(
     out_dir=None,
     verbose: int = 1,
     train=None,
+    progress: bool | None = None,
 ) -> TuneResult:
     """Run (or resume) the study until ``trials`` trials have finished.
 
@@ -252,6 +253,8 @@ def tune(
         verbose: 1 logs each trial (Optuna's log), 0 only warnings.
         train: the training function (default ``train_from_config``); a fake in tests. With
             ``jobs > 1`` it must be importable by name.
+        progress: a bar over the trials with the last and best values (one worker only);
+            None: in a Jupyter notebook only (a terminal keeps Optuna's log lines).
     """
     optuna = require("optuna", "gradlab tune")
     space, settings = space_and_settings(config)
@@ -301,8 +304,9 @@ def tune(
     )
     _check_or_mark(study, name, shown, space, settings)
     if jobs == 1:
-        with sigterm_fails_the_trial():
-            run_worker(study, make_objective(config, space, settings, train=train), trials)
+        objective = make_objective(config, space, settings, train=train)
+        with sigterm_fails_the_trial(), _TrialBar(study, trials, name, progress) as bar:
+            run_worker(study, objective, trials, callbacks=bar.callbacks)
     else:
         spec = WorkerSpec(
             storage_url=url,
@@ -333,6 +337,42 @@ def tune(
         result.out_dir = Path(out_dir)
         result.files = write_outputs(result, config, Path(out_dir))
     return result
+
+
+class _TrialBar:
+    """A progress bar over a study's finished trials, the last and the best value beside it
+    (:func:`gradlab.train.progress.progress_bar`); nothing when not shown."""
+
+    def __init__(self, study, trials: int, name: str, progress: bool | None):
+        from gradlab.train.progress import display_mode, progress_bar
+
+        show = display_mode() == "notebook" if progress is None else bool(progress)
+        done = len(finished_trials(study))
+        self.bar = None
+        self.callbacks = []
+        if show and done < trials:
+            self.bar = progress_bar(trials, f"tune {name}", unit="trial")
+            self.bar.update(done)
+            self.callbacks = [self._tick]
+
+    def _tick(self, study, frozen) -> None:
+        if frozen.state not in FINISHED:
+            return
+        text = f"trial {frozen.number}: {frozen.state.name.lower()}"
+        if frozen.value is not None:
+            text += f" {frozen.value:.4g}"
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if complete:
+            text += f", best {study.best_value:.4g}"
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _result(study, space, settings, sampler, shown) -> TuneResult:

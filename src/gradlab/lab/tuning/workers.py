@@ -170,9 +170,12 @@ def _is_surplus(study, trial, n_trials: int) -> bool:
     return ahead >= n_trials
 
 
-def run_worker(study, objective, n_trials: int, stall_limit: float = STALL_LIMIT) -> int:
+def run_worker(
+    study, objective, n_trials: int, stall_limit: float = STALL_LIMIT, callbacks=()
+) -> int:
     """Run ``objective`` trials on ``study`` until it has ``n_trials`` finished; returns
-    how many this worker finished.
+    how many this worker finished. ``callbacks``: more Optuna callbacks ``fn(study, trial)``
+    (a progress bar).
 
     While every missing trial is running elsewhere, the worker waits for them (with a
     heartbeat storage; stale trials are failed and their retries run). Without a heartbeat
@@ -225,6 +228,7 @@ def run_worker(study, objective, n_trials: int, stall_limit: float = STALL_LIMIT
                         callbacks=[
                             _optuna.study.MaxTrialsCallback(n_trials, states=FINISHED),
                             count,
+                            *callbacks,
                         ],
                     )
                 _raise_if_pending()  # a SIGTERM that came during Optuna's bookkeeping
