@@ -38,6 +38,7 @@ from gradlab.lab.builders import (
     build_scheduler,
 )
 from gradlab.train.callbacks import Callback
+from gradlab.train.strategy import get_strategy
 
 __all__ = ["BACKUP", "LRTrace", "RunResult", "train_from_config"]
 
@@ -199,7 +200,7 @@ def train_from_config(
             else:
                 names = None
             result.classification_report = classification_report(split[1], predicted, names)
-    if out is not None:
+    if out is not None and get_strategy().is_chief:  # one writer in a distributed run
         from gradlab.lab.run_report import write_run
 
         gradient_flow = next((cb for cb in all_callbacks if isinstance(cb, GradientFlow)), None)
