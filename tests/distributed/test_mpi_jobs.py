@@ -88,3 +88,9 @@ def test_a_killed_distributed_run_resumes_exactly(tmp_path):
         np.testing.assert_array_equal(_weights(broken, rank), _weights(whole, rank))
         assert _history(broken, rank) == _history(whole, rank)
     assert (broken / "history.csv").read_text() == (whole / "history.csv").read_text()
+
+
+def test_collectives_and_no_sync_on_two_ranks():
+    done = mpi_launch.run(2, "collectives.py", timeout=60)
+    _check(done)
+    assert sorted(done.stdout.split("\n")[:2]) == ["ok 0", "ok 1"]
