@@ -2,9 +2,10 @@
 
 - no URL: ``sqlite:///<out_dir>/study.db``, one file that every ``gradlab tune`` process on
   this machine can share, and that lets a stopped study resume;
-- ``postgresql://user:password@host/db`` (or MySQL...): one study spread over many
+- ``postgresql+psycopg://user:password@host/db`` (or MySQL...): one study spread over many
   machines; every machine runs ``gradlab tune CONFIG --storage URL --study NAME`` and they
-  share the trials (needs the database's driver, e.g. ``pip install psycopg2-binary``);
+  share the trials (needs the database's driver: ``pip install 'gradlab[postgres]'``, psycopg
+  3; a plain ``postgresql://`` URL uses psycopg 3 when psycopg2 is not installed);
 - ``memory``: Optuna's in-memory storage, for one process that keeps nothing.
 
 SQLite serializes writers, so several processes wait on each other's locks: the connection
@@ -77,8 +78,9 @@ def open_storage(url: str | None, out_dir=None):
     if "://" not in url:
         raise StorageError(
             f"storage {url!r} is not a URL; expected e.g. sqlite:///study.db or "
-            "postgresql://user:password@host/database"
+            "postgresql+psycopg://user:password@host/database"
         )
+    url = with_installed_driver(url)
     for attempt in range(_ATTEMPTS):
         try:
             with warnings.catch_warnings():  # the heartbeat is "experimental" in Optuna
@@ -93,7 +95,8 @@ def open_storage(url: str | None, out_dir=None):
             dialect = url.split("://", 1)[0]
             raise StorageError(
                 f"cannot open storage {show_url(url)}: the database driver for {dialect!r} is "
-                f"not installed (for PostgreSQL: pip install psycopg2-binary) "
+                f"not installed (for PostgreSQL: pip install 'gradlab[postgres]', psycopg 3, "
+                f"with a postgresql+psycopg:// URL) "
                 f"({_first_line(error)})"
             ) from None
         except Exception as error:  # SQLAlchemy's: bad URL, no such dialect, unreachable
@@ -104,6 +107,19 @@ def open_storage(url: str | None, out_dir=None):
                 f"cannot open storage {show_url(url)}: {_first_line(error)}"
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def with_installed_driver(url: str) -> str:
+    """``url`` with the psycopg 3 driver named (``postgresql+psycopg://``) when it names
+    none, psycopg 3 is installed and psycopg2 (SQLAlchemy's default for ``postgresql://``)
+    is not; any other URL unchanged."""
+    import importlib.util
+
+    if not url.startswith("postgresql://") or importlib.util.find_spec("psycopg2") is not None:
+        return url
+    if importlib.util.find_spec("psycopg") is None:
+        return url
+    return "postgresql+psycopg://" + url[len("postgresql://") :]
 
 
 def _creation_race(error: BaseException) -> bool:
