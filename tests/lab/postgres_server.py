@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 
 why_not = ""
 
@@ -28,7 +29,9 @@ def start(folder):
     except ImportError:
         pgserver = None
     if pgserver is not None:
-        server = pgserver.get_server(tempfile.mkdtemp(dir=folder), cleanup_mode="delete")
+        with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR is not set
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(tempfile.mkdtemp(dir=folder), cleanup_mode="delete")
         url = server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
         return url, server.cleanup
     return _start_debian(folder)
