@@ -20,10 +20,9 @@ a rank that is gone (``python -m mpi4py`` does the same).
 
 from __future__ import annotations
 
-import os
 import sys
 
-from gradlab.train.strategy import set_strategy
+from gradlab.train.strategy import launched_world_size, set_strategy
 
 __all__ = [
     "abort",
@@ -36,7 +35,6 @@ __all__ = [
     "launched_world_size",
 ]
 
-_LAUNCHER_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
 _NOT_INITIALIZED = (
     "Default process group has not been initialized, please make sure to call "
     "init_process_group."
@@ -62,16 +60,6 @@ def is_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def launched_world_size() -> int:
-    """The number of processes the MPI launcher that started this one started (from its
-    environment: Open MPI, MPICH/Hydra, PMIx, MVAPICH, Slurm's PMI), 1 when none did."""
-    for name in _LAUNCHER_SIZE_VARIABLES:
-        value = os.environ.get(name, "")
-        if value.isdigit():
-            return int(value)
-    return 1
 
 
 def _mpi():

@@ -13,7 +13,23 @@ A strategy only needs the hooks below; this module knows nothing of MPI.
 
 from __future__ import annotations
 
-__all__ = ["Strategy", "get_strategy", "set_strategy"]
+import os
+import warnings
+
+__all__ = ["Strategy", "get_strategy", "launched_world_size", "set_strategy"]
+
+# the world size as MPI launchers (Open MPI, MPICH/Hydra and Slurm's PMI, PMIx, MVAPICH) set it
+_LAUNCHER_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
+
+
+def launched_world_size() -> int:
+    """The number of processes the MPI launcher that started this one started (from its
+    environment), 1 when no launcher did."""
+    for name in _LAUNCHER_SIZE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return 1
 
 
 class Strategy:
@@ -29,6 +45,14 @@ class Strategy:
 
     def begin_fit(self, trainer, loader):
         """The loader this process trains on (its shard of ``loader``'s data)."""
+        launched = launched_world_size()
+        if launched > 1:
+            warnings.warn(
+                f"fit: this process is one of {launched} started by an MPI launcher, but there "
+                "is no process group, so each trains alone on all the data; call "
+                "gradlab.distributed.init_process_group() before fit to train together",
+                stacklevel=3,
+            )
         return loader
 
     def begin_epoch(self, loader, epoch: int) -> None:
