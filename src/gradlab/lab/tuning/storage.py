@@ -80,7 +80,7 @@ def open_storage(url: str | None, out_dir=None):
             f"storage {url!r} is not a URL; expected e.g. sqlite:///study.db or "
             "postgresql+psycopg://user:password@host/database"
         )
-    url = with_installed_driver(url)
+    given, url = url, with_installed_driver(url)  # messages show the URL as given
     for attempt in range(_ATTEMPTS):
         try:
             with warnings.catch_warnings():  # the heartbeat is "experimental" in Optuna
@@ -94,7 +94,7 @@ def open_storage(url: str | None, out_dir=None):
         except ImportError as error:
             dialect = url.split("://", 1)[0]
             raise StorageError(
-                f"cannot open storage {show_url(url)}: the database driver for {dialect!r} is "
+                f"cannot open storage {show_url(given)}: the database driver for {dialect!r} is "
                 f"not installed (for PostgreSQL: pip install 'gradlab[postgres]', psycopg 3, "
                 f"with a postgresql+psycopg:// URL) "
                 f"({_first_line(error)})"
@@ -104,7 +104,7 @@ def open_storage(url: str | None, out_dir=None):
                 time.sleep(0.2 * (attempt + 1))  # another process is creating the tables
                 continue
             raise StorageError(
-                f"cannot open storage {show_url(url)}: {_first_line(error)}"
+                f"cannot open storage {show_url(given)}: {_first_line(error)}"
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
