@@ -65,8 +65,20 @@ def worker(epochs: int, threads: int) -> None:
         trainer.fit(x, y, epochs=1, batch_size=GLOBAL_BATCH // world, verbose=0,
                     generator=np.random.default_rng(1))  # fmt: skip
         times.append(time.perf_counter() - start)
+    allreduce = []
+    if world > 1:  # the communication alone: the gradient bucket's all-reduce, 50 times
+        from gradlab.distributed import GradientBucket
+
+        bucket, comm = GradientBucket(list(model.parameters())), dist.process_group.default_comm()
+        for _ in range(50):
+            comm.Barrier()
+            start = time.perf_counter()
+            bucket.average(comm)
+            allreduce.append(time.perf_counter() - start)
     if rank == 0:
         print("EPOCHS", " ".join(f"{t:.6f}" for t in times[1:]), flush=True)
+        if allreduce:
+            print(f"ALLREDUCE {statistics.median(allreduce):.6f}", flush=True)
 
 
 def _mpiexec() -> str:
@@ -77,12 +89,18 @@ def _mpiexec() -> str:
     return found
 
 
+ALLREDUCE: dict = {}  # ranks -> median seconds of one gradient all-reduce
+
+
 def run(ranks: int, threads: int, epochs: int) -> list[float]:
     command = [_mpiexec(), "-n", str(ranks), sys.executable, __file__, "--worker",
                "--epochs", str(epochs), "--threads", str(threads)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"bench_distributed: {' '.join(command)} failed:\n{done.stderr}")
+    for li in done.stdout.splitlines():
+        if li.startswith("ALLREDUCE"):
+            ALLREDUCE.setdefault(ranks, []).append(float(li.split()[1]))
     line = next(li for li in done.stdout.splitlines() if li.startswith("EPOCHS"))
     return [float(v) for v in line.split()[1:]]
 
@@ -119,6 +137,12 @@ def main() -> None:
               else " | ")  # fmt: skip
         print(f"| {ranks} x {threads} | {median * 1e3:.0f} ms | {best * 1e3:.0f} ms | "
               f"{SAMPLES / median:,.0f} | {up} |")  # fmt: skip
+    for ranks, values in ALLREDUCE.items():
+        print(
+            f"\n{ranks} ranks: one gradient all-reduce (235,146 float32, averaged) takes "
+            f"{statistics.median(values) * 1e3:.2f} ms (median of the jobs' medians), "
+            f"{statistics.median(values) * 64 * 1e3:.0f} ms of the epoch's 64 steps"
+        )
     print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
