@@ -49,8 +49,8 @@ class MPIStrategy(Strategy):
             for t in [*model.parameters(), *model.buffers()]:
                 self.comm.Bcast(t.numpy(), root=0)
             self._bucket = GradientBucket(list(model.parameters()))
-        if isinstance(loader.sampler, DistributedSampler):  # sharded by the caller
-            return loader
+        if self.world_size == 1 or isinstance(loader.sampler, DistributedSampler):
+            return loader  # one rank trains on all of it; or the caller sharded it
         # the same seed on every rank (and on resume): from fit's generator when it has one
         seed = int(loader.generator.integers(2**31)) if loader.generator is not None else 0
         sampler = DistributedSampler(
