@@ -59,6 +59,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--limit", type=int, metavar="N",
                         help="use at most N training samples (N/4 test); 0 for all")  # fmt: skip
     parser.add_argument("--variants", metavar="A,B", help="run only these variants")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run each (variant, seed) as a task on this Dask scheduler's "
+                        "workers (pip install 'gradlab[dask]')")  # fmt: skip
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="without --scheduler: run the runs on a local Dask cluster of N "
+                        "worker processes (127.0.0.1); default 1, serial")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--list", action="store_true",
                         help="list the experiments with their datasets and defaults")  # fmt: skip
@@ -94,8 +100,8 @@ def _run_search(args) -> int:
         print(f"{where}: give a tune config with a [search] section, e.g. "
               f"examples/configs/tune_digits.toml", file=sys.stderr)  # fmt: skip
         return 2
-    ignored = [f"--{n}" for n in ("data", "epochs", "seeds", "limit", "variants")
-               if getattr(args, n) is not None]  # fmt: skip
+    ignored = [f"--{n}" for n in ("data", "epochs", "seeds", "limit", "variants", "scheduler",
+                                  "jobs") if getattr(args, n) is not None]  # fmt: skip
     if ignored:
         print(f"{where}: {', '.join(ignored)} do not apply; the config sets the data and "
               f"the training", file=sys.stderr)  # fmt: skip
@@ -152,7 +158,15 @@ def _run_compare(args, extras) -> int:
         options = resolve_options(experiment, data=args.data, epochs=args.epochs,
                                   seeds=args.seeds, limit=args.limit, out=args.out,
                                   variants=variants)  # fmt: skip
-        run_experiment(experiment, options, progress=not args.no_progress)
+        if args.jobs is not None and args.jobs < 1:
+            raise CompareError(f"{PROG} compare: --jobs must be >= 1, got {args.jobs}")
+        if args.scheduler is not None and args.jobs is not None:
+            raise CompareError(
+                f"{PROG} compare: --jobs starts a local cluster; with --scheduler the "
+                "scheduler's workers run the tasks (give one of them)"
+            )
+        run_experiment(experiment, options, progress=not args.no_progress,
+                       scheduler=args.scheduler, jobs=args.jobs)  # fmt: skip
     except CompareError as error:
         print(error, file=sys.stderr)
         return 2

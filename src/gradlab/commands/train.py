@@ -100,7 +100,25 @@ def _run_train(args, extras) -> int:
     if out.exists() and not out.is_dir():
         print(f"{WHERE}: --out {out}: is a file, not a directory", file=sys.stderr)
         return 2
-    return _train(config, out, args.resume, 0 if args.quiet else 1)
+    if not _launched_by_mpi():
+        return _train(config, out, args.resume, 0 if args.quiet else 1)
+    # one rank of an MPI job (mpirun -n N gradlab train ...): train data-parallel; rank 0
+    # prints and writes; a rank that fails ends the whole job, so none waits for it
+    import gradlab.distributed as dist
+
+    dist.init_process_group("mpi")
+    quiet = args.quiet or dist.get_rank() != 0
+    status = _train(config, out, args.resume, 0 if quiet else 1)
+    if status != 0:
+        dist.abort(status)
+    dist.barrier()
+    return status
+
+
+def _launched_by_mpi() -> bool:
+    from gradlab.distributed.process_group import launched_world_size
+
+    return launched_world_size() > 1
 
 
 def _train(config, out, resume: bool, verbose: int) -> int:

@@ -23,7 +23,8 @@ def add_parser(subparsers) -> None:
         "plots to OUT. Exit status 2 for a bad config, 1 when the study cannot run.",
         epilog="Example: gradlab tune examples/configs/tune_example13.toml --trials 20. "
         "Many machines: gradlab tune CONFIG --storage "
-        "postgresql://user:password@host/db --study NAME on each (needs psycopg2-binary).",
+        "postgresql+psycopg://user:password@host/db --study NAME on each (needs "
+        "gradlab[postgres]).",
     )
     parser.add_argument("config", metavar="CONFIG", help="the config file (TOML) with [search]")
     parser.add_argument(
@@ -36,7 +37,7 @@ def add_parser(subparsers) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--storage", metavar="URL", help="an Optuna storage URL (sqlite:///file.db, "
-        "postgresql://user:password@host/db, or memory); default sqlite:///OUT/study.db",
+        "postgresql+psycopg://user:password@host/db, or memory); default sqlite:///OUT/study.db",
     )  # fmt: skip
     parser.add_argument("--study", metavar="NAME", help="the study's name (default: CONFIG's stem)")
     parser.add_argument(

@@ -79,6 +79,9 @@ class DataLoader:
             so ``gradlab.manual_seed(s)`` before iterating fixes the order. The same seed
             gives the same order.
         collate_fn: turns a list of samples into a batch; ``default_collate`` when None.
+        sampler: an iterable of dataset indices with a length, drawn afresh every epoch,
+            which sets the order and the samples (e.g. ``DistributedSampler``); not with
+            ``shuffle``.
 
     Yields:
         For a TensorDataset of k arrays, a list of k Tensors of shapes (B, ...) (PyTorch
@@ -95,6 +98,7 @@ class DataLoader:
         drop_last: bool = False,
         generator: np.random.Generator | None = None,
         collate_fn=None,
+        sampler=None,
     ):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(
@@ -107,6 +111,8 @@ class DataLoader:
                 f"DataLoader: generator must be a numpy.random.Generator, got "
                 f"{type(generator).__name__}"
             )
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         n = len(dataset)
         if n == 0:
             raise ValueError(f"DataLoader: the dataset ({type(dataset).__name__}) is empty")
@@ -116,21 +122,24 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.generator = generator
         self.collate_fn = collate_fn
+        self.sampler = sampler
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self) -> np.ndarray | None:
         """This epoch's sample order, or None for 0..n-1."""
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64)
         if not self.shuffle:
             return None
         rng = self.generator if self.generator is not None else default_generator()
         return rng.permutation(len(self.dataset))
 
     def __iter__(self):
-        n = len(self.dataset)
         order = self._order()
+        n = len(self.dataset) if order is None else len(order)
         stop = len(self) * self.batch_size
         fast = _resolve_arrays(self.dataset) if self.collate_fn is None else None
         if fast is not None:

@@ -14,6 +14,10 @@ EXTRAS = {
     "sklearn": "lab",
     "optuna": "lab",
     "tensorboardX": "tensorboard",
+    "distributed": "dask",
+    "dask": "dask",
+    "psycopg": "postgres",
+    "mpi4py": "mpi",
 }
 
 

@@ -41,6 +41,7 @@ from gradlab.lab.builders import (
     build_scheduler,
 )
 from gradlab.train.callbacks import Callback
+from gradlab.train.strategy import get_strategy
 
 __all__ = ["BACKUP", "LRTrace", "ResumeMismatchError", "RunResult", "train_from_config"]
 
@@ -266,7 +267,7 @@ def _fit(config, out: Path | None, callbacks, verbose: int, resume: bool) -> Run
             else:
                 names = None
             result.classification_report = classification_report(split[1], predicted, names)
-    if out is not None:
+    if out is not None and get_strategy().is_chief:  # one writer in a distributed run
         from gradlab.lab.run_report import write_run
 
         gradient_flow = next((cb for cb in all_callbacks if isinstance(cb, GradientFlow)), None)

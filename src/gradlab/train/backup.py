@@ -38,6 +38,7 @@ class BackupAndRestore(Callback):
     """
 
     runs_last = True
+    chief_only = True
 
     def __init__(self, path, save_freq="epoch"):
         if save_freq != "epoch" and (

@@ -34,10 +34,13 @@ class Callback:
 
     ``runs_last``: when True, the callback's hooks run after every other callback's, wherever
     it is in the list (a checkpoint of the training state must see their work).
+    ``chief_only``: when True (callbacks that write files), only the chief process of a
+    distributed fit runs its hooks (``gradlab.train.strategy``); the others keep its state.
     """
 
     trainer = None
     runs_last = False
+    chief_only = False
 
     def set_trainer(self, trainer) -> None:
         self.trainer = trainer
@@ -61,20 +64,29 @@ class CallbackList:
 
     ``callbacks``: the callbacks in the order given (a training state lists them so). The
     hooks are bound once here, leaving out the base class's no-ops, so a hook that no
-    callback overrides costs one empty call per batch.
+    callback overrides costs one empty call per batch. ``chief``: False leaves out the hooks
+    of ``chief_only`` callbacks (a process of a distributed fit other than rank 0).
     """
 
-    def __init__(self, callbacks, trainer):
+    def __init__(self, callbacks, trainer, chief=True):
         for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"Trainer: callbacks must be Callback objects, got {cb!r}")
             cb.set_trainer(trainer)
         self.callbacks = callbacks
-        calling = [cb for cb in callbacks if not cb.runs_last]
-        calling += [cb for cb in callbacks if cb.runs_last]
+        self.chief = chief
+        active = [cb for cb in callbacks if self.runs(cb)]
+        calling = [cb for cb in active if not cb.runs_last]
+        calling += [cb for cb in active if cb.runs_last]
         for hook in _HOOKS:
             methods = [getattr(cb, hook) for cb in calling if _overrides(cb, hook)]
             setattr(self, hook, _call_all(methods))
+
+
+    def runs(self, callback) -> bool:
+        """Whether this list calls ``callback``'s hooks (not for a ``chief_only`` one off
+        the chief process)."""
+        return self.chief or not callback.chief_only
 
 
 def _overrides(callback, hook: str) -> bool:
@@ -209,6 +221,8 @@ class ModelCheckpoint(Callback):
     Checked before the first epoch (``on_train_begin``): the template names only values
     training logs (``epoch``, ``loss``, ``lr``, the trainer's metrics and their ``val_``
     twins), and its directory is created (as Keras does) or the error raised there."""
+
+    chief_only = True
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
         self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
@@ -385,6 +399,8 @@ class CSVLogger(Callback):
 
     Its state holds the text this fit wrote, so a resumed fit leaves the file as the
     uninterrupted run would (rows written after the checkpoint are dropped)."""
+
+    chief_only = True
 
     def __init__(self, path, separator=",", append=False):
         self.path, self.separator, self.append = Path(path), separator, append

@@ -75,6 +75,8 @@ class TensorBoard(Callback):
         ImportError: when tensorboardX is not installed.
     """
 
+    chief_only = True
+
     def __init__(self, log_dir="logs", histogram_freq=0, update_freq="epoch"):
         self._SummaryWriter = _summary_writer_class()
         self.every = _batches_per_write(update_freq)

@@ -27,6 +27,7 @@ from gradlab.train.fit_inputs import (
 )
 from gradlab.train.history import History
 from gradlab.train.progress import Progress
+from gradlab.train.strategy import get_strategy
 
 _CLASSIFICATION = {"accuracy": M.accuracy, "acc": M.accuracy, "precision": M.precision,
                    "recall": M.recall, "f1": M.f1}  # fmt: skip
@@ -96,6 +97,7 @@ class Trainer:
         self.epoch = 0
         self._fit_loader = None  # the training loader of the last fit
         self._run: TS.EpochRun | None = None  # the epoch in progress (or the last one)
+        self._strategy = get_strategy()
 
     # ------------------------------------------------------------------ fit
     def fit(self, x, y=None, epochs=1, batch_size=32, validation_data=None,
@@ -126,11 +128,16 @@ class Trainer:
         check_first_batch(self.model, self.loss, loader)
         if val_loader is not None:
             check_first_batch(self.model, self.loss, val_loader)
+        strategy = self._strategy = get_strategy()  # one process unless distributed
+        loader = strategy.begin_fit(self, loader)
         saved = None
         if resume_from is not None:
             saved = TS.read(resume_from)
             TS.check(self, saved, loader, epochs, resume_from)
 
+        if not strategy.is_chief:
+            self.callbacks = CallbackList(self.callbacks.callbacks, self, chief=False)
+            verbose = 0
         self.stop_training = False
         self.history = History()
         self._fit_loader, self._run = loader, None
@@ -150,6 +157,7 @@ class Trainer:
                 # the lr this epoch starts with
                 run = TS.EpochRun(epoch, float(self.optimizer.param_groups[0]["lr"]))
             self._run = run
+            strategy.begin_epoch(loader, epoch)
             logs = self._train_epoch(run, loader, show)
             if val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in self._evaluate(val_loader).items()})
@@ -159,6 +167,7 @@ class Trainer:
             run.ended = True
             show.epoch_end(epoch, logs)
             self.callbacks.on_epoch_end(epoch, logs)
+            self.stop_training = strategy.agree(self.stop_training)
             run = None
             if self.stop_training:
                 break
@@ -181,14 +190,16 @@ class Trainer:
             target = as_target(self.loss, output, yb)
             loss = self.loss(output, target)
             loss.backward()
+            self._strategy.before_step(self.model)
             self.optimizer.step()
-            value, n = float(loss.data), output.shape[0]
-            if keep:
-                run.add(value, n, output.data.copy(), target.data)
-            else:
-                run.add(value, n)
+            value, n, out, tgt = self._strategy.batch_result(
+                float(loss.data), output.shape[0],
+                output.data.copy() if keep else None, target.data if keep else None,
+            )  # fmt: skip
+            run.add(value, n, out, tgt)
             bar.update(run.total / run.count)
             self.callbacks.on_batch_end(index, {"batch": index, "size": n, "loss": value})
+            self.stop_training = self._strategy.agree(self.stop_training)
             if self.stop_training:
                 break
         bar.close()

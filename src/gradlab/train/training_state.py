@@ -305,8 +305,10 @@ def restore(trainer, state: dict) -> tuple[int, EpochRun | None]:
 def restore_callbacks(trainer, state: dict, loader, run: EpochRun | None) -> None:
     """Load every callback's state (after ``on_train_begin``, which may reset it) and, at
     an epoch boundary, every generator's state (within an epoch :func:`epoch_batches`
-    does it)."""
+    does it). Callbacks whose hooks this process does not run (``chief_only`` ones off the
+    chief of a distributed fit) are left as they are: their state may write files."""
     for cb, saved in zip(trainer.callbacks.callbacks, state["callbacks"]):
-        cb.load_state_dict(saved["state"])
+        if trainer.callbacks.runs(cb):
+            cb.load_state_dict(saved["state"])
     if run is None:
         set_rng_states(find_generators(trainer.model, loader), state["rng"]["now"])

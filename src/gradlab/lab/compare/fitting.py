@@ -88,7 +88,6 @@ class Fitting(Experiment):
     default_seeds = 3
 
     def parts(self, options: Options) -> list[Part]:
-        self._grids = {}  # (variant, seed) -> class probabilities on the grid (not in JSON)
         data = _data(options.data, options.limit)
         data.extra["grid"] = Grid(np.concatenate([data.x_train, data.x_test]))
         return [Part(
@@ -131,7 +130,8 @@ class Fitting(Experiment):
         })  # fmt: skip
         if run.seed == 0:
             grid = data.extra["grid"]
-            self._grids[run.variant] = class_probabilities(setup.model, grid.points)
+            # with the run (it may be trained in another process); "_" keeps it out of JSON
+            run.extra["_grid_probabilities"] = class_probabilities(setup.model, grid.points)
 
     def extend_report(self, result, report, out_dir) -> None:
         path = plot_gap_panels(
@@ -146,7 +146,8 @@ class Fitting(Experiment):
             "up: overfitting."
         )
         report.image(path.relative_to(out_dir), "learning curves per model size")
-        grids = {v: self._grids[v] for v in result.variant_names if v in self._grids}
+        grids = {r.variant: r.extra["_grid_probabilities"] for r in result.runs
+                 if "_grid_probabilities" in r.extra}  # fmt: skip
         if not grids:
             return
         data = result.part.data

@@ -27,7 +27,7 @@ from gradlab.lab.optional import require
 from gradlab.train import LearningRateScheduler, Trainer
 from gradlab.train.progress import format_logs, progress_bar
 
-__all__ = ["CompareResult", "resolve_options", "run_experiment", "train_part"]
+__all__ = ["CompareResult", "resolve_options", "run_experiment", "train_part", "train_run"]
 
 
 @dataclass
@@ -75,7 +75,7 @@ def resolve_options(experiment: Experiment, data=None, epochs=None, seeds=None, 
     )
 
 
-def _select_variants(where: str, parts: list[Part], wanted: tuple) -> None:
+def select_variants(where: str, parts: list[Part], wanted: tuple) -> None:
     if not wanted:
         return
     known = [v.name for part in parts for v in part.variants]
@@ -123,45 +123,65 @@ def _ticker(bar, where: str):
     return tick
 
 
+def train_run(experiment: Experiment, part: Part, variant_name: str, seed: int,
+              options: Options, bar=None) -> RunRecord:  # fmt: skip
+    """Train one variant of ``part`` with one seed and return its :class:`RunRecord`.
+
+    The run depends only on its arguments (the seed fixes the initial weights, the sample
+    order and every random draw), so it gives the same numbers in any order and in any
+    process: :func:`train_part` calls it in a loop, and
+    :mod:`gradlab.lab.compare.cluster` calls it as one Dask task per (variant, seed).
+    ``bar``: a tqdm bar advanced by one per epoch (None: no progress).
+    """
+    data = part.data
+    variant = next((v for v in part.variants if v.name == variant_name), None)
+    if variant is None:
+        raise CompareError(
+            f"gradlab compare {experiment.name}: part {part.key or part.title!r} has no variant "
+            f"{variant_name!r}; it has {', '.join(v.name for v in part.variants)}"
+        )
+    gradlab.manual_seed(seed)
+    setup = variant.build(data)
+    stop = StopOnNaN()
+    where = f"{part.key + ': ' if part.key else ''}{variant.name}, seed {seed}"
+    tick = EpochTick(_ticker(bar, where))
+    callbacks = [*setup.callbacks, stop, tick]
+    scheduler = setup.scheduler
+    if scheduler is not None and setup.per == "batch":
+        callbacks.insert(0, LearningRateScheduler(scheduler, per="batch"))
+        scheduler = None
+    trainer = Trainer(setup.model, setup.loss, setup.optimizer, metrics=part.metrics,
+                      callbacks=callbacks, scheduler=scheduler)  # fmt: skip
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = trainer.fit(
+            data.x_train, data.y_train, epochs=options.epochs,
+            batch_size=part.batch_size, validation_data=(data.x_test, data.y_test),
+            shuffle=True, verbose=0, generator=np.random.default_rng(seed),
+        )  # fmt: skip
+    seconds = time.perf_counter() - start
+    if bar is not None and tick.epochs < options.epochs:  # stopped early
+        bar.update(options.epochs - tick.epochs)
+    logs = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    run = RunRecord(variant.name, seed, logs, _final_numbers(part, logs, stop),
+                    seconds=seconds)  # fmt: skip
+    run.final["seconds"] = seconds
+    if stop.stopped_at is not None:
+        run.extra["stopped_at"] = list(stop.stopped_at)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        experiment.finish_run(part, run, trainer, setup)
+    return run
+
+
 def train_part(experiment: Experiment, part: Part, options: Options, bar=None) -> PartResult:
     """Train every variant of ``part`` for seeds 0..options.seeds-1 and collect the runs."""
-    data = part.data
     runs = []
     for variant in part.variants:
         for seed in range(options.seeds):
-            where = f"{part.key + ': ' if part.key else ''}{variant.name}, seed {seed}"
             if bar is not None:
-                bar.set_postfix_str(where, refresh=True)
-            gradlab.manual_seed(seed)
-            setup = variant.build(data)
-            stop = StopOnNaN()
-            tick = EpochTick(_ticker(bar, where))
-            callbacks = [*setup.callbacks, stop, tick]
-            scheduler = setup.scheduler
-            if scheduler is not None and setup.per == "batch":
-                callbacks.insert(0, LearningRateScheduler(scheduler, per="batch"))
-                scheduler = None
-            trainer = Trainer(setup.model, setup.loss, setup.optimizer, metrics=part.metrics,
-                              callbacks=callbacks, scheduler=scheduler)  # fmt: skip
-            start = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                history = trainer.fit(
-                    data.x_train, data.y_train, epochs=options.epochs,
-                    batch_size=part.batch_size, validation_data=(data.x_test, data.y_test),
-                    shuffle=True, verbose=0, generator=np.random.default_rng(seed),
-                )  # fmt: skip
-            seconds = time.perf_counter() - start
-            if bar is not None and tick.epochs < options.epochs:  # stopped early
-                bar.update(options.epochs - tick.epochs)
-            logs = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-            run = RunRecord(variant.name, seed, logs, _final_numbers(part, logs, stop),
-                            seconds=seconds)  # fmt: skip
-            run.final["seconds"] = seconds
-            if stop.stopped_at is not None:
-                run.extra["stopped_at"] = list(stop.stopped_at)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                experiment.finish_run(part, run, trainer, setup)
-            runs.append(run)
+                bar.set_postfix_str(f"{part.key + ': ' if part.key else ''}{variant.name}, "
+                                    f"seed {seed}", refresh=True)  # fmt: skip
+            runs.append(train_run(experiment, part, variant.name, seed, options, bar))
     return PartResult(part, runs)
 
 
@@ -179,8 +199,14 @@ def _json_safe(value):
     return value
 
 
+def _public(extra: dict) -> dict:
+    """A run's extra data without the keys that start with "_" (kept for the report only)."""
+    return {k: v for k, v in extra.items() if not str(k).startswith("_")}
+
+
 def write_json(result: CompareResult, path: Path) -> Path:
-    """Every run's history, final numbers and extra data as JSON (NaN/inf as null)."""
+    """Every run's history, final numbers and extra data as JSON (NaN/inf as null; extra
+    keys starting with "_" are left out)."""
     payload = {
         "experiment": result.experiment.name,
         "options": {"data": result.options.data, "epochs": result.options.epochs,
@@ -189,7 +215,7 @@ def write_json(result: CompareResult, path: Path) -> Path:
             "key": pr.part.key, "title": pr.part.title, "data": pr.part.data.name,
             "variants": pr.variant_names,
             "runs": [{"variant": r.variant, "seed": r.seed, "history": r.history,
-                      "final": r.final, "extra": r.extra} for r in pr.runs],
+                      "final": r.final, "extra": _public(r.extra)} for r in pr.runs],
         } for pr in result.parts],
     }  # fmt: skip
     path.write_text(json.dumps(_json_safe(payload), indent=1), encoding="utf-8")
@@ -197,11 +223,16 @@ def write_json(result: CompareResult, path: Path) -> Path:
 
 
 def run_experiment(experiment: Experiment, options: Options, progress: bool = True,
-                   stream=None) -> CompareResult:  # fmt: skip
+                   stream=None, scheduler: str | None = None,
+                   jobs: int | None = None) -> CompareResult:  # fmt: skip
     """Run ``experiment``: train, write ``report.md``, PNG plots and ``results.json`` into
     ``options.out``, print the summary to ``stream`` (stdout). Raises CompareError on bad
     names, MissingDependencyError without matplotlib / scikit-learn, DatasetNotFoundError
-    when a requested file dataset is absent."""
+    when a requested file dataset is absent.
+
+    ``scheduler`` (``tcp://HOST:PORT``) or ``jobs`` (> 1: a local cluster of that many
+    processes): train each (variant, seed) as a task on Dask workers
+    (:mod:`gradlab.lab.compare.cluster`); the numbers are the serial run's."""
     from gradlab.lab.compare.output import print_summary, write_report
 
     stream = sys.stdout if stream is None else stream
@@ -210,7 +241,7 @@ def run_experiment(experiment: Experiment, options: Options, progress: bool = Tr
     require("sklearn", purpose)
     start = time.perf_counter()
     parts = experiment.parts(options)
-    _select_variants(purpose, parts, options.variants)
+    select_variants(purpose, parts, options.variants)
     for part in parts:
         if part.data.note:
             print(f"note: {part.data.note}", file=stream)
@@ -218,7 +249,12 @@ def run_experiment(experiment: Experiment, options: Options, progress: bool = Tr
     bar = progress_bar(total, f"compare {experiment.name}", unit="epoch", file=sys.stderr,
                        disable=not progress)  # fmt: skip
     try:
-        results = [train_part(experiment, part, options, bar) for part in parts]
+        if scheduler is not None or (jobs or 1) > 1:
+            from gradlab.lab.compare.cluster import run_parts_on_dask
+
+            results = run_parts_on_dask(experiment, parts, options, scheduler, jobs, bar)
+        else:
+            results = [train_part(experiment, part, options, bar) for part in parts]
     finally:
         bar.close()
     out_dir = Path(options.out)

@@ -2,9 +2,10 @@
 
 - no URL: ``sqlite:///<out_dir>/study.db``, one file that every ``gradlab tune`` process on
   this machine can share, and that lets a stopped study resume;
-- ``postgresql://user:password@host/db`` (or MySQL...): one study spread over many
+- ``postgresql+psycopg://user:password@host/db`` (or MySQL...): one study spread over many
   machines; every machine runs ``gradlab tune CONFIG --storage URL --study NAME`` and they
-  share the trials (needs the database's driver, e.g. ``pip install psycopg2-binary``);
+  share the trials (needs the database's driver: ``pip install 'gradlab[postgres]'``, psycopg
+  3; a plain ``postgresql://`` URL uses psycopg 3 when psycopg2 is not installed);
 - ``memory``: Optuna's in-memory storage, for one process that keeps nothing.
 
 SQLite serializes writers, so several processes wait on each other's locks: the connection
@@ -119,8 +120,9 @@ def open_storage(
     if "://" not in url:
         raise StorageError(
             f"storage {url!r} is not a URL; expected e.g. sqlite:///study.db or "
-            "postgresql://user:password@host/database"
+            "postgresql+psycopg://user:password@host/database"
         )
+    given, url = url, with_installed_driver(url)  # messages show the URL as given
     for attempt in range(_ATTEMPTS):
         try:
             with warnings.catch_warnings():  # the heartbeat is "experimental" in Optuna
@@ -133,8 +135,9 @@ def open_storage(
         except ImportError as error:
             dialect = url.split("://", 1)[0]
             raise StorageError(
-                f"cannot open storage {show_url(url)}: the database driver for {dialect!r} is "
-                f"not installed (for PostgreSQL: pip install psycopg2-binary) "
+                f"cannot open storage {show_url(given)}: the database driver for {dialect!r} is "
+                f"not installed (for PostgreSQL: pip install 'gradlab[postgres]', psycopg 3, "
+                f"with a postgresql+psycopg:// URL) "
                 f"({_first_line(error)})"
             ) from None
         except Exception as error:  # SQLAlchemy's: bad URL, no such dialect, unreachable
@@ -142,9 +145,22 @@ def open_storage(
                 time.sleep(0.2 * (attempt + 1))  # another process is creating the tables
                 continue
             raise StorageError(
-                f"cannot open storage {show_url(url)}: {_first_line(error)}"
+                f"cannot open storage {show_url(given)}: {_first_line(error)}"
             ) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def with_installed_driver(url: str) -> str:
+    """``url`` with the psycopg 3 driver named (``postgresql+psycopg://``) when it names
+    none, psycopg 3 is installed and psycopg2 (SQLAlchemy's default for ``postgresql://``)
+    is not; any other URL unchanged."""
+    import importlib.util
+
+    if not url.startswith("postgresql://") or importlib.util.find_spec("psycopg2") is not None:
+        return url
+    if importlib.util.find_spec("psycopg") is None:
+        return url
+    return "postgresql+psycopg://" + url[len("postgresql://") :]
 
 
 def _creation_race(error: BaseException) -> bool:
