@@ -44,15 +44,14 @@ from gradlab.ops import *  # noqa: F403
 
 from gradlab import data, explain, nn, optim, train  # noqa: E402
 from gradlab.train.checkpoint import CheckpointError, load, save  # noqa: E402
+from gradlab import backends, distributions, utils  # noqa: E402
+from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)
+from gradlab.dtypes import is_floating_point  # noqa: E402
+from gradlab.generator import Generator  # noqa: E402
 
 import numpy as _np  # noqa: E402
 
-float16 = _np.float16
-float32 = float_ = _np.float32
-float64 = double = _np.float64
-int32 = _np.int32
-int64 = long = _np.int64
+float_ = _np.float32
 bool_ = _np.bool_
-uint8 = _np.uint8
 
 __version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Probability distributions (PyTorch's ``torch.distributions``)."""
