@@ -43,7 +43,8 @@ from gradlab.ops import *  # noqa: F403
 
 
 from gradlab import data, explain, nn, optim, train  # noqa: E402
-from gradlab.train.checkpoint import CheckpointError, load, save  # noqa: E402
+from gradlab.train.checkpoint import CheckpointError  # noqa: E402
+from gradlab.serialization import load, save  # noqa: E402
 from gradlab import backends, distributions, utils  # noqa: E402
 from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)
 from gradlab.dtypes import is_floating_point  # noqa: E402
