@@ -56,3 +56,10 @@ float_ = _np.float32
 bool_ = _np.bool_
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # Only names not defined above get here: a PyTorch name says it is not implemented.
+    from gradlab.missing import missing
+
+    raise missing("gradlab", name)

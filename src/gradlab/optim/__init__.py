@@ -17,3 +17,10 @@ __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam",
     "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    # Only names not defined above get here: a PyTorch name says it is not implemented.
+    from gradlab.missing import missing
+
+    raise missing("gradlab.optim", name)

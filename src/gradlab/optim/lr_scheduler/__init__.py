@@ -23,3 +23,10 @@ __all__ = [
     "SequentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
     "ReduceLROnPlateau", "plot_ready", "lr_curve", "step_decay",
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    # Only names not defined above get here: a PyTorch name says it is not implemented.
+    from gradlab.missing import missing
+
+    raise missing("gradlab.optim.lr_scheduler", name)
