@@ -112,8 +112,17 @@ class MultiheadAttention(Module):
         if bias:
             self.out_proj.bias.numpy()[...] = 0
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True,
-                attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):  # fmt: skip
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights: bool = True,
+        attn_mask=None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ):
         owner = f"MultiheadAttention(embed_dim={self.embed_dim})"
         batched = query.ndim == 3
         if query.ndim not in (2, 3) or query.shape[-1] != self.embed_dim:

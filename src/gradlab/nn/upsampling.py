@@ -38,10 +38,7 @@ def _source(out_size: int, in_size: int, scale_factor, mode: str, align_corners,
     if mode in _LINEAR and align_corners:
         scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
         return dst * scale
-    if scale_factor is not None and not recompute:
-        scale = 1.0 / scale_factor
-    else:
-        scale = in_size / out_size
+    scale = 1.0 / scale_factor if scale_factor is not None and not recompute else in_size / out_size
     if mode == "nearest":
         return np.minimum(np.floor(dst * scale), in_size - 1)
     return np.maximum((dst + 0.5) * scale - 0.5, 0.0)
@@ -53,8 +50,15 @@ def _index(ndim: int, axis: int, idx):
     return tuple(key)
 
 
-def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
-                align_corners=None, recompute_scale_factor=None, antialias: bool = False):  # fmt: skip
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",  # noqa: A002
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias: bool = False,
+):
     """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor``.
 
     Modes: 'nearest' (3-d or 4-d), 'linear' (3-d), 'bilinear' (4-d). Returns (N, C, *size).
