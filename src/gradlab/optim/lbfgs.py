@@ -229,10 +229,8 @@ class LBFGS(Optimizer):
                     r += (al[i] - be_i) * old_stps[i]
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
-            if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr
-            else:
-                t = lr
+            first = state["n_iter"] == 1  # a first step scaled by the gradient's size
+            t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr if first else lr
             gtd = float(flat_grad @ d)
             if gtd > -tolerance_change:
                 break
@@ -241,7 +239,7 @@ class LBFGS(Optimizer):
             if group["line_search_fn"] == "strong_wolfe":
                 x_init = [p.numpy().copy() for p in self._params]
                 loss, flat_grad, t, ls_func_evals = _strong_wolfe(
-                    lambda step: self._directional(closure, x_init, step, d),
+                    lambda step, x=x_init, d=d: self._directional(closure, x, step, d),
                     t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals,
                 )  # fmt: skip
                 self._add(t, d)

@@ -22,7 +22,8 @@ from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau
 __all__ = [
     "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
     "SequentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
-    "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "ChainedScheduler", "plot_ready", "lr_curve", "step_decay",
+    "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "ChainedScheduler", "plot_ready",
+    "lr_curve", "step_decay",
 ]  # fmt: skip
 
 
