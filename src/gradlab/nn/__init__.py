@@ -3,7 +3,12 @@
 Each concept lives in its own file; this package re-exports their public names.
 """
 
-from gradlab.nn import functional, init, utils
+from gradlab.nn import (
+    functional,
+    init,
+    modules,  # noqa: E402  (after every layer: it re-exports them)
+    utils,
+)
 from gradlab.nn.activations import *  # noqa: F403
 from gradlab.nn.attention import *  # noqa: F403
 from gradlab.nn.classification_losses import *  # noqa: F403
