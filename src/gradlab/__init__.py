@@ -43,28 +43,31 @@ from gradlab.ops import *  # noqa: F403
 
 
 from gradlab import data, explain, nn, optim, train  # noqa: E402
-from gradlab.train.checkpoint import CheckpointError, load, save  # noqa: E402
+from gradlab.train.checkpoint import CheckpointError  # noqa: E402
+from gradlab.serialization import load, save  # noqa: E402
+from gradlab import backends, distributions, utils  # noqa: E402
+from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)
+from gradlab.dtypes import is_floating_point  # noqa: E402
+from gradlab.generator import Generator  # noqa: E402
 
 import numpy as _np  # noqa: E402
 
-float16 = _np.float16
-float32 = float_ = _np.float32
-float64 = double = _np.float64
-int32 = _np.int32
-int64 = long = _np.int64
+float_ = _np.float32
 bool_ = _np.bool_
-uint8 = _np.uint8
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
     """``gradlab.keras`` and ``gradlab.math`` load on first use, so ``import gradlab as tf``
-    gives ``tf.keras.*`` and ``tf.math.exp`` without importing them at ``import gradlab``."""
+    gives ``tf.keras.*`` and ``tf.math.exp`` without importing them at ``import gradlab``.
+    Any other name not defined above is a PyTorch name gradlab lacks: the error says so."""
     import importlib
 
     if name == "keras":
         return importlib.import_module("gradlab.keras")
     if name == "math":
         return importlib.import_module("gradlab.keras.tf_math")
-    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+    from gradlab.missing import missing
+
+    raise missing("gradlab", name)

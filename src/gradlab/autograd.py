@@ -206,6 +206,10 @@ def __getattr__(name):
         from gradlab import gradcheck as _gradcheck
 
         return getattr(_gradcheck, name)
+    if name == "Variable":  # PyTorch's deprecated alias: see variable.py
+        from gradlab.variable import Variable
+
+        return Variable
     raise AttributeError(f"module 'gradlab.autograd' has no attribute {name!r}")
 
 

@@ -13,7 +13,7 @@ import pytest
 import gradlab
 from gradlab import nn
 from gradlab.autograd import gradcheck
-from gradlab.nn.dropout import dropout, dropout2d
+from gradlab.nn.dropout import dropout, dropout1d, dropout2d
 
 
 def x_of(shape, dtype=np.float32, requires_grad=True):
@@ -115,11 +115,24 @@ def test_dropout2d_zeroes_whole_channels():
     )
     y.sum().backward()
     np.testing.assert_allclose(x.grad, np.broadcast_to(kept[:, :, None, None], x.shape) * 2.0)
-    unbatched = dropout2d(x_of((16, 3, 3)), p, generator=np.random.default_rng(1)).data
-    channel_zero = unbatched.reshape(16, 9) == 0
-    assert (channel_zero.all(axis=1) | (~channel_zero).all(axis=1)).all()
-    with pytest.raises(ValueError, match=r"dropout2d: input has shape \(4, 5\)"):
-        dropout2d(x_of((4, 5)), 0.5)
+
+
+def test_dropout2d_warns_as_pytorch_on_2d_and_3d_inputs():
+    """PyTorch warns (it does not raise) on a 2-D input, and reads a 3-D input as (N, C, L)."""
+    torch = pytest.importorskip("torch")
+    for shape in [(4, 5), (16, 3, 3)]:
+        with pytest.warns(UserWarning) as ours:
+            y = dropout2d(x_of(shape), 0.5, generator=np.random.default_rng(1)).data
+        with pytest.warns(UserWarning) as theirs:
+            torch.nn.functional.dropout2d(torch.zeros(shape), 0.5)
+        assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+        if len(shape) == 3:  # channel-wise over (N, C, L): each (n, c) row all kept or zeroed
+            zero = y == 0
+            assert (zero.all(axis=2) | (~zero).all(axis=2)).all()
+    with pytest.warns(UserWarning, match="2-D input"):
+        nn.Dropout2d(0.5).eval()(x_of((4, 5)))
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input"):
+        dropout1d(x_of((4,)), 0.5)
 
 
 def test_dropout1d_zeroes_whole_channels_and_eval():

@@ -4,7 +4,15 @@
 """
 
 from gradlab.data import transforms
-from gradlab.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from gradlab.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from gradlab.data.datasets import (
     Bunch,
     DatasetFormatError,
@@ -28,10 +36,22 @@ from gradlab.data.datasets import (
     sliding_windows,
     train_test_split,
 )
-from gradlab.data.loader import DataLoader, default_collate
+from gradlab.data.loader import DataLoader, default_collate, default_convert
+from gradlab.data.samplers import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from gradlab.data.synthetic_tasks import make_gaussian_mixture, make_ratings, make_reversal_pairs
+from gradlab.data.workers import WorkerInfo, get_worker_info
 
 __all__ = [
+    "BatchSampler", "ChainDataset", "IterableDataset", "RandomSampler", "Sampler",
+    "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler", "WorkerInfo",
+    "default_convert", "get_worker_info",
     "Bunch", "ConcatDataset", "DataLoader", "Dataset", "DatasetFormatError",
     "DatasetNotFoundError", "Subset", "TensorDataset", "data_home", "default_collate",
     "load_breast_cancer", "load_cifar10", "load_diabetes", "load_digits", "load_fashion_mnist",

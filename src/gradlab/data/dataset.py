@@ -1,8 +1,9 @@
-"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset`` and ``random_split``.
+"""Datasets: ``Dataset``, ``IterableDataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``,
+``ChainDataset`` and ``random_split`` (PyTorch's names and semantics, ``torch.utils.data``).
 
-PyTorch's names and semantics (``torch.utils.data``), with one difference: items are NumPy
-arrays (or whatever the dataset stores), not Tensors. The :class:`~gradlab.data.DataLoader`
-turns a batch of items into gradlab Tensors; a single item is data, not part of a graph.
+A :class:`TensorDataset` keeps NumPy arrays (``.tensors``) and serves each sample as a tuple
+of Tensors (views of the rows), as PyTorch serves tensors; the
+:class:`~gradlab.data.DataLoader` batches them with one fancy index per array.
 """
 
 from __future__ import annotations
@@ -30,9 +31,40 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__``. With DataLoader workers, each
+    worker iterates its own copy; use :func:`gradlab.utils.data.get_worker_info` in
+    ``__iter__`` to split the work between them."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, don't index")
+
+    def __add__(self, other) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
 def _as_array(value) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value.numpy()
     return value if isinstance(value, np.ndarray) else np.asarray(value)
 
 
@@ -44,7 +76,8 @@ class TensorDataset(Dataset):
             Tensors are stored by their data array (no copy), so the dataset is not part
             of any graph.
 
-    ``dataset[i]`` is the tuple ``(tensors[0][i], tensors[1][i], ...)`` of NumPy values.
+    ``dataset[i]`` is the tuple ``(Tensor(tensors[0][i]), Tensor(tensors[1][i]), ...)``, each a
+    view of its row, as PyTorch's.
     """
 
     def __init__(self, *tensors):
@@ -67,7 +100,9 @@ class TensorDataset(Dataset):
         self.tensors = arrays
 
     def __getitem__(self, index):
-        return tuple(a[index] for a in self.tensors)
+        if isinstance(index, Tensor):
+            index = index.numpy()
+        return tuple(Tensor(np.asarray(a[index])) for a in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

@@ -60,7 +60,7 @@ class MPIStrategy(Strategy):
             loader.dataset,
             batch_size=loader.batch_size,
             drop_last=loader.drop_last,
-            collate_fn=loader.collate_fn,
+            collate_fn=None if getattr(loader, "_default_collate", False) else loader.collate_fn,
             sampler=sampler,
         )
 

@@ -7,6 +7,8 @@ else gradlab's default generator at call time (seeded by ``gradlab.manual_seed``
 
 from __future__ import annotations
 
+import warnings
+
 from gradlab.backend import default_generator
 from gradlab.nn.module import Module
 from gradlab.ops.elementwise import Mul
@@ -50,19 +52,12 @@ def dropout(
     return _masked(input, p, input.shape, generator)
 
 
-def _channel_dropout(name, input, p, training, generator, batched_ndim):  # noqa: A002
-    p = _check_p(name, p)
-    if not training or p == 0.0:
-        return input
-    shape = input.shape
-    if len(shape) not in (batched_ndim - 1, batched_ndim):
-        raise ValueError(
-            f"{name}: input has shape {tuple(shape)}, expected {batched_ndim - 1} or "
-            f"{batched_ndim} dimensions ((C, *) or (N, C, *))"
-        )
-    channel_axes = len(shape) - batched_ndim + 2  # (C,) unbatched, (N, C) batched
-    mask_shape = tuple(shape[:channel_axes]) + (1,) * (len(shape) - channel_axes)
-    return _masked(input, p, mask_shape, generator)
+def _feature_dropout(input, p, generator):  # noqa: A002
+    """Zero whole (sample, channel) slices: the mask is drawn over the first two axes."""
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _masked(input, p, shape[:2] + (1,) * (len(shape) - 2), generator)
 
 
 def dropout1d(
@@ -73,7 +68,19 @@ def dropout1d(
     generator=None,
 ):
     """Zero whole channels of (N, C, L) or (C, L) input with probability p."""
-    return _channel_dropout("dropout1d", input, p, training, generator, 3)
+    p = _check_p("dropout1d", p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    if not training or p == 0.0:
+        return input
+    if input.ndim == 2:  # unbatched (C, L): one mask value per channel
+        return _masked(input, p, (input.shape[0], 1), generator)
+    return _feature_dropout(input, p, generator)
 
 
 def dropout2d(
@@ -83,8 +90,34 @@ def dropout2d(
     inplace: bool = False,  # noqa: A002
     generator=None,
 ):
-    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability p."""
-    return _channel_dropout("dropout2d", input, p, training, generator, 4)
+    """Zero whole channels of (N, C, H, W) input with probability p.
+
+    As PyTorch (including its warnings): an input that is not 3-D or 4-D is deprecated and
+    warned about, and a 3-D input is read as (N, C, L) (channel-wise 1-d dropout), not as an
+    unbatched (C, H, W).
+    """
+    p = _check_p("dropout2d", p)
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    if not training or p == 0.0:
+        return input
+    return _feature_dropout(input, p, generator)
 
 
 class Dropout(Module):

@@ -21,6 +21,7 @@ from gradlab.nn.activations import (  # noqa: F401
     step,
     tanh,
 )
+from gradlab.nn.attention import scaled_dot_product_attention  # noqa: F401
 from gradlab.nn.classification_losses import (  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -29,6 +30,7 @@ from gradlab.nn.classification_losses import (  # noqa: F401
     nll_loss,
 )
 from gradlab.nn.conv import conv2d  # noqa: F401
+from gradlab.nn.conv_transpose import conv1d, conv_transpose2d  # noqa: F401
 from gradlab.nn.dropout import dropout, dropout1d, dropout2d  # noqa: F401
 from gradlab.nn.embedding import embedding  # noqa: F401
 from gradlab.nn.focal import focal_loss, sigmoid_focal_loss  # noqa: F401
@@ -43,4 +45,12 @@ from gradlab.nn.losses import (  # noqa: F401
 from gradlab.nn.normalization import batch_norm, layer_norm  # noqa: F401
 from gradlab.nn.overlap_losses import dice_loss, jaccard_loss  # noqa: F401
 from gradlab.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from gradlab.nn.upsampling import interpolate  # noqa: F401
 from gradlab.ops import pad  # noqa: F401
+
+
+def __getattr__(name):
+    # Only names not defined above get here: a PyTorch name says it is not implemented.
+    from gradlab.missing import missing
+
+    raise missing("gradlab.nn.functional", name)

@@ -5,6 +5,7 @@ Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(di
 movement, linalg); this file only wires them to Tensor.
 """
 
+from gradlab import dtypes
 from gradlab.ops import activation, comparison, elementwise, linalg, movement, reduce
 from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.activation import *  # noqa: F403
@@ -114,7 +115,8 @@ def _bind():
             "log_softmax": softmax_ops.log_softmax,
             "t": movement.t,
             "to": lambda a, dtype: elementwise.to_dtype(a, dtype),
-            "type": lambda a, dtype: elementwise.to_dtype(a, dtype),
+            "type": dtypes.tensor_type,
+            "half": lambda a: elementwise.to_dtype(a, "float16"),
             "float": lambda a: elementwise.to_dtype(a, "float32"),
             "double": lambda a: elementwise.to_dtype(a, "float64"),
             "long": lambda a: elementwise.to_dtype(a, "int64"),

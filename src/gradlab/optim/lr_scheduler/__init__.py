@@ -14,6 +14,7 @@ from gradlab.optim.lr_scheduler.basic import (
     SequentialLR,
     StepLR,
 )
+from gradlab.optim.lr_scheduler.chained import ChainedScheduler, ConstantLR, PolynomialLR
 from gradlab.optim.lr_scheduler.cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from gradlab.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
 from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau
@@ -21,5 +22,13 @@ from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau
 __all__ = [
     "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
     "SequentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
-    "ReduceLROnPlateau", "plot_ready", "lr_curve", "step_decay",
+    "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "ChainedScheduler", "plot_ready",
+    "lr_curve", "step_decay",
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    # Only names not defined above get here: a PyTorch name says it is not implemented.
+    from gradlab.missing import missing
+
+    raise missing("gradlab.optim.lr_scheduler", name)

@@ -1,0 +1,3 @@
+"""PyTorch's ``torch.nn.modules.batchnorm``: the same classes as gradlab.nn's."""
+
+from gradlab.nn.normalization import *  # noqa: F403
