@@ -5,6 +5,7 @@ Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(di
 movement, linalg); this file only wires them to Tensor.
 """
 
+from gradlab import autograd_api
 from gradlab.ops import activation, comparison, elementwise, linalg, movement, reduce
 from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.activation import *  # noqa: F403
@@ -128,6 +129,8 @@ def _bind():
             "mT": property(lambda a: movement.transpose(a, -2, -1)),
         }
     )
+    methods["register_hook"] = autograd_api.register_hook
+    methods["register_post_accumulate_grad_hook"] = autograd_api.register_post_accumulate_grad_hook
     for name, fn in {**operators, **methods}.items():
         setattr(Tensor, name, fn)
 
