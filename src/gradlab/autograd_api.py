@@ -189,9 +189,8 @@ def _root(outputs: tuple, grad_outputs, op: str):
                     f"and output[{i}] has a shape of {tuple(out.shape)}"
                 )
         arrays.append(g.astype(out.dtype, copy=False))
-    node = _Roots()
-    node.saved, node.retained_output, node.inputs = tuple(arrays), None, outputs
-    return Tensor._from_op(np.ones((), outputs[0].dtype), node)
+    with autograd.enable_grad():
+        return _Roots.apply(*outputs, grads=tuple(arrays))
 
 
 def _no_create_graph(op: str, create_graph: bool) -> None:
@@ -322,6 +321,10 @@ class _Roots(autograd.Function):
     """The node of :func:`_root`: gives each output its grad_output."""
 
     __slots__ = ()
+
+    def forward(self, *arrays, grads=()):
+        self.saved = grads
+        return np.ones((), arrays[0].dtype)
 
     def backward(self, grad):
         return self.saved[0] if len(self.saved) == 1 else self.saved

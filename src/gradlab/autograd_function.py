@@ -68,19 +68,36 @@ def next_functions(fn: Function) -> tuple:
 
 
 class CtxNode(Function):
-    """The graph node of one ``F.apply`` call, and the ``ctx`` its forward/backward get."""
+    """The graph node of one ``F.apply`` call, and the ``ctx`` its forward/backward get.
 
-    def __init__(self, function: type, args: tuple):
-        self.saved = ()
-        self.retained_output = None
-        self.inputs = args
+    Made by ``Function.apply`` like every node (so the engine sets it up as any other); its
+    ``forward`` runs the user's forward on the original arguments without recording.
+    """
+
+    def forward(self, *arrays, function=None, args=(), split=False):
         self.function = function
         self.needs_input_grad = tuple(
             isinstance(a, Tensor) and a.requires_grad and autograd.is_grad_enabled() for a in args
         )
         self.materialize_grads = True
-        self.non_differentiable: list = []
-        self.outputs: tuple = ()  # (shape, dtype) per differentiable output
+        self.non_differentiable = []
+        self.saved = ()
+        with autograd.no_grad():
+            output = function.forward(*args) if split else function.forward(self, *args)
+        if split:
+            function.setup_context(self, args, output)
+        self.result = output  # taken (and dropped) by _apply
+        outputs = output if isinstance(output, tuple) else (output,)
+        tensors = [o for o in outputs if isinstance(o, Tensor)]
+        if not tensors:
+            raise RuntimeError(f"{function.__name__}.forward must return at least one Tensor")
+        self.outputs = tuple((t.shape, t.dtype) for t in tensors)
+        if len(tensors) == 1:
+            return tensors[0].numpy()
+        packed = np.empty(len(tensors), dtype=object)
+        for i, t in enumerate(tensors):
+            packed[i] = t.numpy()
+        return packed
 
     # ------------------------------------------------------------------ ctx API
     def save_for_backward(self, *tensors) -> None:
@@ -169,69 +186,65 @@ class CtxNode(Function):
 class OutputOf(Function):
     """Output ``index`` of a several-output ctx-style Function: routes its gradient to a slot."""
 
-    __slots__ = ("index", "count", "owner")
+    __slots__ = ()
+
+    def forward(self, packed, index=0, owner=None):
+        self.saved = (index, len(packed), owner)
+        return packed[index]
 
     def name(self) -> str:
-        return self.owner.name()
+        return self.saved[2].name() if isinstance(self.saved, tuple) else "OutputOfBackward"
 
     def backward(self, grad):
-        slots = np.zeros(self.count, dtype=object)
-        slots[self.index] = grad
+        index, count, _ = self.saved
+        slots = np.zeros(count, dtype=object)
+        slots[index] = grad
         return slots
 
 
-def _new_output(array, fn) -> Tensor:
-    t = Tensor(array)
-    if fn is not None:
-        t.grad_fn = fn
-        t._requires_grad = True
-    return t
+def _detached(t: Tensor) -> Tensor:
+    return Tensor(t.numpy())
 
 
 def _apply(cls, *args, **kwargs):
-    """``F.apply(*args)``: run forward without recording, then make one node for it."""
+    """``F.apply(*args)``: one CtxNode (made by Function.apply) for the user's forward."""
     if kwargs:
         raise TypeError(
             f"{cls.__name__}.apply() takes positional arguments only (as PyTorch's), got "
             f"keyword arguments {sorted(kwargs)}"
         )
-    node = CtxNode(cls, args)
     split = "setup_context" in _own_names(cls)
-    with autograd.no_grad():
-        output = cls.forward(*args) if split else cls.forward(node, *args)
-    if split:
-        cls.setup_context(node, args, output)
+    carrier = CtxNode.apply(*args, function=cls, args=args, split=split)
+    node = carrier.grad_fn
+    if node is None:  # nothing to record: find the results another way
+        return _untracked(cls, args, split)
+    output, node.result = node.result, None
     single = not isinstance(output, tuple)
     outputs = (output,) if single else output
-    track = any(node.needs_input_grad)
-    differentiable = [
-        isinstance(o, Tensor)
-        and o.dtype.kind in "fc"
-        and not any(o is n for n in node.non_differentiable)
-        for o in outputs
-    ]
+    skip = node.non_differentiable
     node.non_differentiable = []
-    if not track or not any(differentiable):
-        results = tuple(_new_output(o.numpy(), None) if isinstance(o, Tensor) else o
-                        for o in outputs)  # fmt: skip
-        return results[0] if single else results
-    tensors = [i for i, o in enumerate(outputs) if isinstance(o, Tensor)]
-    node.outputs = tuple((outputs[i].shape, outputs[i].dtype) for i in tensors)
+    positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor)]
     results = list(outputs)
-    if len(tensors) == 1:
-        i = tensors[0]
-        results[i] = _new_output(outputs[i].numpy(), node if differentiable[i] else None)
-    else:
-        packed = _new_output(np.empty(len(tensors), dtype=object), node)
-        for slot, i in enumerate(tensors):
-            picker = None
-            if differentiable[i]:
-                picker = OutputOf.__new__(OutputOf)
-                picker.saved, picker.retained_output = None, None
-                picker.inputs, picker.index, picker.count = (packed,), slot, len(tensors)
-                picker.owner = node
-            results[i] = _new_output(outputs[i].numpy(), picker)
+    for slot, i in enumerate(positions):
+        o = outputs[i]
+        differentiable = o.dtype.kind in "fc" and not any(o is n for n in skip)
+        if len(positions) == 1:
+            results[i] = carrier if differentiable else _detached(carrier)
+        elif differentiable:
+            results[i] = OutputOf.apply(carrier, index=slot, owner=node)
+        else:
+            results[i] = _detached(o)
     return results[0] if single else tuple(results)
+
+
+def _untracked(cls, args, split):
+    """F.apply when no argument requires grad (or grad mode is off): forward alone."""
+    ctx = CtxNode.__new__(CtxNode)
+    ctx.forward(*args, function=cls, args=args, split=split)
+    output, ctx.result = ctx.result, None
+    if isinstance(output, tuple):
+        return tuple(_detached(o) if isinstance(o, Tensor) else o for o in output)
+    return _detached(output) if isinstance(output, Tensor) else output
 
 
 def _own_names(cls) -> set:
