@@ -6,7 +6,7 @@ movement, linalg); this file only wires them to Tensor.
 """
 
 from gradlab import autograd_api
-from gradlab.ops import activation, comparison, elementwise, linalg, movement, reduce
+from gradlab.ops import activation, catalogue, comparison, elementwise, linalg, movement, reduce
 from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.activation import *  # noqa: F403
 from gradlab.ops.comparison import *  # noqa: F403
@@ -136,3 +136,6 @@ def _bind():
 
 
 _bind()
+catalogue.bind()  # PyTorch's wider catalogue; replaces some of the methods bound above
+globals().update(catalogue.torch_functions())
+__all__ = list(dict.fromkeys(__all__ + list(catalogue.torch_functions())))

@@ -1,0 +1,403 @@
+"""Binary and ternary elementwise math: atan2, fmod, remainder, hypot, copysign, logaddexp,
+xlogy, fmax/fmin, float_power, lerp, addcmul, addcdiv, add/sub with ``alpha``, div with
+``rounding_mode``; logical and bitwise ops (no gradient). As PyTorch's, broadcasting.
+
+Result dtypes follow PyTorch's promotion for the float work these ops do: the tensors'
+dtypes decide, a Python number does not widen them (float32 tensor with 2.5 stays float32),
+and integer inputs of a floating op become the default float dtype.
+"""
+
+from __future__ import annotations
+
+from gradlab.autograd import Function
+from gradlab.backend import get_default_dtype, xp
+from gradlab.ops import elementwise
+from gradlab.tensor import Tensor
+
+__all__ = [
+    "atan2", "arctan2", "fmod", "remainder", "hypot", "copysign", "logaddexp", "logaddexp2",
+    "xlogy", "fmax", "fmin", "float_power", "lerp", "addcmul", "addcdiv", "add", "sub",
+    "subtract", "multiply", "mul", "div", "divide", "true_divide", "floor_divide",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "isinf", "isposinf", "isneginf", "isreal", "isclose",
+    "allclose", "equal", "greater", "greater_equal", "less", "less_equal", "not_equal",
+]  # fmt: skip
+
+
+def result_dtype(*values, floating=False):
+    """PyTorch's result dtype for tensors and Python numbers (floating: at least a float)."""
+    arrays = [v.numpy() for v in values if isinstance(v, Tensor)]
+    dims = [a for a in arrays if a.ndim]
+    dtype = xp.result_type(*(dims or arrays)) if arrays else get_default_dtype()
+    numbers = [v for v in values if not isinstance(v, Tensor)]
+    if dtype.kind in "biu":
+        if any(isinstance(v, float) for v in numbers) or floating:
+            return get_default_dtype()
+        if dtype.kind == "b" and any(
+            isinstance(v, int) and not isinstance(v, bool) for v in numbers
+        ):
+            return xp.dtype(xp.int64)
+        if dims and len(dims) < len(arrays):  # a 0-d tensor of a higher kind still counts
+            kinds = [a.dtype for a in arrays if not a.ndim and a.dtype.kind == "f"]
+            if kinds:
+                return get_default_dtype()
+    return dtype
+
+
+def operands(*values, floating=False):
+    """The values as Tensors (or constant arrays) of one result dtype."""
+    dtype = result_dtype(*values, floating=floating)
+    out = []
+    for v in values:
+        if isinstance(v, Tensor):
+            out.append(v if v.dtype == dtype else elementwise.to_dtype(v, dtype))
+        else:
+            out.append(xp.asarray(v, dtype=dtype))
+    return out
+
+
+class _Binary(Function):
+    """Base of ops whose gradients are ``grad * d(a)``, ``grad * d(b)``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = self.fn(a, b)
+        self.saved = (a, b, out)
+        return out
+
+    def backward(self, grad):
+        a, b, out = self.saved
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            da, db = self.derivatives(a, b, out)
+        return (
+            grad * da if self.needs_input_grad(0) else None,
+            grad * db if self.needs_input_grad(1) else None,
+        )
+
+
+class Atan2(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.arctan2)
+
+    def derivatives(self, a, b, out):
+        norm = a * a + b * b
+        return b / norm, -a / norm
+
+
+class Fmod(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.fmod)
+
+    def derivatives(self, a, b, out):
+        return 1, -xp.trunc(a / b)
+
+
+class Remainder(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.remainder)
+
+    def derivatives(self, a, b, out):
+        return 1, -xp.floor(a / b)
+
+
+class Hypot(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.hypot)
+
+    def derivatives(self, a, b, out):
+        return a / out, b / out
+
+
+class Copysign(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.copysign)
+
+    def derivatives(self, a, b, out):
+        return xp.where(a == 0, 0, out / xp.where(a == 0, 1, a)), 0
+
+
+class Logaddexp(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.logaddexp)
+
+    def derivatives(self, a, b, out):
+        return xp.exp(a - out), xp.exp(b - out)
+
+
+class Logaddexp2(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.logaddexp2)
+
+    def derivatives(self, a, b, out):
+        return xp.exp2(a - out), xp.exp2(b - out)
+
+
+class Xlogy(_Binary):
+    """a * log(b), 0 where a == 0 (unless b is nan)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def fn(a, b):
+        return xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(
+            xp.result_type(a, b), copy=False
+        )
+
+    def derivatives(self, a, b, out):
+        da = xp.where((a == 0) & (b <= 0), 0, xp.log(b))
+        return da, a / b
+
+
+class Fmax(_Binary):
+    """maximum that ignores nan; ties send the gradient to ``a`` (as PyTorch's fmax)."""
+
+    __slots__ = ()
+    fn = staticmethod(xp.fmax)
+
+    def derivatives(self, a, b, out):
+        to_a = (a >= b) | xp.isnan(b)
+        return to_a, ~to_a
+
+
+class Fmin(_Binary):
+    __slots__ = ()
+    fn = staticmethod(xp.fmin)
+
+    def derivatives(self, a, b, out):
+        to_a = (a <= b) | xp.isnan(b)
+        return to_a, ~to_a
+
+
+# ---------------------------------------------------------------------- functions
+
+
+def _binary(cls, name):
+    def op(input, other):  # noqa: A002 - PyTorch's argument names
+        a, b = operands(input, other, floating=True)
+        return cls.apply(a, b)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``torch.{name}(input, other)``: elementwise with broadcasting, differentiable."
+    return op
+
+
+atan2 = arctan2 = _binary(Atan2, "atan2")
+hypot = _binary(Hypot, "hypot")
+copysign = _binary(Copysign, "copysign")
+logaddexp = _binary(Logaddexp, "logaddexp")
+logaddexp2 = _binary(Logaddexp2, "logaddexp2")
+xlogy = _binary(Xlogy, "xlogy")
+
+
+def _keep_ints(cls, name, numpy_fn):
+    def op(input, other):  # noqa: A002
+        a, b = operands(input, other)
+        if a.dtype.kind in "biu":
+            if xp.any(_array(b) == 0):
+                raise RuntimeError("ZeroDivisionError")
+            return Tensor(numpy_fn(_array(a), _array(b)))
+        return cls.apply(a, b)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+def _array(v):
+    return v.numpy() if isinstance(v, Tensor) else v
+
+
+fmod = _keep_ints(Fmod, "fmod", xp.fmod)
+remainder = _keep_ints(Remainder, "remainder", xp.remainder)
+
+
+def fmax(input, other):  # noqa: A002
+    a, b = operands(input, other)
+    return Fmax.apply(a, b) if a.dtype.kind == "f" else Tensor(xp.fmax(_array(a), _array(b)))
+
+
+def fmin(input, other):  # noqa: A002
+    a, b = operands(input, other)
+    return Fmin.apply(a, b) if a.dtype.kind == "f" else Tensor(xp.fmin(_array(a), _array(b)))
+
+
+def float_power(input, exponent):  # noqa: A002
+    """input ** exponent in float64, as ``torch.float_power``."""
+    base = input.double() if isinstance(input, Tensor) else xp.float64(input)
+    power = exponent.double() if isinstance(exponent, Tensor) else xp.float64(exponent)
+    if not isinstance(base, Tensor):
+        base = Tensor(xp.asarray(base))
+    return elementwise.Pow.apply(base, power)
+
+
+def lerp(input, end, weight):  # noqa: A002
+    """input + weight * (end - input); ``weight`` a number or a tensor."""
+    return input + weight * (end - input)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """input + value * tensor1 * tensor2."""
+    product = tensor1 * tensor2
+    return input + (product if value == 1 else value * product)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """input + value * tensor1 / tensor2 (integer division is refused, as PyTorch)."""
+    if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2."
+        )
+    quotient = tensor1 / tensor2
+    return input + (quotient if value == 1 else value * quotient)
+
+
+def add(input, other, *, alpha=1):  # noqa: A002
+    """input + alpha * other."""
+    return elementwise.add(input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1):  # noqa: A002
+    """input - alpha * other."""
+    if isinstance(input, Tensor) and input.dtype.kind == "b" and _kind(other) == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    return elementwise.sub(input, other if alpha == 1 else other * alpha)
+
+
+subtract = sub
+
+
+def _kind(value) -> str:
+    return value.dtype.kind if isinstance(value, Tensor) else ""
+
+
+def mul(input, other):  # noqa: A002
+    return elementwise.mul(input, other)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None):  # noqa: A002
+    """True division, or with rounding_mode "trunc" / "floor" rounded (no gradient there)."""
+    if rounding_mode is None:
+        a, b = operands(input, other, floating=True)
+        return elementwise.div(a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
+        )
+    a, b = operands(input, other)
+    array_a, array_b = _array(a), _array(b)
+    if a.dtype.kind in "biu":
+        if xp.any(array_b == 0):
+            raise RuntimeError("ZeroDivisionError")
+        q = xp.floor_divide(array_a, array_b)
+        if rounding_mode == "trunc":
+            q = q + ((array_a % array_b != 0) & ((array_a < 0) != (array_b < 0)))
+        return Tensor(q.astype(a.dtype, copy=False))
+    rounding = xp.trunc if rounding_mode == "trunc" else xp.floor
+    quotient = elementwise.div(a, b)
+    from gradlab.ops.math import Rounding
+
+    return Rounding.apply(quotient, fn=rounding)
+
+
+divide = div
+
+
+def true_divide(dividend, divisor):
+    return div(dividend, divisor)
+
+
+def floor_divide(input, other):  # noqa: A002
+    return div(input, other, rounding_mode="floor")
+
+
+def _logical(fn, name):
+    def op(input, other=None):  # noqa: A002
+        if other is None:
+            return Tensor(fn(_array(input)))
+        return Tensor(fn(_array(input), _array(other)))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+logical_and = _logical(xp.logical_and, "logical_and")
+logical_or = _logical(xp.logical_or, "logical_or")
+logical_xor = _logical(xp.logical_xor, "logical_xor")
+logical_not = _logical(xp.logical_not, "logical_not")
+
+
+def _bitwise(fn, name):
+    def op(input, other=None):  # noqa: A002
+        arrays = [_array(v) for v in ((input,) if other is None else (input, other))]
+        for arr in arrays:
+            if getattr(arr, "dtype", xp.dtype(int)).kind == "f" or isinstance(arr, float):
+                raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        return Tensor(xp.asarray(fn(*arrays)))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+bitwise_and = _bitwise(xp.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(xp.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
+bitwise_not = _bitwise(xp.invert, "bitwise_not")
+
+
+def isinf(input):  # noqa: A002
+    return Tensor(xp.isinf(_array(input)))
+
+
+def isposinf(input):  # noqa: A002
+    return Tensor(xp.isposinf(_array(input)))
+
+
+def isneginf(input):  # noqa: A002
+    return Tensor(xp.isneginf(_array(input)))
+
+
+def isreal(input):  # noqa: A002
+    return Tensor(xp.isreal(_array(input)))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    return Tensor(xp.isclose(_array(input), _array(other), rtol, atol, equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # noqa: A002
+    return bool(xp.allclose(_array(input), _array(other), rtol, atol, equal_nan))
+
+
+def equal(input, other) -> bool:  # noqa: A002
+    """True when both have the same shape and elements."""
+    a, b = _array(input), _array(other)
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def greater(input, other):  # noqa: A002
+    return Tensor(_array(input) > _array(other))
+
+
+def greater_equal(input, other):  # noqa: A002
+    return Tensor(_array(input) >= _array(other))
+
+
+def less(input, other):  # noqa: A002
+    return Tensor(_array(input) < _array(other))
+
+
+def less_equal(input, other):  # noqa: A002
+    return Tensor(_array(input) <= _array(other))
+
+
+def not_equal(input, other):  # noqa: A002
+    return Tensor(_array(input) != _array(other))
