@@ -222,7 +222,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         elif interpolation == "nearest":
             lower = upper = xp.round(rank).astype(xp.int64)  # half to even, as PyTorch
         elif interpolation == "midpoint":
-            frac = xp.where(upper > lower, 0.5, 0.0).astype(a.dtype)
+            frac = xp.where(rank != lower, 0.5, 0.0).astype(a.dtype)
         lo = Gather.apply(ordered, xp.minimum(lower, n - 1), dim=dim)
         hi = Gather.apply(ordered, xp.minimum(upper, n - 1), dim=dim)
         out = lo + (hi - lo) * Tensor(frac)

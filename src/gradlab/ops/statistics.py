@@ -107,9 +107,7 @@ def argmax(input, dim=None, keepdim=False):  # noqa: A002
     if dim is not None:
         reduce.normalize_dims("argmax", dim, input.ndim)
     if input.numel() == 0:
-        raise RuntimeError(
-            "argmax(): Expected reduction dim to be specified for input.numel() == 0."
-        )
+        raise IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
     return reduce.argmax(input, dim, keepdim if dim is not None else False)
 
 
@@ -118,9 +116,7 @@ def argmin(input, dim=None, keepdim=False):  # noqa: A002
     if dim is not None:
         reduce.normalize_dims("argmin", dim, input.ndim)
     if input.numel() == 0:
-        raise RuntimeError(
-            "argmin(): Expected reduction dim to be specified for input.numel() == 0."
-        )
+        raise IndexError("argmin(): Expected reduction dim to be specified for input.numel() == 0.")
     return reduce.argmin(input, dim, keepdim if dim is not None else False)
 
 
