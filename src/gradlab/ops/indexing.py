@@ -29,8 +29,8 @@ def _positions(index, dim):
 
 
 def _block(shape, index_shape, dim):
-    """The leading block of ``shape`` that an index of ``index_shape`` covers (not ``dim``)."""
-    return tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(index_shape))
+    """The leading block of a source that an index of ``index_shape`` reads (every dim)."""
+    return tuple(slice(0, s) for s in index_shape)
 
 
 class Gather(Function):
@@ -177,12 +177,12 @@ def _index(op, index, ndim=None):
     return array
 
 
-def _check_range(op, index, size, dim):
+def _check_range(op, index, size, dim, error=RuntimeError):
     if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.max() if index.max() >= size else index.min()
-        raise IndexError(
-            f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}"
-        )
+        if error is IndexError:
+            raise IndexError(f"{op}(): index out of range in self (index {bad}, size {size})")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002 - PyTorch's names
@@ -290,7 +290,7 @@ def index_select(input, dim, index):  # noqa: A002
     index = _index("index_select", index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    _check_range("index_select", index, input.shape[dim] if input.ndim else 1, dim)
+    _check_range("index_select", index, input.shape[dim] if input.ndim else 1, dim, IndexError)
     if input.ndim == 0:
         return Gather.apply(movement.reshape(input, 1), index.reshape(-1), dim=0).reshape(())
     return IndexSelect.apply(input, index.reshape(-1), dim=dim)
@@ -349,7 +349,7 @@ def masked_select(input, mask):  # noqa: A002
 def take(input, index):  # noqa: A002
     """input viewed as 1-D, at ``index`` (the result has index's shape)."""
     index = _index("take", index)
-    _check_range("take", index, input.numel(), 0)
+    _check_range("take", index, input.numel(), 0, IndexError)
     return movement.getitem(movement.reshape(input, -1), index)
 
 

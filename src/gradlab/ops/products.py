@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import string
+import warnings
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
@@ -151,6 +152,8 @@ def tensordot(a, b, dims=2):
         dims_b = list(range(dims))
     else:
         dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(dims_a) != len(dims_b):
+            raise RuntimeError("both dimension lists should have same length")
     dims_a = [d % builtins.max(a.ndim, 1) for d in dims_a]
     dims_b = [d % builtins.max(b.ndim, 1) for d in dims_b]
     for da, db in zip(dims_a, dims_b):
@@ -288,7 +291,16 @@ def kron(input, other):  # noqa: A002
 def cross(input, other, dim=None):  # noqa: A002
     """Cross product of 3-vectors along dim (the first dim of size 3 when None, as
     ``torch.cross``; ``torch.linalg.cross`` uses -1)."""
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
+            "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of "
+            "dim will change to agree with that of linalg.cross in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
         dim = next((d for d, s in enumerate(input.shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
