@@ -7,11 +7,16 @@ takes it) and the Tensor methods of the op families in ``math``, ``binary``, ``s
 from __future__ import annotations
 
 from gradlab.ops import (
+    activation,
     binary,
+    comparison,
     elementwise,
     factories,
     indexing,
+    linalg,
     math,
+    movement,
+    numeric,
     products,
     protocols,
     random,
@@ -22,7 +27,10 @@ from gradlab.ops import (
 )
 from gradlab.tensor import Tensor
 
-_FAMILIES = (math, binary, statistics, scan, sorting, indexing, shape, products, factories, random)
+_FAMILIES = (
+    math, binary, statistics, scan, sorting, indexing, shape, products, factories, random,
+    numeric,
+)  # fmt: skip
 
 
 def where(condition, input=None, other=None, *, out=None):  # noqa: A002 - PyTorch's names
@@ -88,22 +96,41 @@ _TORCH_ONLY = {
     "var_mean", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "dstack",
     "column_stack", "row_stack", "meshgrid", "broadcast_tensors", "broadcast_shapes",
     "tril_indices", "triu_indices", "cartesian_prod", "block_diag", "is_tensor", "numel",
+    "searchsorted", "bucketize", "isin",
 }  # fmt: skip
+
+
+# Tensor methods without a torch.* function of the same name.
+_METHOD_ONLY = (
+    "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full", "repeat", "unfold",
+    "sum_to_size",
+)  # fmt: skip
 
 
 def _public(module):
     return {name: getattr(module, name) for name in module.__all__}
 
 
+# gradlab's earlier functions whose torch.* form takes out= too.
+_EARLIER_WITH_OUT = {
+    elementwise: "pow neg exp log sqrt abs maximum minimum clamp clip square".split(),
+    activation: ["sigmoid", "tanh"],
+    comparison: "eq ne lt le gt ge".split(),
+    linalg: ["matmul"],
+    movement: ["cat", "concatenate", "stack"],
+}
+
+
 def torch_functions() -> dict:
     """Every ``gradlab.<name>`` this catalogue defines, ``out=`` added where PyTorch has it."""
-    functions = {}
+    functions = {
+        name: getattr(module, name) for module, names in _EARLIER_WITH_OUT.items() for name in names
+    }
     for module in _FAMILIES:
         functions.update(_public(module))
     functions.update(_EXTRA)
     functions.pop("check_device", None)
-    for name in ("new_tensor", "new_zeros", "new_ones", "new_empty", "new_full", "repeat",
-                 "unfold"):  # fmt: skip
+    for name in _METHOD_ONLY:
         functions.pop(name, None)
     return {
         name: fn if name in _NO_OUT or not callable(fn) else protocols.with_out(fn)
@@ -130,6 +157,7 @@ def tensor_methods() -> dict:
             "H": property(lambda self: shape.swapaxes(self, 0, 1) if self.ndim == 2 else self),
             "mH": property(lambda self: shape.swapaxes(self, -2, -1)),
             "is_nonzero": is_nonzero,
+            "real": property(numeric.real),  # an attribute in PyTorch; real tensors only
         }
     )
     methods.update(protocols.PROTOCOLS)
