@@ -13,7 +13,9 @@ from gradlab.ops import (
     elementwise,
     factories,
     indexing,
+    joining,
     linalg,
+    logical,
     math,
     movement,
     numeric,
@@ -28,8 +30,8 @@ from gradlab.ops import (
 from gradlab.tensor import Tensor
 
 _FAMILIES = (
-    math, binary, statistics, scan, sorting, indexing, shape, products, factories, random,
-    numeric,
+    math, binary, logical, statistics, scan, sorting, indexing, shape, joining, products,
+    factories, random, numeric,
 )  # fmt: skip
 
 
