@@ -144,6 +144,37 @@ def test_ctx_function_details():
         y.sum().backward()
 
 
+def test_apply_takes_keyword_arguments_as_torch():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, k=2.0):
+            ctx.k = k
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    class SplitScale(Function):
+        @staticmethod
+        def forward(x, k=2.0):
+            return x * k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.k = inputs[1]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    for F in (Scale, SplitScale):
+        x, _ = _pair([1.0, 2.0])
+        F.apply(x, k=3.0).sum().backward()
+        assert _grad(x).tolist() == [3.0, 3.0]
+        assert F.apply(x).tolist() == [2.0, 4.0]
+
+
 def test_ctx_function_errors():
     class WrongCount(Function):
         @staticmethod

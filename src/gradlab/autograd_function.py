@@ -26,6 +26,8 @@ node one gradient, sums them per slot; the CtxNode then calls ``backward`` once 
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from gradlab import autograd
@@ -74,7 +76,7 @@ class CtxNode(Function):
     ``forward`` runs the user's forward on the original arguments without recording.
     """
 
-    def forward(self, *arrays, function=None, args=(), split=False):
+    def forward(self, *arrays, function=None, args=(), kwargs=None, split=False):
         self.function = function
         self.needs_input_grad = tuple(
             isinstance(a, Tensor) and a.requires_grad and autograd.is_grad_enabled() for a in args
@@ -83,7 +85,8 @@ class CtxNode(Function):
         self.non_differentiable = []
         self.saved = ()
         with autograd.no_grad():
-            output = function.forward(*args) if split else function.forward(self, *args)
+            kwargs = kwargs or {}
+            output = function.forward(*args) if split else function.forward(self, *args, **kwargs)
         if split:
             function.setup_context(self, args, output)
         self.result = output  # taken (and dropped) by _apply
@@ -208,16 +211,15 @@ def _detached(t: Tensor) -> Tensor:
 
 def _apply(cls, *args, **kwargs):
     """``F.apply(*args)``: one CtxNode (made by Function.apply) for the user's forward."""
-    if kwargs:
-        raise TypeError(
-            f"{cls.__name__}.apply() takes positional arguments only (as PyTorch's), got "
-            f"keyword arguments {sorted(kwargs)}"
-        )
     split = "setup_context" in _own_names(cls)
-    carrier = CtxNode.apply(*args, function=cls, args=args, split=split)
+    if split:  # as PyTorch: every argument (defaults included) becomes positional
+        bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+        bound.apply_defaults()
+        args, kwargs = tuple(bound.args), {}
+    carrier = CtxNode.apply(*args, function=cls, args=args, kwargs=kwargs, split=split)
     node = carrier.grad_fn
     if node is None:  # nothing to record: find the results another way
-        return _untracked(cls, args, split)
+        return _untracked(cls, args, kwargs, split)
     output, node.result = node.result, None
     single = not isinstance(output, tuple)
     outputs = (output,) if single else output
@@ -237,10 +239,10 @@ def _apply(cls, *args, **kwargs):
     return results[0] if single else tuple(results)
 
 
-def _untracked(cls, args, split):
+def _untracked(cls, args, kwargs, split):
     """F.apply when no argument requires grad (or grad mode is off): forward alone."""
     ctx = CtxNode.__new__(CtxNode)
-    ctx.forward(*args, function=cls, args=args, split=split)
+    ctx.forward(*args, function=cls, args=args, kwargs=kwargs, split=split)
     output, ctx.result = ctx.result, None
     if isinstance(output, tuple):
         return tuple(_detached(o) if isinstance(o, Tensor) else o for o in output)
