@@ -175,6 +175,25 @@ def test_apply_takes_keyword_arguments_as_torch():
         assert F.apply(x).tolist() == [2.0, 4.0]
 
 
+def test_once_differentiable_and_function_ctx():
+    once = gradlab.autograd.function.once_differentiable
+
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x):
+            assert isinstance(ctx, gradlab.autograd.function.FunctionCtx)
+            return x * 2
+
+        @staticmethod
+        @once
+        def backward(ctx, g):
+            return g * 2
+
+    x, _ = _pair([1.0])
+    Double.apply(x).sum().backward()
+    assert _grad(x).tolist() == [2.0]
+
+
 def test_ctx_function_errors():
     class WrongCount(Function):
         @staticmethod

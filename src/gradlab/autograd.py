@@ -230,6 +230,10 @@ def __getattr__(name):
         from gradlab import autograd_api
 
         return getattr(autograd_api, name)
+    if name == "function":  # torch.autograd.function: once_differentiable, FunctionCtx
+        from gradlab import autograd_function
+
+        return autograd_function
     raise AttributeError(f"module 'gradlab.autograd' has no attribute {name!r}")
 
 

@@ -34,7 +34,10 @@ from gradlab import autograd
 from gradlab.autograd import FREED, Function
 from gradlab.tensor import Tensor
 
-__all__ = ["CtxNode", "OutputOf", "AccumulateGrad", "make_ctx_style", "next_functions"]
+__all__ = [
+    "CtxNode", "FunctionCtx", "OutputOf", "AccumulateGrad", "make_ctx_style", "next_functions",
+    "once_differentiable",
+]  # fmt: skip
 
 
 class AccumulateGrad:
@@ -261,3 +264,13 @@ def _own_names(cls) -> set:
 def make_ctx_style(cls) -> None:
     """Give a user's Function subclass (static forward/backward) PyTorch's ``apply``."""
     cls.apply = classmethod(_apply)
+
+
+FunctionCtx = CtxNode
+"""PyTorch's name for the type of ``ctx``."""
+
+
+def once_differentiable(backward):
+    """PyTorch's decorator for a backward that cannot itself be differentiated. gradlab's
+    backward passes never record a graph, so it changes nothing."""
+    return backward
