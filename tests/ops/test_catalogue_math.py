@@ -89,6 +89,14 @@ BINARY = [
     ("div_trunc", lambda L, a, b: a.div(b, rounding_mode="trunc") + a, [(5,), (5,)], "nz"),
     ("float_power", lambda L, a, b: L.float_power(a, b), [(3,), (3,)], ("pos", "any")),
     ("clamp_min", lambda L, a: a.clamp_min(0.2), [(5,)], "nz"),
+    (
+        "clamp_tensor_bounds",
+        lambda L, a, lo, hi: L.clamp(a, lo, hi * 3),
+        [(3, 4), (4,), (3, 1)],
+        "any",
+    ),
+    ("clamp_tensor_min", lambda L, a, lo: a.clamp(min=lo), [(3, 4), (4,)], "any"),
+    ("clip_tensor_max", lambda L, a, hi: a.clip(max=hi), [(3, 4), ()], "any"),
     ("clamp_max", lambda L, a: L.clamp_max(a, 0.2), [(5,)], "nz"),
     ("where_scalar", lambda L, a: L.where(a > 0, a, 0.0), [(5,)], "nz"),
     ("where_method", lambda L, a, b: a.where(a > 0, b), [(3, 4), (4,)], "nz"),
@@ -117,6 +125,11 @@ SPECIAL_VALUES = [
     ("atan2_origin", lambda L, a, b: L.atan2(a, b), [[0.0, 1.0], [1.0, 0.0]]),
     ("fmax_nan", lambda L, a, b: L.fmax(a, b), [[np.nan, 1.0, 2.0], [1.0, np.nan, 2.0]]),
     ("round_half_even", lambda L, a: L.round(a), [[0.5, 1.5, 2.5, -0.5]]),
+    (
+        "clamp_ties_and_crossed",
+        lambda L, a, lo, hi: L.clamp(a, lo, hi),
+        [[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 5.0], [3.0, 3.0, 3.0, 1.0]],
+    ),
 ]
 
 
@@ -151,6 +164,8 @@ def _both(values, dtype):
         lambda L, a: (a > 1) & (a < 4),
         lambda L, a: ~(a > 2),
         lambda L, a: L.isclose(a, a + 0),
+        lambda L, a: L.clamp(a, 2.5, 3.5),
+        lambda L, a: a.clamp(min=2),
     ],
 )
 def test_integer_inputs_promote_as_torch(fn):

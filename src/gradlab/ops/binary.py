@@ -17,7 +17,8 @@ from gradlab.tensor import Tensor
 __all__ = [
     "atan2", "arctan2", "fmod", "remainder", "hypot", "copysign", "logaddexp", "logaddexp2",
     "xlogy", "fmax", "fmin", "float_power", "lerp", "addcmul", "addcdiv", "add", "sub",
-    "subtract", "multiply", "mul", "div", "divide", "true_divide", "floor_divide",
+    "subtract", "multiply", "mul", "div", "divide", "true_divide", "floor_divide", "clamp",
+    "clip",
 ]  # fmt: skip
 
 
@@ -345,3 +346,28 @@ def true_divide(dividend, divisor):
 
 def floor_divide(input, other):  # noqa: A002
     return div(input, other, rounding_mode="floor")
+
+
+def clamp(input, min=None, max=None):  # noqa: A001, A002 - PyTorch's names
+    """min(max(input, min), max). Tensor bounds broadcast and get gradients where they win
+    (ties go to input), as PyTorch's; number bounds promote an integer input to float."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    given = [b for b in (min, max) if b is not None]
+    out, *bounds = operands(input, *given)
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return elementwise.clamp(out, min=min, max=max)
+    if min is not None:
+        low = bounds.pop(0)
+        out = elementwise.where(_below(out, low), low, out)
+    if max is not None:
+        high = bounds.pop(0)
+        out = elementwise.where(_below(high, out), high, out)
+    return out
+
+
+def _below(a, b):
+    return Tensor(_array(a) < _array(b))
+
+
+clip = clamp

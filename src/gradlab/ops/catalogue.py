@@ -46,11 +46,11 @@ def where(condition, input=None, other=None, *, out=None):  # noqa: A002 - PyTor
 
 
 def clamp_min(input, min):  # noqa: A002
-    return elementwise.clamp(input, min=min)
+    return binary.clamp(input, min=min)
 
 
 def clamp_max(input, max):  # noqa: A002
-    return elementwise.clamp(input, max=max)
+    return binary.clamp(input, max=max)
 
 
 def numel(input) -> int:  # noqa: A002
