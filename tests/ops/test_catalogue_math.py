@@ -3,6 +3,8 @@ every differentiable function, broadcasting, size-0/size-1 axes; dtypes and erro
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 from opcheck import case_ids, check_gradcheck, check_torch
 
 import gradlab
@@ -195,3 +197,27 @@ def test_errors_match_torch():
         gradlab.sub(x > 1, x > 0)
     with pytest.raises(TypeError):
         x & x
+
+
+BROADCAST = [
+    ("atan2", lambda L, a, b: L.atan2(a, b), "nz"),
+    ("hypot", lambda L, a, b: L.hypot(a, b), "nz"),
+    ("fmod", lambda L, a, b: L.fmod(a, b), ("any", "nz")),
+    ("logaddexp", lambda L, a, b: L.logaddexp(a, b), "any"),
+    ("xlogy", lambda L, a, b: L.xlogy(a, b), ("any", "pos")),
+    ("fmax", lambda L, a, b: L.fmax(a, b), "any"),
+    ("lerp", lambda L, a, b: L.lerp(a, b, 0.25), "any"),
+    ("clamp", lambda L, a, b: L.clamp(a, min=b), "any"),
+]
+
+shape_pairs = mutually_broadcastable_shapes(
+    num_shapes=2, min_dims=0, max_dims=3, min_side=0, max_side=3
+)
+
+
+@pytest.mark.parametrize("name, fn, domain", BROADCAST, ids=[b[0] for b in BROADCAST])
+@settings(max_examples=15, deadline=None)
+@given(shapes=shape_pairs)
+def test_binary_broadcasting(name, fn, domain, shapes):
+    check_gradcheck(fn, shapes.input_shapes, domain)
+    check_torch(fn, shapes.input_shapes, domain)
