@@ -192,3 +192,9 @@ def test_reduction_errors_match_torch():
             fn(torch, torch.tensor(x.numpy()))
         with pytest.raises(error):
             fn(gradlab, x)
+
+
+def test_named_pairs_print_as_torch():
+    x = [[1.0, 5.0, 2.0]]
+    for fn in (lambda L, t: t.max(1), lambda L, t: L.sort(t), lambda L, t: t.topk(1)):
+        assert repr(fn(gradlab, gradlab.tensor(x))) == repr(fn(torch, torch.tensor(x)))

@@ -9,13 +9,12 @@ primitives over ``numpy.linalg`` with the textbook gradients.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops import elementwise, linalg, movement
 from gradlab.ops.binary import operands
 from gradlab.ops.indexing import _dim, _index
+from gradlab.ops.protocols import return_type
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -26,7 +25,7 @@ __all__ = [
     "resolve_neg", "adjoint", "is_same_size", "is_complex", "is_conj", "is_neg",
 ]  # fmt: skip
 
-slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
+slogdet_result = return_type("slogdet", ["sign", "logabsdet"])
 
 
 def _array(value):

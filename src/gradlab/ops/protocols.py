@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections import namedtuple
 
 from gradlab import autograd
 from gradlab import tensor as tensor_module
 from gradlab.backend import xp
 from gradlab.tensor import Tensor
 
-__all__ = ["with_out", "write_out", "PROTOCOLS"]
+__all__ = ["with_out", "write_out", "PROTOCOLS", "return_type"]
 
 
 def _index(self):
@@ -118,6 +119,20 @@ PROTOCOLS = {
     "nbytes": property(lambda self: self.numel() * self.dtype.itemsize),
     "itemsize": property(lambda self: self.dtype.itemsize),
 }
+
+
+# ---------------------------------------------------------------------- return types
+
+
+def return_type(name: str, fields: list):
+    """A named tuple printed as PyTorch prints its ``torch.return_types.<name>``."""
+    base = namedtuple(name, fields)
+
+    def __repr__(self):  # noqa: N807
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
 
 
 # ---------------------------------------------------------------------- out=

@@ -5,18 +5,17 @@ products of the other factors, not divisions by the input).
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops import movement
 from gradlab.ops.indexing import Gather, _dim
+from gradlab.ops.protocols import return_type
 from gradlab.tensor import Tensor
 
 __all__ = ["prod", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 
-cummax_result = namedtuple("cummax", ["values", "indices"])
-cummin_result = namedtuple("cummin", ["values", "indices"])
+cummax_result = return_type("cummax", ["values", "indices"])
+cummin_result = return_type("cummin", ["values", "indices"])
 
 
 def _others_product(work, axis):

@@ -9,12 +9,11 @@ median and kthvalue pick by a stable sort; mode reports the last occurrence).
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops import movement
 from gradlab.ops.indexing import Gather, _dim
+from gradlab.ops.protocols import return_type
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -22,12 +21,12 @@ __all__ = [
     "nanquantile", "unique", "unique_consecutive",
 ]  # fmt: skip
 
-sort_result = namedtuple("sort", ["values", "indices"])
-topk_result = namedtuple("topk", ["values", "indices"])
-kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
-median_result = namedtuple("median", ["values", "indices"])
-nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
-mode_result = namedtuple("mode", ["values", "indices"])
+sort_result = return_type("sort", ["values", "indices"])
+topk_result = return_type("topk", ["values", "indices"])
+kthvalue_result = return_type("kthvalue", ["values", "indices"])
+median_result = return_type("median", ["values", "indices"])
+nanmedian_result = return_type("nanmedian", ["values", "indices"])
+mode_result = return_type("mode", ["values", "indices"])
 
 
 class EvenlyDistributed(Function):

@@ -8,11 +8,11 @@ Every ``dim``/``keepdim`` function also takes NumPy's ``axis``/``keepdims``, as 
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops import elementwise, reduce
+from gradlab.ops.protocols import return_type
 from gradlab.ops.reduce import _expand_back, normalize_dims
 from gradlab.tensor import Tensor
 
@@ -22,8 +22,10 @@ __all__ = [
     "aminmax", "histc", "histogram", "bincount",
 ]  # fmt: skip
 
-aminmax_result = namedtuple("aminmax", ["min", "max"])
-histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+aminmax_result = return_type("aminmax", ["min", "max"])
+max_result = return_type("max", ["values", "indices"])
+min_result = return_type("min", ["values", "indices"])
+histogram_result = return_type("histogram", ["hist", "bin_edges"])
 
 
 def numpy_aliases(fn):
@@ -82,14 +84,16 @@ def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
     """The largest entry; along ``dim`` (values, indices); with a tensor, ``maximum``."""
     if isinstance(dim, Tensor) or other is not None:
         return elementwise.maximum(input, dim if other is None else other)
-    return reduce.max(input, dim, keepdim)
+    out = reduce.max(input, dim, keepdim)
+    return out if dim is None else max_result(*out)
 
 
 @numpy_aliases
 def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
     if isinstance(dim, Tensor) or other is not None:
         return elementwise.minimum(input, dim if other is None else other)
-    return reduce.min(input, dim, keepdim)
+    out = reduce.min(input, dim, keepdim)
+    return out if dim is None else min_result(*out)
 
 
 @numpy_aliases
