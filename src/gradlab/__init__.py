@@ -12,6 +12,7 @@ from gradlab import autograd  # noqa: E402, I001  (autograd before tensor: see a
 from gradlab.tensor import Tensor
 from gradlab import ops
 from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from gradlab.autograd_api import inference_mode, is_inference_mode_enabled
 from gradlab.backend import (
     default_generator,
     get_default_dtype,

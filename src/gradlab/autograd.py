@@ -53,9 +53,26 @@ class Function:
         t = self.inputs[index]
         return isinstance(t, Tensor) and t._requires_grad
 
-    @property
     def name(self) -> str:
-        return type(self).__name__
+        """PyTorch's name for the node (``MulBackward0``)."""
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, 0)`` per input: its grad_fn, an AccumulateGrad for a leaf that requires
+        grad, or None; as PyTorch's ``grad_fn.next_functions``."""
+        from gradlab.autograd_function import next_functions
+
+        return next_functions(self)
+
+    def __init_subclass__(cls, **kwargs):
+        # A subclass with a static forward(ctx, ...) is a user's PyTorch-style Function:
+        # gradlab.autograd_function gives it PyTorch's apply; gradlab's own ops are unchanged.
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            from gradlab.autograd_function import make_ctx_style
+
+            make_ctx_style(cls)
 
     @classmethod
     def apply(cls, *inputs, **settings):
@@ -200,6 +217,9 @@ class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
     mode = True
 
 
+_API = ("grad", "backward", "inference_mode", "is_inference_mode_enabled")
+
+
 def __getattr__(name):
     # gradcheck needs Tensor, which needs this module: import it on first use.
     if name in ("gradcheck", "GradcheckError"):
@@ -210,6 +230,14 @@ def __getattr__(name):
         from gradlab.variable import Variable
 
         return Variable
+    if name in _API:  # PyTorch's autograd functions, kept in gradlab.autograd_api
+        from gradlab import autograd_api
+
+        return getattr(autograd_api, name)
+    if name == "function":  # torch.autograd.function: once_differentiable, FunctionCtx
+        from gradlab import autograd_function
+
+        return autograd_function
     raise AttributeError(f"module 'gradlab.autograd' has no attribute {name!r}")
 
 

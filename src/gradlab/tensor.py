@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab import autograd
+from gradlab import autograd, autograd_api
 from gradlab.autograd import FREED, Function
 from gradlab.backend import get_default_dtype, xp
 
@@ -278,21 +278,33 @@ def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
         leaf.grad = leaf.grad + grad
 
 
-def run_backward(root: Tensor, gradient, retain_graph: bool) -> None:
-    """Propagate ``gradient`` (d loss / d root) to every leaf below ``root``."""
+def run_backward(root: Tensor, gradient, retain_graph: bool, capture: dict | None = None) -> None:
+    """Propagate ``gradient`` (d loss / d root) to every leaf below ``root``.
+
+    Tensor hooks (``register_hook``) and ``capture`` (``autograd.grad``) are handled by
+    :mod:`gradlab.autograd_api`: with ``capture`` (keys: leaf tensors and non-leaf tensors'
+    grad_fn nodes), gradients reaching those keys are stored there and no ``.grad`` changes.
+    """
     given_out: set = set()
+    hooks = autograd_api.engine_hooks(capture)
     if root.grad_fn is None:
-        _accumulate_leaf(root, gradient, given_out)
+        if hooks is None:
+            _accumulate_leaf(root, gradient, given_out)
+        else:
+            hooks.finish({root: gradient}, _accumulate_leaf, given_out)
         return
     grads = {root.grad_fn: gradient}
+    leaf_grads = None if hooks is None else {}
     for fn in _topological_order(root.grad_fn):
         grad = grads.pop(fn, None)
         if grad is None:
             continue
+        if hooks is not None:
+            grad = hooks.at_node(fn, grad, retain_graph)
         if fn.saved is FREED:
             raise RuntimeError(
                 f"backward(): trying to backward through the graph a second time (at "
-                f"{fn.name}); its saved values were freed by the first backward. Pass "
+                f"{fn.name()}); its saved values were freed by the first backward. Pass "
                 f"retain_graph=True to the first backward() to keep them."
             )
         if fn.retained_output is not None:
@@ -308,9 +320,15 @@ def run_backward(root: Tensor, gradient, retain_graph: bool) -> None:
             if g.shape != t.data.shape:
                 g = unbroadcast(g, t.data.shape)
             if t.grad_fn is None:
-                _accumulate_leaf(t, g, given_out)
+                if leaf_grads is None:
+                    _accumulate_leaf(t, g, given_out)
+                else:  # summed first, so that a leaf's hooks see its whole gradient once
+                    previous = leaf_grads.get(t)
+                    leaf_grads[t] = g if previous is None else previous + g
             else:
                 previous = grads.get(t.grad_fn)
                 grads[t.grad_fn] = g if previous is None else previous + g
         if not retain_graph:
             fn.saved = FREED
+    if leaf_grads is not None:
+        hooks.finish(leaf_grads, _accumulate_leaf, given_out)

@@ -107,5 +107,5 @@ def test_out_of_range_dim_names_the_op(op, name):
 
 
 def test_mean_of_integers_raises():
-    with pytest.raises(TypeError, match="mean: expected a floating tensor, got dtype int64"):
+    with pytest.raises(RuntimeError, match="mean\\(\\): could not infer output dtype"):
         gradlab.tensor([1, 2]).mean()

@@ -5,8 +5,8 @@ Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(di
 movement, linalg); this file only wires them to Tensor.
 """
 
-from gradlab import dtypes
-from gradlab.ops import activation, comparison, elementwise, linalg, movement, reduce
+from gradlab import autograd_api, dtypes
+from gradlab.ops import activation, catalogue, comparison, elementwise, linalg, movement, reduce
 from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.activation import *  # noqa: F403
 from gradlab.ops.comparison import *  # noqa: F403
@@ -130,8 +130,13 @@ def _bind():
             "mT": property(lambda a: movement.transpose(a, -2, -1)),
         }
     )
+    methods["register_hook"] = autograd_api.register_hook
+    methods["register_post_accumulate_grad_hook"] = autograd_api.register_post_accumulate_grad_hook
     for name, fn in {**operators, **methods}.items():
         setattr(Tensor, name, fn)
 
 
 _bind()
+catalogue.bind()  # PyTorch's wider catalogue; replaces some of the methods bound above
+globals().update(catalogue.torch_functions())
+__all__ = list(dict.fromkeys(__all__ + list(catalogue.torch_functions())))

@@ -1,4 +1,5 @@
-"""Special functions NumPy lacks, as differentiable ops: erf (for GELU and ``gradlab.erf``).
+"""Special functions NumPy lacks: erf as a differentiable op (for GELU and ``gradlab.erf``),
+and the arrays behind ``gradlab.erfc``, ``erfinv``, ``digamma`` and ``lgamma``'s gradient.
 
 GELU's exact form needs erf, which NumPy lacks: :func:`erf` evaluates Chebyshev interpolants
 whose coefficients are computed at import from ``math.erf`` at the Chebyshev nodes (a degree-20
@@ -16,7 +17,14 @@ from numpy.polynomial import chebyshev
 from gradlab.autograd import Function
 from gradlab.backend import xp
 
-__all__ = ["erf", "erf_array"]
+__all__ = [
+    "erf",
+    "erf_array",
+    "erfc_array",
+    "erfinv_array",
+    "digamma_array",
+    "trigamma_array",
+]
 
 
 _ERF_SPLIT, _ERF_END = 3.0, 6.5
@@ -86,3 +94,73 @@ class Erf(Function):
 def erf(input):  # noqa: A002 - PyTorch's name
     """The error function, elementwise (``torch.erf``); differentiable."""
     return Erf.apply(input)
+
+
+def erfc_array(a):
+    """erfc in the dtype of ``a``; from the far-tail fit beyond 3 (no cancellation)."""
+    out = 1 - erf_array(a)
+    far = a > _ERF_SPLIT
+    if far.any():
+        key = 8 if a.dtype.itemsize >= 8 else 4
+        m = xp.minimum(a[far], _ERF_END)
+        tail = _horner(_ERF_FAR[key], (m - _ERF_SPLIT) * (2 / (_ERF_END - _ERF_SPLIT)) - 1)
+        tail *= xp.exp(-m * m)
+        tail[a[far] > _ERF_END] = 0
+        out[far] = tail
+    return out
+
+
+def erfinv_array(y):
+    """Inverse of erf: Winitzki's approximation refined by Newton steps on erf."""
+    work = y.astype(xp.float64)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        log_term = xp.log1p(-work * work)
+        k = 0.147
+        first = 2 / (math.pi * k) + log_term / 2
+        x = xp.sign(work) * xp.sqrt(xp.sqrt(first * first - log_term / k) - first)
+        inside = xp.abs(work) < 1
+        x = xp.where(inside, x, 0.0)
+        for _ in range(4):
+            step = (erf_array(x) - work) / ((2 / math.sqrt(math.pi)) * xp.exp(-x * x))
+            x = x - xp.where(inside, step, 0.0)
+        x = xp.where(xp.abs(work) == 1, xp.sign(work) * xp.inf, x)
+        x = xp.where(xp.abs(work) > 1, xp.nan, x)
+    return x.astype(y.dtype)
+
+
+def digamma_array(a):
+    """psi(x): reflection below 0.5, recurrence up to 6, then the asymptotic series."""
+    x = a.astype(xp.float64)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        reflect = x < 0.5
+        pole = reflect & (x == xp.floor(x))
+        shift = xp.where(reflect, math.pi / xp.tan(math.pi * x), 0.0)
+        z = xp.where(reflect, 1 - x, x)
+        acc = xp.zeros_like(z)
+        while (z < 6).any():
+            small = z < 6
+            acc -= xp.where(small, 1 / z, 0.0)
+            z = xp.where(small, z + 1, z)
+        inv2 = 1 / (z * z)
+        series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240))))
+        out = xp.log(z) - 0.5 / z - series + acc - shift
+        out = xp.where(pole, xp.nan, out)
+    return out.astype(a.dtype)
+
+
+def trigamma_array(a):
+    """psi'(x) by the same recurrence and series (for lgamma's second derivative: digamma)."""
+    x = a.astype(xp.float64)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        reflect = x < 0.5
+        z = xp.where(reflect, 1 - x, x)
+        acc = xp.zeros_like(z)
+        while (z < 6).any():
+            small = z < 6
+            acc += xp.where(small, 1 / (z * z), 0.0)
+            z = xp.where(small, z + 1, z)
+        inv2 = 1 / (z * z)
+        series = 1 / z + inv2 / 2 + inv2 / z * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42)))
+        out = acc + series
+        out = xp.where(reflect, -out + (math.pi / xp.sin(math.pi * x)) ** 2, out)
+    return out.astype(a.dtype)

@@ -1,0 +1,421 @@
+"""Unary elementwise math: trigonometric, hyperbolic, exp/log variants, error functions,
+rounding, as ``torch.sin`` ... ``torch.erfinv``; each differentiable as in PyTorch.
+
+Integer and bool inputs are promoted to the default float dtype first (``torch.sin`` of an
+int64 tensor is float32). Rounding functions (floor, ceil, round, trunc, sign) have a zero
+gradient, as PyTorch's; on integer inputs they return the integers unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+
+from gradlab.autograd import Function
+from gradlab.backend import get_default_dtype, xp
+from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
+from gradlab.ops.special import erf as _erf
+from gradlab.tensor import Tensor
+
+__all__ = [
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+    "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p", "expm1", "log2",
+    "log10", "exp2", "erf", "erfc", "erfinv", "rsqrt", "reciprocal", "frac", "floor", "ceil",
+    "round", "trunc", "fix", "sign", "sgn", "signbit", "deg2rad", "rad2deg", "logit", "sinc",
+    "nan_to_num", "negative", "positive", "absolute", "lgamma", "digamma",
+]  # fmt: skip
+
+
+def floating(a):
+    """``a`` as a floating Tensor: ints and bools become the default float dtype."""
+    if not isinstance(a, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(a).__name__}")
+    if a.dtype.kind in "fc":
+        return a
+    return Tensor(a.numpy().astype(get_default_dtype()))
+
+
+class _Unary(Function):
+    """Base of ops whose gradient is ``grad * derivative(a, out)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = self.fn(a)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, grad):
+        a, out = self.saved
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return grad * self.derivative(a, out)
+
+
+class Sin(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.sin)
+
+    def derivative(self, a, out):
+        return xp.cos(a)
+
+
+class Cos(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.cos)
+
+    def derivative(self, a, out):
+        return -xp.sin(a)
+
+
+class Tan(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.tan)
+
+    def derivative(self, a, out):
+        return 1 + out * out
+
+
+class Asin(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.arcsin)
+
+    def derivative(self, a, out):
+        return 1 / xp.sqrt(1 - a * a)
+
+
+class Acos(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.arccos)
+
+    def derivative(self, a, out):
+        return -1 / xp.sqrt(1 - a * a)
+
+
+class Atan(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.arctan)
+
+    def derivative(self, a, out):
+        return 1 / (1 + a * a)
+
+
+class Sinh(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.sinh)
+
+    def derivative(self, a, out):
+        return xp.cosh(a)
+
+
+class Cosh(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.cosh)
+
+    def derivative(self, a, out):
+        return xp.sinh(a)
+
+
+class Asinh(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.arcsinh)
+
+    def derivative(self, a, out):
+        return 1 / xp.sqrt(a * a + 1)
+
+
+class Acosh(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.arccosh)
+
+    def derivative(self, a, out):
+        return 1 / xp.sqrt(a * a - 1)
+
+
+class Atanh(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.arctanh)
+
+    def derivative(self, a, out):
+        return 1 / (1 - a * a)
+
+
+class Log1p(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.log1p)
+
+    def derivative(self, a, out):
+        return 1 / (1 + a)
+
+
+class Expm1(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.expm1)
+
+    def derivative(self, a, out):
+        return out + 1
+
+
+class Log2(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.log2)
+
+    def derivative(self, a, out):
+        return 1 / (a * math.log(2))
+
+
+class Log10(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.log10)
+
+    def derivative(self, a, out):
+        return 1 / (a * math.log(10))
+
+
+class Exp2(_Unary):
+    __slots__ = ()
+    fn = staticmethod(xp.exp2)
+
+    def derivative(self, a, out):
+        return out * math.log(2)
+
+
+class Rsqrt(_Unary):
+    __slots__ = ()
+
+    @staticmethod
+    def fn(a):
+        return 1 / xp.sqrt(a)
+
+    def derivative(self, a, out):
+        return -0.5 * out * out * out
+
+
+class Reciprocal(_Unary):
+    __slots__ = ()
+
+    @staticmethod
+    def fn(a):
+        return 1 / a
+
+    def derivative(self, a, out):
+        return -out * out
+
+
+class Frac(_Unary):
+    __slots__ = ()
+
+    @staticmethod
+    def fn(a):
+        return a - xp.trunc(a)
+
+    def derivative(self, a, out):
+        return 1
+
+
+class Sinc(_Unary):
+    """sin(pi x) / (pi x), 1 at 0; derivative (cos(pi x) - sinc(x)) / x, 0 at 0."""
+
+    __slots__ = ()
+    fn = staticmethod(xp.sinc)
+
+    def derivative(self, a, out):
+        safe = xp.where(a == 0, 1, a)
+        return xp.where(a == 0, 0, (xp.cos(math.pi * a) - out) / safe)
+
+
+class Erfc(_Unary):
+    __slots__ = ()
+    fn = staticmethod(erfc_array)
+
+    def derivative(self, a, out):
+        return (-2 / math.sqrt(math.pi)) * xp.exp(-a * a)
+
+
+class Erfinv(_Unary):
+    __slots__ = ()
+    fn = staticmethod(erfinv_array)
+
+    def derivative(self, a, out):
+        return (math.sqrt(math.pi) / 2) * xp.exp(out * out)
+
+
+class Lgamma(_Unary):
+    __slots__ = ()
+
+    @staticmethod
+    def fn(a):
+        flat = [math.lgamma(v) if not (v <= 0 and v == int(v)) else math.inf for v in a.flat]
+        return xp.asarray(flat, dtype=a.dtype).reshape(a.shape)
+
+    def derivative(self, a, out):
+        return digamma_array(a)
+
+
+class Digamma(_Unary):
+    __slots__ = ()
+    fn = staticmethod(digamma_array)
+
+    def derivative(self, a, out):
+        return trigamma_array(a)
+
+
+class Rounding(Function):
+    """floor, ceil, round, trunc, sign: a zero gradient, as PyTorch."""
+
+    __slots__ = ()
+
+    def forward(self, a, fn=None):
+        self.saved = (a.shape, a.dtype)
+        return fn(a)
+
+    def backward(self, grad):
+        return xp.zeros(self.saved[0], grad.dtype)
+
+
+class Logit(Function):
+    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given (no gradient outside)."""
+
+    __slots__ = ()
+
+    def forward(self, a, eps=None):
+        p = a if eps is None else xp.clip(a, eps, 1 - eps)
+        self.saved = (a, eps)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.log(p / (1 - p))
+
+    def backward(self, grad):
+        a, eps = self.saved
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            out = grad / (a * (1 - a))
+        if eps is not None:
+            out = xp.where((a < eps) | (a > 1 - eps), 0, out)
+        return out
+
+
+class NanToNum(Function):
+    __slots__ = ()
+
+    def forward(self, a, nan=0.0, posinf=None, neginf=None):
+        self.saved = (xp.isfinite(a),)
+        return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, grad):
+        return grad * self.saved[0]
+
+
+class Scale(Function):
+    """a * constant (deg2rad, rad2deg)."""
+
+    __slots__ = ()
+
+    def forward(self, a, factor=1.0):
+        self.saved = (factor,)
+        return a * a.dtype.type(factor)
+
+    def backward(self, grad):
+        return grad * grad.dtype.type(self.saved[0])
+
+
+# ---------------------------------------------------------------------- functions
+
+
+def _unary(cls, name):
+    def op(input):  # noqa: A002 - PyTorch's argument name
+        return cls.apply(floating(input))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``torch.{name}``: elementwise, differentiable; ints become floats."
+    return op
+
+
+sin, cos, tan = _unary(Sin, "sin"), _unary(Cos, "cos"), _unary(Tan, "tan")
+asin, acos, atan = _unary(Asin, "asin"), _unary(Acos, "acos"), _unary(Atan, "atan")
+sinh, cosh = _unary(Sinh, "sinh"), _unary(Cosh, "cosh")
+asinh, acosh, atanh = _unary(Asinh, "asinh"), _unary(Acosh, "acosh"), _unary(Atanh, "atanh")
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+log1p, expm1 = _unary(Log1p, "log1p"), _unary(Expm1, "expm1")
+log2, log10, exp2 = _unary(Log2, "log2"), _unary(Log10, "log10"), _unary(Exp2, "exp2")
+erfc, erfinv = _unary(Erfc, "erfc"), _unary(Erfinv, "erfinv")
+
+
+def erf(input):  # noqa: A002 - PyTorch's name
+    """``torch.erf``: elementwise, differentiable; ints become floats."""
+    return _erf(floating(input))
+
+
+rsqrt, reciprocal = _unary(Rsqrt, "rsqrt"), _unary(Reciprocal, "reciprocal")
+frac, sinc = _unary(Frac, "frac"), _unary(Sinc, "sinc")
+lgamma, digamma = _unary(Lgamma, "lgamma"), _unary(Digamma, "digamma")
+
+
+def _rounding(a, fn):
+    if not isinstance(a, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(a).__name__}")
+    if a.dtype.kind not in "fc":
+        return Tensor(fn(a.numpy()))
+    return Rounding.apply(a, fn=fn)
+
+
+def floor(input):  # noqa: A002
+    return _rounding(input, xp.floor)
+
+
+def ceil(input):  # noqa: A002
+    return _rounding(input, xp.ceil)
+
+
+def trunc(input):  # noqa: A002
+    return _rounding(input, xp.trunc)
+
+
+fix = trunc
+
+
+def round(input, *, decimals=0):  # noqa: A001, A002 - PyTorch's names
+    """Round half to even, to ``decimals`` places (as ``torch.round``)."""
+    return _rounding(input, lambda a: xp.round(a, decimals))
+
+
+def sign(input):  # noqa: A002
+    if input.dtype == bool:
+        return Tensor(input.numpy().copy())
+    return _rounding(input, xp.sign)
+
+
+sgn = sign
+
+
+def signbit(input):  # noqa: A002
+    return Tensor(xp.signbit(input.numpy()))
+
+
+def deg2rad(input):  # noqa: A002
+    return Scale.apply(floating(input), factor=math.pi / 180)
+
+
+def rad2deg(input):  # noqa: A002
+    return Scale.apply(floating(input), factor=180 / math.pi)
+
+
+def logit(input, eps=None):  # noqa: A002
+    return Logit.apply(floating(input), eps=eps)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002
+    if input.dtype.kind not in "fc":
+        return Tensor(input.numpy().copy())
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def negative(input):  # noqa: A002
+    return -input
+
+
+def positive(input):  # noqa: A002
+    if input.dtype == bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def absolute(input):  # noqa: A002
+    return abs(input)
