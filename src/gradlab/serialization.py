@@ -106,14 +106,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         where = str(f)
         try:
             with open(f, "rb") as handle:
-                head = handle.read(4)
+                head = handle.read(9)
         except OSError as error:
             raise FileNotFoundError(
                 f"gradlab.load: cannot read {where} ({error.strerror or error})"
             ) from None
         if is_torch_zip(head):
             return load_torch_zip(f, where, map_location)
-        if head[:1] == b"\x80":
+        if _is_pickle(head):
             _refuse_legacy(where)
         return _as_tensors(checkpoint.load(f))
     if not hasattr(f, "read"):
@@ -124,7 +124,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     blob = f.read()
     if is_torch_zip(blob):
         return load_torch_zip(io.BytesIO(blob), str(where), map_location)
-    if blob[:1] == b"\x80":
+    if _is_pickle(blob[:9]):
         _refuse_legacy(where)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "state.safetensors"
@@ -133,6 +133,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             return _as_tensors(checkpoint.load(path))
         except checkpoint.CheckpointError as error:
             raise checkpoint.CheckpointError(where, error.reason) from None
+
+
+def _is_pickle(head: bytes) -> bool:
+    """Whether a file starts as a pickle (protocol 2 and up: PROTO opcode, then the protocol).
+    A safetensors file starts with its header's length (8 bytes, little-endian) and then
+    ``{``, and that length's first byte may be 0x80 too."""
+    if len(head) >= 9 and head[8:9] == b"{":
+        return False
+    return head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5
 
 
 def _refuse_legacy(where) -> None:

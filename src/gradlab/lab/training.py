@@ -26,6 +26,7 @@ One run at a time writes into an output directory (:mod:`gradlab.lab.out_lock`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,8 +174,6 @@ def train_from_config(
             there is none); the config must be the one that run was started with (more
             epochs may be given).
     """
-    from gradlab.lab.out_lock import lock_output
-
     out = Path(out_dir) if out_dir is not None else None
     if out is not None and out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output directory {out} is a file")
@@ -183,7 +182,7 @@ def train_from_config(
 
         if out is None:
             return train_special(config, out_dir, callbacks, verbose, resume)
-        with lock_output(out):
+        with _writer_lock(out):
             return train_special(config, out_dir, callbacks, verbose, resume)
     if resume and out is None:
         raise ValueError("train_from_config: resume=True needs out_dir (where the backup is)")
@@ -194,14 +193,26 @@ def train_from_config(
         )
     if out is None:
         return _fit(config, None, callbacks, verbose, resume)
-    with lock_output(out):  # one run at a time writes into out (its backup above all)
+    with _writer_lock(out):  # one run at a time writes into out (its backup above all)
         if resume:
             _check_resume(config, out)
-        from gradlab.atomic import atomic_write
-        from gradlab.lab.toml_text import config_toml
+        if get_strategy().is_chief:
+            from gradlab.atomic import atomic_write
+            from gradlab.lab.toml_text import config_toml
 
-        atomic_write(out / "config.toml", config_toml(config))  # what runs, from the start
+            atomic_write(out / "config.toml", config_toml(config))  # what runs, from the start
         return _fit(config, out, callbacks, verbose, resume)
+
+
+def _writer_lock(out: Path):
+    """The output directory's lock, held by the process that writes there: in a distributed
+    run the chief (rank 0) holds it for all ranks; the others only read the backup."""
+    from gradlab.lab.out_lock import lock_output
+
+    if get_strategy().is_chief:
+        return lock_output(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return contextlib.nullcontext()
 
 
 def _fit(config, out: Path | None, callbacks, verbose: int, resume: bool) -> RunResult:
