@@ -195,3 +195,20 @@ def test_two_processes_writing_one_out_directory_neither_crash_nor_print_traceba
         assert "SurplusTrial" not in err
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert (out / "best_params.json").stat().st_size > 0
+
+
+def test_a_running_trial_that_never_had_a_heartbeat_is_failed_and_rerun(tmp_path):
+    """A worker killed between Optuna creating its trial and starting its heartbeat."""
+    from gradlab.lab.tuning.storage import open_storage
+    from gradlab.lab.tuning.workers import run_worker
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    study = optuna.create_study(storage=open_storage(url, heartbeat_interval=1, grace_period=2),
+                                study_name="h", direction="maximize")  # fmt: skip
+    with pytest.warns(UserWarning, match="Heartbeat"):
+        orphan = study.ask()  # RUNNING, and no heartbeat was ever recorded for it
+    started = time.monotonic()
+    ran = run_worker(study, lambda trial: 1.0, 3)
+    assert ran == 3 and time.monotonic() - started < 60
+    states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
+    assert states[orphan.number] == "FAIL" and "RUNNING" not in states.values()

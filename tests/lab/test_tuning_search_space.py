@@ -185,8 +185,9 @@ def test_tune_settings_defaults_direction_and_problems():
                "grid_points": 1, "colour": 1}  # fmt: skip
     problems = validate_tune(section, "tune")
     assert problems == [
-        "tune.colour: unknown key (allowed: direction, grid_points, metric, objective, pruner, "
-        "pruner_startup_trials, pruner_warmup_epochs, sampler, seed, tpe_startup_trials, trials)",
+        "tune.colour: unknown key (allowed: direction, grace_period, grid_points, "
+        "heartbeat_interval, metric, objective, pruner, pruner_startup_trials, "
+        "pruner_warmup_epochs, sampler, seed, tpe_startup_trials, trials)",
         "tune.objective: must be one of final, best, got 'last'",
         "tune.sampler: must be one of tpe, random, grid, got 'bayes'",
         "tune.pruner: must be one of median, none, got 'hyperband'",

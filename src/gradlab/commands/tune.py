@@ -70,7 +70,7 @@ def run_tune(args, extras=()) -> int:
         load_tune_config,
         tune,
     )
-    from gradlab.lab.tuning.workers import Terminated
+    from gradlab.lab.tuning.termination import Terminated
 
     for flag, value in (("--trials", args.trials), ("--jobs", args.jobs)):
         if value is not None and value < 1:

@@ -30,11 +30,18 @@ import contextlib
 import logging
 import multiprocessing
 import signal
-import threading
 import time
 from dataclasses import dataclass, field
 
 from gradlab.lab.optional import require
+from gradlab.lab.tuning.termination import (
+    Terminated,
+    acknowledge_termination,
+    pending,
+    raise_if_pending,
+    shield,
+    sigterm_fails_the_trial,
+)
 
 __all__ = [
     "IncompleteStudyError", "SurplusTrial", "Terminated", "WorkerSpec", "finished_count",
@@ -46,17 +53,10 @@ TrialState = _optuna.trial.TrialState
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 _CLAIMED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 SURPLUS = "gradlab_surplus"
-STALL_LIMIT = 3600.0
-"""Seconds a worker waits on running trials that neither finish nor go stale (a trial
-without any heartbeat, e.g. started by a storage without one) before it gives up."""
 
 
 class SurplusTrial(Exception):
     """The study had its N trials finished or running when this trial started."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM arrived. A KeyboardInterrupt, so Optuna fails the running trial and re-raises."""
 
 
 class IncompleteStudyError(RuntimeError):
@@ -78,66 +78,6 @@ class _QuietTrials(logging.Filter):
 
 # filters of a logger apply to the records logged on it: the one that logs failed trials
 logging.getLogger("optuna.study._optimize").addFilter(_QuietTrials())
-
-
-_TERMINATION = {"pending": False, "shielded": False}
-_REPEAT = 0.2  # seconds between raises of a SIGTERM not yet handled
-
-
-def _raise_if_pending(signum=None, frame=None):
-    if _TERMINATION["pending"] and not _TERMINATION["shielded"]:
-        raise Terminated("SIGTERM")
-
-
-@contextlib.contextmanager
-def _shield(shielded: bool):
-    """Inside Optuna's own bookkeeping (``study.optimize`` outside the objective) a SIGTERM
-    waits: an exception there would leave the trial RUNNING. The objective is not shielded:
-    Optuna fails the trial whose objective raises."""
-    previous = _TERMINATION["shielded"]
-    _TERMINATION["shielded"] = shielded
-    try:
-        yield
-    finally:
-        _TERMINATION["shielded"] = previous
-
-
-def acknowledge_termination() -> None:
-    """The :class:`Terminated` raised by SIGTERM reached code that handles it: stop raising."""
-    _TERMINATION["pending"] = False
-    if hasattr(signal, "setitimer"):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-@contextlib.contextmanager
-def sigterm_fails_the_trial():
-    """While the block runs (in the main thread), SIGTERM raises :class:`Terminated` where
-    the program is, so the running trial is marked failed at once.
-
-    An exception raised by a signal handler is lost when it lands in a weakref callback or
-    a ``__del__`` (Python prints "Exception ignored"), and one inside Optuna's bookkeeping
-    between trials would leave a trial RUNNING; so it is raised where the program is only
-    when that is safe (:func:`_shield`), and again every 0.2 s (SIGALRM) until the code that
-    handles it calls :func:`acknowledge_termination`."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum, frame):
-        _TERMINATION["pending"] = True
-        if hasattr(signal, "setitimer"):
-            signal.setitimer(signal.ITIMER_REAL, _REPEAT, _REPEAT)
-        _raise_if_pending()
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    alarm = signal.signal(signal.SIGALRM, _raise_if_pending) if hasattr(signal, "SIGALRM") else None
-    try:
-        yield
-    finally:
-        acknowledge_termination()
-        signal.signal(signal.SIGTERM, previous)
-        if alarm is not None:
-            signal.signal(signal.SIGALRM, alarm)
 
 
 def _heartbeat(study) -> bool:
@@ -170,6 +110,29 @@ def _is_surplus(study, trial, n_trials: int) -> bool:
     return ahead >= n_trials
 
 
+def _grace_period(study) -> float:
+    storage = study._storage
+    backend = getattr(storage, "_backend", storage)  # Optuna may wrap it in a cache
+    interval = float(storage.get_heartbeat_interval())
+    return float(getattr(backend, "grace_period", None) or 2 * interval)
+
+
+def _start_missing_heartbeats(study, first_seen: dict) -> None:
+    """A worker killed between Optuna creating its trial and starting that trial's heartbeat
+    leaves a RUNNING trial with no heartbeat, which ``fail_stale_trials`` never fails. Once a
+    trial has been seen running for two grace periods, a heartbeat is recorded for it: a
+    live owner records its own anyway, and a dead one's trial then goes stale."""
+    now = time.monotonic()
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for trial in running:
+        seen = first_seen.setdefault(trial.number, now)
+        if seen is not None and now - seen > 2 * _grace_period(study):
+            study._storage.record_heartbeat(trial._trial_id)
+            first_seen[trial.number] = None  # once per trial
+    for number in set(first_seen) - {t.number for t in running}:
+        del first_seen[number]
+
+
 def run_worker(
     study, objective, n_trials: int, stall_limit: float = STALL_LIMIT, callbacks=()
 ) -> int:
@@ -190,12 +153,12 @@ def run_worker(
     current: dict = {}
 
     def guarded(trial):
-        if _TERMINATION["pending"]:  # SIGTERM came while Optuna started this trial
+        if pending():  # SIGTERM came while Optuna started this trial
             trial.set_user_attr(SURPLUS, True)
             study.stop()
             raise SurplusTrial(f"trial {trial.number}: not run, the worker was terminated")
         current["number"] = trial.number
-        with _shield(False):
+        with shield(False):
             if _is_surplus(study, trial, n_trials):
                 trial.set_user_attr(SURPLUS, True)
                 study.stop()
@@ -211,7 +174,7 @@ def run_worker(
             finished.append(frozen.number)
 
     heartbeat = _heartbeat(study)
-    seen, since = None, time.monotonic()
+    first_seen: dict = {}
     while True:
         done = finished_count(study)
         if done >= n_trials:
@@ -221,7 +184,7 @@ def run_worker(
         running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
         if done + running < n_trials:
             try:
-                with _shield(True):
+                with shield(True):
                     study.optimize(
                         guarded,
                         catch=(SurplusTrial,),
@@ -231,22 +194,15 @@ def run_worker(
                             *callbacks,
                         ],
                     )
-                _raise_if_pending()  # a SIGTERM that came during Optuna's bookkeeping
+                raise_if_pending()  # a SIGTERM that came during Optuna's bookkeeping
             except Terminated:
                 acknowledge_termination()
                 _retry_interrupted(study, current.get("number"))
                 raise
-            seen, since = None, time.monotonic()
             continue
         if not heartbeat:
             return len(finished)
-        if (done, running) != seen:
-            seen, since = (done, running), time.monotonic()
-        elif time.monotonic() - since > stall_limit:
-            raise IncompleteStudyError(
-                f"{done} of {n_trials} trials finished; {running} stayed running for "
-                f"{stall_limit:.0f} s without a heartbeat going stale"
-            )
+        _start_missing_heartbeats(study, first_seen)
         time.sleep(_poll_seconds(study))
 
 
