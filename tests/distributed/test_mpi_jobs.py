@@ -3,6 +3,7 @@ namespace where permitted): the weights and logs of data-parallel training equal
 process's on the full batch, stop decisions and failures reach every rank, and a
 distributed run resumes exactly."""
 
+import importlib.util
 import json
 import re
 
@@ -41,7 +42,8 @@ def test_raw_loop_on_two_ranks_gives_the_weights_of_one_process_on_the_full_batc
 def test_fit_on_two_ranks_gives_the_weights_and_logs_of_one_process(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     _check(mpi_launch.run_alone("fit.py", one, 32, 4))
-    _check(mpi_launch.run(2, "fit.py", two, 16, 4))
+    tensorboard = ("tensorboard",) if importlib.util.find_spec("tensorboardX") else ()
+    _check(mpi_launch.run(2, "fit.py", two, 16, 4, *tensorboard))
     np.testing.assert_array_equal(_weights(two, 0), _weights(two, 1))
     np.testing.assert_allclose(_weights(two), _weights(one), rtol=0, atol=ATOL)
     h1, h2 = _history(one), _history(two)
@@ -52,6 +54,9 @@ def test_fit_on_two_ranks_gives_the_weights_and_logs_of_one_process(tmp_path):
     # the files are written once, by rank 0: one header and one row per epoch
     rows = (two / "history.csv").read_text().splitlines()
     assert len(rows) == 5 and rows[0].startswith("epoch,")
+    if tensorboard:  # event files of one process (their names end in its pid)
+        events = list((two / "tb").rglob("events.out.tfevents.*"))
+        assert len(events) == 2 and len({p.name.split(".")[-2] for p in events}) == 1, events
     assert sorted(p.name for p in two.glob("model-*.safetensors")) == [
         f"model-{e}.safetensors" for e in (1, 2, 3, 4)
     ]

@@ -36,8 +36,7 @@ __all__ = [
 ]
 
 _NOT_INITIALIZED = (
-    "Default process group has not been initialized, please make sure to call "
-    "init_process_group."
+    "Default process group has not been initialized, please make sure to call init_process_group."
 )
 
 

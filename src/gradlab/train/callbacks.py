@@ -82,7 +82,6 @@ class CallbackList:
             methods = [getattr(cb, hook) for cb in calling if _overrides(cb, hook)]
             setattr(self, hook, _call_all(methods))
 
-
     def runs(self, callback) -> bool:
         """Whether this list calls ``callback``'s hooks (not for a ``chief_only`` one off
         the chief process)."""

@@ -1,8 +1,8 @@
 """Train with Trainer.fit, under mpiexec or as one process; save weights and History.
 
 Usage: python fit.py OUT_DIR BATCH EPOCHS [shuffle] [crash_at=EPOCH.BATCH] [crash_rank=R]
-[resume] [stop_rank=R] [save_freq=N]. With a process group when launched by MPI; writes
-OUT_DIR/weights-RANK.npy and OUT_DIR/history-RANK.json.
+[resume] [stop_rank=R] [save_freq=N] [tensorboard]. With a process group when launched by
+MPI; writes OUT_DIR/weights-RANK.npy and OUT_DIR/history-RANK.json.
 """
 
 import json
@@ -67,6 +67,10 @@ callbacks = [
     CSVLogger(out / "history.csv"),
     ModelCheckpoint(str(out / "model-{epoch}.safetensors"), save_best_only=False),
 ]
+if "tensorboard" in options:
+    from gradlab.train import TensorBoard
+
+    callbacks.append(TensorBoard(out / "tb"))
 # always there, so that a crashed run and its resumed run have the same callbacks
 e, b = options.get("crash_at", "-1.-1").split(".")
 callbacks.append(Crash(int(e), int(b), int(options.get("crash_rank", -1))))
