@@ -1,8 +1,8 @@
 # source: https://github.com/pytorch/examples/blob/main/time_sequence_prediction/train.py
 #   (data as generate_sine_wave.py makes it)
-# adapted: 12 sine waves of length 120 (not 100 of 1000), 2 LBFGS steps, 30 future points,
+# adapted: 6 sine waves of length 50 (not 100 of 1000), 1 LBFGS step, 10 future points,
 #   no plots; the data is generated in the program instead of loaded from traindata.pt.
-# args: --steps 2
+# args: --steps 1
 # compare: all
 import argparse
 
@@ -40,7 +40,7 @@ class Sequence(nn.Module):
         return outputs
 
 
-def sine_waves(T=20, L=120, N=12):
+def sine_waves(T=20, L=50, N=6):
     np.random.seed(2)
     x = np.empty((N, L), "int64")
     x[:] = np.array(range(L)) + np.random.randint(-4 * T, 4 * T, N).reshape(N, 1)
@@ -75,7 +75,7 @@ if __name__ == "__main__":
 
         optimizer.step(closure)
         with torch.no_grad():
-            future = 30
+            future = 10
             pred = seq(test_input, future=future)
             loss = criterion(pred[:, :-future], test_target)
             print("test loss:", loss.item())
