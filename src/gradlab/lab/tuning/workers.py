@@ -133,9 +133,7 @@ def _start_missing_heartbeats(study, first_seen: dict) -> None:
         del first_seen[number]
 
 
-def run_worker(
-    study, objective, n_trials: int, stall_limit: float = STALL_LIMIT, callbacks=()
-) -> int:
+def run_worker(study, objective, n_trials: int, callbacks=()) -> int:
     """Run ``objective`` trials on ``study`` until it has ``n_trials`` finished; returns
     how many this worker finished. ``callbacks``: more Optuna callbacks ``fn(study, trial)``
     (a progress bar).
