@@ -43,7 +43,7 @@ from gradlab.creation import (
 from gradlab.ops import *  # noqa: F403
 
 
-from gradlab import data, explain, nn, optim, train  # noqa: E402
+from gradlab import data, explain, linalg, nn, optim, special, train  # noqa: E402
 from gradlab.train.checkpoint import CheckpointError  # noqa: E402
 from gradlab.serialization import load, save  # noqa: E402
 from gradlab import backends, distributions, utils  # noqa: E402
