@@ -157,7 +157,7 @@ def test_setitem_and_inplace_helpers():
     np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
     assert x.zero_().tolist() == [0.0, 0.0, 0.0]
     w = gradlab.zeros(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match="in-place assignment into a tensor"):
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         w[0] = 1.0
     with gradlab.no_grad():
         w[0] = 1.0

@@ -40,7 +40,7 @@ def _infer_dtype(data):
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray | np.generic):
         array = xp.array(data, dtype=dtype)
     else:

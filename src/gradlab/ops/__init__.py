@@ -1,11 +1,12 @@
 """The primitive ops, and their binding to Tensor's methods and operators.
 
 Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(dim=1)``,
-``x[mask]``, ``x @ w``. Each op lives in the file of its family (elementwise, reduce,
+``x[mask]``, ``x @ w``, and its in-place ops (``x.add_(y)``, ``x += y``, ``x[i] = v``: see
+``inplace.py``). Each op lives in the file of its family (elementwise, reduce,
 movement, linalg); this file only wires them to Tensor.
 """
 
-from gradlab.ops import activation, comparison, elementwise, linalg, movement, reduce
+from gradlab.ops import activation, comparison, elementwise, inplace, linalg, movement, reduce
 from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.activation import *  # noqa: F403
 from gradlab.ops.comparison import *  # noqa: F403
@@ -128,6 +129,7 @@ def _bind():
             "mT": property(lambda a: movement.transpose(a, -2, -1)),
         }
     )
+    methods.update(inplace.METHODS)
     for name, fn in {**operators, **methods}.items():
         setattr(Tensor, name, fn)
 

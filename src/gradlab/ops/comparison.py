@@ -10,7 +10,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite"]
 
 
 def _const(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def eq(a, b):

@@ -242,7 +242,7 @@ class Where(Function):
 
 
 def _const(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def add(a, b):
@@ -320,8 +320,8 @@ def clone(a):
 def to_dtype(a, dtype):
     """The tensor in another dtype (differentiable between floating dtypes)."""
     dtype = xp.dtype(dtype)
-    if a.data.dtype == dtype:
+    if a._data.dtype == dtype:
         return a
     if dtype.kind != "f":
-        return Tensor._from_op(a.data.astype(dtype), None)
+        return Tensor._from_op(a._data.astype(dtype), None)
     return Cast.apply(a, dtype=dtype)

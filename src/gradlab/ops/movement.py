@@ -1,5 +1,10 @@
 """Movement primitives: reshape, permute, index, cat, stack, pad, expand; and the composites
 built on them (view, transpose, .T, squeeze, unsqueeze, flatten, split, chunk).
+
+Results that look into their input's memory (every permute, expand and basic index; a
+reshape when NumPy could make it without a copy) are marked as views of it
+(:func:`gradlab.tensor.make_view`): they share its version counter, and in-place ops on them
+update the base's graph as PyTorch's do.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ import builtins
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
-from gradlab.tensor import Tensor
+from gradlab.tensor import Tensor, make_view
 
 
 class Reshape(Function):
@@ -117,6 +122,24 @@ class Pad(Function):
 # ---------------------------------------------------------------------- functions
 
 
+def _owner(array):
+    return array if array.base is None else array.base
+
+
+def _reshaped(a, shape):
+    out = Reshape.apply(a, shape=shape)
+    if isinstance(a, Tensor) and _owner(out._data) is _owner(a._data):
+        make_view(out, a, lambda array: array.reshape(shape))
+    return out
+
+
+def _permuted(a, dims):
+    out = Permute.apply(a, dims=dims)
+    if isinstance(a, Tensor):
+        make_view(out, a, lambda array: array.transpose(dims))
+    return out
+
+
 def _shape_args(op: str, shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -128,10 +151,10 @@ def _shape_args(op: str, shape) -> tuple:
 def reshape(a, *shape):
     shape = _shape_args("reshape", shape)
     try:
-        return Reshape.apply(a, shape=shape)
+        return _reshaped(a, shape)
     except ValueError:
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {a.shape} ({a.data.size} elements) "
+            f"reshape: cannot reshape a tensor of shape {a.shape} ({a._data.size} elements) "
             f"into shape {shape}"
         ) from None
 
@@ -149,19 +172,19 @@ def permute(a, *dims):
     dims = _shape_args("permute", dims)
     if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {a.ndim} dimensions")
-    return Permute.apply(a, dims=tuple(d % a.ndim for d in dims))
+    return _permuted(a, tuple(d % a.ndim for d in dims))
 
 
 def transpose(a, dim0, dim1):
     dims = list(range(a.ndim))
     d0, d1 = _dim("transpose", dim0, a.ndim), _dim("transpose", dim1, a.ndim)
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(a, dims=tuple(dims))
+    return _permuted(a, tuple(dims))
 
 
 def t(a):
     """Reverse the dimensions (``.T``)."""
-    return Permute.apply(a, dims=tuple(reversed(range(a.ndim))))
+    return _permuted(a, tuple(reversed(range(a.ndim))))
 
 
 def squeeze(a, dim=None):
@@ -170,7 +193,7 @@ def squeeze(a, dim=None):
     else:
         dims = {_dim("squeeze", d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
         shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
-    return Reshape.apply(a, shape=shape)
+    return _reshaped(a, shape)
 
 
 def unsqueeze(a, dim):
@@ -179,19 +202,19 @@ def unsqueeze(a, dim):
             f"unsqueeze: dim {dim} is out of range for a tensor of {a.ndim} dimension(s)"
         )
     dim = dim % (a.ndim + 1)
-    return Reshape.apply(a, shape=a.shape[:dim] + (1,) + a.shape[dim:])
+    return _reshaped(a, a.shape[:dim] + (1,) + a.shape[dim:])
 
 
 def flatten(a, start_dim=0, end_dim=-1):
     if a.ndim == 0:
-        return Reshape.apply(a, shape=(1,))
+        return _reshaped(a, (1,))
     start, end = _dim("flatten", start_dim, a.ndim), _dim("flatten", end_dim, a.ndim)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = 1
     for s in a.shape[start : end + 1]:
         merged *= s
-    return Reshape.apply(a, shape=a.shape[:start] + (merged,) + a.shape[end + 1 :])
+    return _reshaped(a, a.shape[:start] + (merged,) + a.shape[end + 1 :])
 
 
 def expand(a, *sizes):
@@ -204,7 +227,10 @@ def expand(a, *sizes):
         xp.broadcast_shapes(a.shape, shape)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {a.shape} to {sizes}") from None
-    return Expand.apply(a, shape=shape)
+    out = Expand.apply(a, shape=shape)
+    if isinstance(a, Tensor):
+        make_view(out, a, lambda array: xp.broadcast_to(array, shape))
+    return out
 
 
 def broadcast_to(a, shape):
@@ -213,20 +239,33 @@ def broadcast_to(a, shape):
 
 def _index_key(key):
     if isinstance(key, Tensor):
-        return key.data
+        return key._data
     if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        return tuple(k._data if isinstance(k, Tensor) else k for k in key)
     if isinstance(key, list):
         return xp.asarray(key)
     return key
 
 
+def _as_view_key(key):
+    """A basic key that gives a 0-d view, not a NumPy scalar, when every index is an int."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in keys):
+        return key
+    return (*keys, Ellipsis)
+
+
 def getitem(a, key):
     key = _index_key(key)
+    if _is_basic_index(key):
+        key = _as_view_key(key)
     try:
-        return Index.apply(a, key=key)
+        out = Index.apply(a, key=key)
     except IndexError as error:
         raise IndexError(f"index: {error} (tensor of shape {a.shape})") from None
+    if isinstance(key, tuple) and key and key[-1] is Ellipsis and isinstance(a, Tensor):
+        make_view(out, a, lambda array: array[key])
+    return out
 
 
 def cat(tensors, dim=0):
@@ -303,7 +342,7 @@ def split(a, split_size_or_sections, dim=0):
     pieces, start = [], 0
     for size in sizes:
         key = (slice(None),) * axis + (slice(start, start + size),)
-        pieces.append(Index.apply(a, key=key))
+        pieces.append(make_view(Index.apply(a, key=key), a, lambda array, key=key: array[key]))
         start += size
     return tuple(pieces)
 

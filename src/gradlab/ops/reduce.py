@@ -160,7 +160,7 @@ def mean(a, dim=None, keepdim=False):
 
 
 def _extreme(a, dim, keepdim, kind):
-    if a.data.size == 0:
+    if a._data.size == 0:
         raise RuntimeError(f"{kind}(): cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Extreme.apply(a, dim=None, keepdim=False, kind=kind)
@@ -168,7 +168,7 @@ def _extreme(a, dim, keepdim, kind):
         raise TypeError(f"{kind}(): dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(kind, dim, a.ndim)
     arg = xp.argmax if kind == "max" else xp.argmin
-    indices = xp.expand_dims(arg(a.data, axis=axis), axis)
+    indices = xp.expand_dims(arg(a._data, axis=axis), axis)
     values = TakeAlongDim.apply(a, indices=indices, dim=axis, keepdim=keepdim)
     return ValuesIndices(values, Tensor(indices if keepdim else indices.squeeze(axis)))
 
@@ -192,12 +192,12 @@ def amin(a, dim=None, keepdim=False):
 
 
 def argmax(a, dim=None, keepdim=False):
-    data = a.data if isinstance(a, Tensor) else a
+    data = a._data if isinstance(a, Tensor) else a
     return Tensor(xp.argmax(data, axis=dim, keepdims=keepdim))
 
 
 def argmin(a, dim=None, keepdim=False):
-    data = a.data if isinstance(a, Tensor) else a
+    data = a._data if isinstance(a, Tensor) else a
     return Tensor(xp.argmin(data, axis=dim, keepdims=keepdim))
 
 
