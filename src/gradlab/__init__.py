@@ -13,6 +13,7 @@ from gradlab.tensor import Tensor
 from gradlab import ops
 from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from gradlab.backend import (
+    device,
     default_generator,
     get_default_dtype,
     get_rng_state,
@@ -24,6 +25,7 @@ from gradlab.creation import (
     arange,
     as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -42,7 +44,7 @@ from gradlab.creation import (
 from gradlab.ops import *  # noqa: F403
 
 
-from gradlab import data, explain, nn, optim, train  # noqa: E402
+from gradlab import accelerator, cuda, data, explain, nn, optim, train  # noqa: E402
 from gradlab.train.checkpoint import CheckpointError, load, save  # noqa: E402
 
 import numpy as _np  # noqa: E402

@@ -34,15 +34,17 @@ routes gradients along ``next``, fixed at record time as PyTorch's edges are, so
 in-place op that gives an input tensor a new ``grad_fn`` does not re-route this node's.
 
 After backward without ``retain_graph`` a node is freed (:func:`free_node`): ``saved`` becomes
-``FREED`` and ``inputs`` keeps only leaves that require grad and :class:`Edge` stand-ins for
-the other graph tensors, holding no arrays, so a stored loss keeps the graph's shape only.
+``FREED`` and ``inputs`` becomes ``next`` (nodes and leaves, no arrays), so a stored loss keeps
+the graph's shape only.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from numpy import asarray, ndarray
+from numpy import ndarray
+
+from gradlab.backend import as_array
 
 _grad_enabled = True
 
@@ -124,8 +126,8 @@ class Function:
 def _output(out, fn, inputs, track):
     """Wrap an op's result in a Tensor, recording ``fn`` when it needs a gradient."""
     result = _new(Tensor)
-    result._data = out if type(out) is ndarray else asarray(out)
-    result.grad = None
+    result._data = out if type(out) is ndarray else as_array(out)
+    result._grad = None
     result._vc = None
     result._view = None
     if track and _grad_enabled:
@@ -204,38 +206,13 @@ def check_saved_versions(fn) -> None:
         )
 
 
-class Edge:
-    """What a freed node keeps of one input that another node made: that node, no array.
-
-    Attributes: ``grad_fn``, ``requires_grad`` (True), ``shape``, ``dtype``.
-    """
-
-    __slots__ = ("grad_fn", "shape", "dtype")
-    _requires_grad = requires_grad = True
-
-    def __init__(self, grad_fn, t):
-        self.grad_fn = grad_fn
-        self.shape = t._data.shape
-        self.dtype = t._data.dtype
-
-    def __repr__(self) -> str:
-        return f"Edge(grad_fn={self.grad_fn!r}, shape={self.shape})"
-
-
 def free_node(fn) -> None:
-    """Release what ``fn`` holds for backward: saved arrays, and input tensors other than
-    leaves that require grad (an :class:`Edge` for each made by another node, None for
-    constants). ``fn.next`` keeps the graph's structure."""
+    """Release what ``fn`` holds for backward: its saved arrays, and its input tensors (other
+    than leaves that require grad): ``inputs`` becomes ``next`` (per input, the node that
+    made it, the leaf itself, or None), which keeps the graph's structure and no arrays."""
     fn.saved = FREED
     fn.saved_versions = None
-    kept = []
-    for t, node in zip(fn.inputs, fn.next):
-        if node is None:
-            t = t if type(t) in (int, float, bool) else None
-        elif node is not t:
-            t = Edge(node, t)
-        kept.append(t)
-    fn.inputs = tuple(kept)
+    fn.inputs = fn.next
 
 
 def _broadcast_error(cls, error: ValueError, arrays) -> ValueError:

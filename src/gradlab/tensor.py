@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.autograd import FREED, Function, check_saved_versions, free_node
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import as_array, backend_of, get_default_dtype, to_host, xp
 
 
 def unbroadcast(grad, shape):
@@ -75,14 +75,14 @@ class Tensor:
     Build one with :func:`gradlab.tensor`; ``Tensor(data)`` wraps an array as it is.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_vc", "_view", "__weakref__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_vc", "_view", "__weakref__")
     __array_priority__ = 1000  # numpy defers ``ndarray + Tensor`` to Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
             data = data._data
-        self._data = data if isinstance(data, np.ndarray) else xp.asarray(data)
-        self.grad = None
+        self._data = data if isinstance(data, np.ndarray) else as_array(data)
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
         self._vc = None
@@ -93,8 +93,8 @@ class Tensor:
     @classmethod
     def _from_op(cls, out, fn: Function | None):
         t = cls.__new__(cls)
-        t._data = out if type(out) is np.ndarray else xp.asarray(out)
-        t.grad = None
+        t._data = out if type(out) is np.ndarray else as_array(out)
+        t._grad = None
         t.grad_fn = fn
         t._requires_grad = fn is not None
         t._vc = None
@@ -102,13 +102,39 @@ class Tensor:
         return t
 
     @property
-    def data(self):
-        """The backend array (writable)."""
-        return self._data
+    def data(self) -> Tensor:
+        """A detached tensor sharing this one's storage, with its own version counter (as
+        PyTorch's ``.data``: changes through it are not seen by autograd's checks).
+        ``t.data = other`` makes ``t`` use ``other``'s storage (a Tensor or an array)."""
+        return Tensor._from_op(self._data, None)
 
     @data.setter
     def data(self, value) -> None:
-        self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else as_array(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward(): a Tensor of this tensor's shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):  # an array: taken as the gradient, in this dtype
+            value = Tensor(xp.asarray(value, dtype=self._data.dtype))
+        if value._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"assigned grad has data of a different size: got shape {value.shape}, "
+                f"expected {self.shape} (the tensor's)"
+            )
+        if value._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"assigned grad has data of a different type: got {value.dtype}, expected "
+                f"{self.dtype} (the tensor's)"
+            )
+        self._grad = value
 
     @property
     def _version(self) -> int:
@@ -154,10 +180,6 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def device(self) -> str:
-        return "cpu"
-
     def size(self, dim: int | None = None):
         return self._data.shape if dim is None else self._data.shape[dim]
 
@@ -181,10 +203,21 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """The data array itself (no copy), as ``tensor.detach().numpy()`` in PyTorch."""
-        return self._data
+        """The data array itself (no copy), as ``tensor.detach().numpy()`` in PyTorch.
+
+        Only for CPU tensors: another device's array is not a NumPy array (``.cpu()`` first).
+        """
+        data = self._data
+        if type(data) is not np.ndarray and not isinstance(data, np.ndarray):
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                f"to copy the tensor to host memory first."
+            )
+        return data
 
     def __array__(self, dtype=None, copy=None):
+        if type(self._data) is not np.ndarray:
+            self.numpy()  # raises for another device's array
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -229,7 +262,7 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn.retained_output is self
 
     def __repr__(self) -> str:
-        data = self._data
+        data = to_host(self._data)
         floatmode = "maxprec"
         if data.dtype.kind == "f" and data.size:
             finite = data[np.isfinite(data)]
@@ -242,6 +275,8 @@ class Tensor:
         # As PyTorch: the dtype is shown unless it is the default float, int64 or bool.
         if self._data.dtype not in (get_default_dtype(), np.int64, np.bool_):
             extras.append(f"dtype={self._data.dtype}")
+        if backend_of(self._data).type != "cpu":
+            extras.insert(0, f"device='{self.device}'")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
@@ -269,7 +304,7 @@ class Tensor:
                 )
             gradient = xp.ones_like(self._data)
         else:
-            gradient = gradient._data if isinstance(gradient, Tensor) else xp.asarray(gradient)
+            gradient = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
             if gradient.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward(): gradient has shape {gradient.shape}, expected "
@@ -302,18 +337,24 @@ def _topological_order(root: Function) -> list:
 
 def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
     if type(grad) is not np.ndarray:  # ufuncs on 0-d arrays return numpy scalars
-        grad = xp.asarray(grad)
+        grad = as_array(grad)
     if grad.dtype != leaf._data.dtype:
         grad = grad.astype(leaf._data.dtype)
-    if leaf.grad is None:
+    current = leaf._grad
+    if current is None:
         # The same array may flow to several leaves (x + y gives both the same gradient) or
         # be a view of another's: copy so that in-place edits of one .grad never touch another.
         if grad.base is not None or id(grad) in given_out or not grad.flags.writeable:
             grad = grad.copy()
         given_out.add(id(grad))
-        leaf.grad = grad
+        leaf._grad = Tensor._from_op(grad, None)
+        return
+    array = current._data
+    if array.flags.writeable and array.shape == grad.shape:
+        xp.add(array, grad, out=array)  # in place, as PyTorch's AccumulateGrad
+        bump_version(current)
     else:
-        leaf.grad = leaf.grad + grad
+        leaf._grad = Tensor._from_op(array + grad, None)
 
 
 def run_backward(root: Tensor, gradient, retain_graph: bool) -> None:
@@ -343,7 +384,10 @@ def run_backward(root: Tensor, gradient, retain_graph: bool) -> None:
             check_saved_versions(fn)
         if fn.retained_output is not None:
             out = fn.retained_output
-            out.grad = xp.array(grad) if out.grad is None else out.grad + grad
+            previous = out._grad
+            out._grad = Tensor._from_op(
+                grad.copy() if previous is None else previous._data + grad, None
+            )
         input_grads = fn.backward(grad)
         inputs = fn.inputs
         if len(inputs) == 1:

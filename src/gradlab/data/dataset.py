@@ -32,7 +32,7 @@ class Dataset:
 
 def _as_array(value) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value.numpy()
     return value if isinstance(value, np.ndarray) else np.asarray(value)
 
 

@@ -26,7 +26,7 @@ def default_collate(samples: list):
     """
     elem = samples[0]
     if isinstance(elem, Tensor):
-        return Tensor(np.stack([s.data for s in samples]))
+        return Tensor(np.stack([s.numpy() for s in samples]))
     if isinstance(elem, (np.ndarray, np.generic)):
         return Tensor(np.stack(samples))
     if isinstance(elem, bool):

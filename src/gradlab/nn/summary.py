@@ -31,7 +31,7 @@ def _size(nbytes: int) -> str:
 
 def count_parameters(module, trainable_only: bool = False) -> int:
     """Number of parameter elements (shared parameters once); only trainable ones if asked."""
-    return sum(p.data.size for p in module.parameters() if p.requires_grad or not trainable_only)
+    return sum(p._data.size for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 def summarize(model, input_shape, dtype=None) -> str:
@@ -44,7 +44,7 @@ def summarize(model, input_shape, dtype=None) -> str:
             continue
 
         def hook(mod, inputs, output, name=name):
-            own = sum(p.data.size for p in mod.parameters(recurse=False))
+            own = sum(p._data.size for p in mod.parameters(recurse=False))
             rows.append(
                 (f"{name or type(mod).__name__} ({type(mod).__name__})", _shape_of(output), own)
             )
@@ -65,8 +65,8 @@ def summarize(model, input_shape, dtype=None) -> str:
             object.__setattr__(module, "training", training)
     total = count_parameters(model)
     trainable = count_parameters(model, trainable_only=True)
-    total_bytes = sum(p.data.nbytes for p in model.parameters())
-    trainable_bytes = sum(p.data.nbytes for p in model.parameters() if p.requires_grad)
+    total_bytes = sum(p._data.nbytes for p in model.parameters())
+    trainable_bytes = sum(p._data.nbytes for p in model.parameters() if p.requires_grad)
     width = max([30, *(len(r[0]) + 2 for r in rows)])
     shape_width = max([20, *(len(r[1]) + 2 for r in rows)])
     rule = "=" * (width + shape_width + 12)

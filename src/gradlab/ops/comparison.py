@@ -6,7 +6,7 @@ from __future__ import annotations
 from gradlab.backend import xp
 from gradlab.tensor import Tensor
 
-__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite"]
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite", "all", "any"]
 
 
 def _const(x):
@@ -47,3 +47,18 @@ def isnan(a):
 
 def isfinite(a):
     return Tensor._from_op(xp.isfinite(_const(a)), None)
+
+
+def _truth(name, reduce, a, dim, keepdim):
+    axis = None if dim is None else (tuple(dim) if isinstance(dim, (tuple, list)) else dim)
+    return Tensor._from_op(reduce(_const(a) != 0, axis=axis, keepdims=keepdim), None)
+
+
+def all(a, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    """Whether every element (along ``dim``) is non-zero: a bool tensor."""
+    return _truth("all", xp.all, a, dim, keepdim)
+
+
+def any(a, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    """Whether some element (along ``dim``) is non-zero: a bool tensor."""
+    return _truth("any", xp.any, a, dim, keepdim)

@@ -211,7 +211,7 @@ class Clamp(Function):
 
     def backward(self, grad):
         a, low, high = self.saved
-        keep = xp.ones(a.shape, dtype=bool)
+        keep = xp.ones_like(a, dtype=bool)
         if low is not None:
             keep &= a >= low
         if high is not None:
@@ -230,7 +230,7 @@ class Where(Function):
 
     def backward(self, grad):
         (condition,) = self.saved
-        zero = xp.zeros((), dtype=grad.dtype)
+        zero = grad.dtype.type(0)
         return (
             None,
             xp.where(condition, grad, zero) if self.needs_input_grad(1) else None,

@@ -206,7 +206,7 @@ class ViewOf(Function):
 
     def backward(self, grad):
         shape, view_fn = self.saved
-        full = xp.zeros(shape, dtype=grad.dtype)
+        full = xp.zeros_like(grad, shape=shape)
         view_fn(full)[...] = grad
         return full
 
@@ -470,7 +470,7 @@ def setitem(self, key, value):
     ``self[key].copy_(value)``) and others (masks, integer arrays) as ``index_put_``."""
     from gradlab.ops.movement import _index_key, _is_basic_index
 
-    key = _index_key(key)
+    key = _index_key(key, self._data)
     if not (autograd._grad_enabled and (self._requires_grad or _requires_grad((value,)))):
         try:
             self._data[key] = _array(value)

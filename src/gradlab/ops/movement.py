@@ -10,9 +10,10 @@ update the base's graph as PyTorch's do.
 from __future__ import annotations
 
 import builtins
+import itertools
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import backend_of, to_backend, xp
 from gradlab.tensor import Tensor, make_view
 
 
@@ -35,7 +36,8 @@ class Permute(Function):
         return a.transpose(dims)
 
     def backward(self, grad):
-        return grad.transpose(xp.argsort(self.saved[0]))
+        dims = self.saved[0]
+        return grad.transpose(tuple(sorted(range(len(dims)), key=dims.__getitem__)))
 
 
 class Expand(Function):
@@ -69,7 +71,7 @@ class Index(Function):
 
     def backward(self, grad):
         shape, dtype, key = self.saved
-        full = xp.zeros(shape, dtype=grad.dtype)
+        full = xp.zeros_like(grad, shape=shape)
         if _is_basic_index(key):
             full[key] = grad
         else:
@@ -88,7 +90,7 @@ class Cat(Function):
         sizes, dim = self.saved
         if len(sizes) == 1:
             return grad  # one input: the engine expects a bare gradient, not a 1-tuple
-        bounds = xp.cumsum(sizes)[:-1]
+        bounds = list(itertools.accumulate(sizes))[:-1]
         return tuple(xp.split(grad, bounds, axis=dim))
 
 
@@ -237,13 +239,17 @@ def broadcast_to(a, shape):
     return expand(a, *shape)
 
 
-def _index_key(key):
-    if isinstance(key, Tensor):
-        return key._data
+def _index_key(key, like=None):
+    """Tensors in ``key`` as their arrays; a list (or a host array, for a tensor on another
+    device) as an index array on ``like``'s device."""
     if isinstance(key, tuple):
-        return tuple(k._data if isinstance(k, Tensor) else k for k in key)
-    if isinstance(key, list):
-        return xp.asarray(key)
+        return tuple(_index_key(k, like) for k in key)
+    if isinstance(key, Tensor):
+        key = key._data
+    elif isinstance(key, list):
+        key = xp.asarray(key)
+    if like is not None and isinstance(key, xp.ndarray) and type(like) is not xp.ndarray:
+        return to_backend(key, backend_of(like))
     return key
 
 
@@ -256,7 +262,7 @@ def _as_view_key(key):
 
 
 def getitem(a, key):
-    key = _index_key(key)
+    key = _index_key(key, a._data if isinstance(a, Tensor) else None)
     if _is_basic_index(key):
         key = _as_view_key(key)
     try:

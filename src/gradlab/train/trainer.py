@@ -181,9 +181,9 @@ class Trainer:
             loss = self.loss(output, target)
             loss.backward()
             self.optimizer.step()
-            value, n = float(loss.data), output.shape[0]
+            value, n = float(loss.numpy()), output.shape[0]
             if keep:
-                run.add(value, n, output.data.copy(), target.data)
+                run.add(value, n, output.numpy().copy(), target.numpy())
             else:
                 run.add(value, n)
             bar.update(run.total / run.count)
@@ -228,9 +228,9 @@ class Trainer:
                 output = self.model(xb)
                 target = as_target(self.loss, output, yb)
                 n = output.shape[0]
-                total, count = total + float(self.loss(output, target).data) * n, count + n
-                outputs.append(output.data)
-                targets.append(target.data)
+                total, count = total + float(self.loss(output, target).numpy()) * n, count + n
+                outputs.append(output.numpy())
+                targets.append(target.numpy())
         logs = {"loss": total / count}
         if self.metrics:
             logs.update(self._metric_logs(np.concatenate(outputs), np.concatenate(targets)))
@@ -253,7 +253,7 @@ class Trainer:
         self.model.eval()
         try:
             with autograd.no_grad():
-                return np.concatenate([self.model(split_batch(b)[0]).data for b in loader])
+                return np.concatenate([self.model(split_batch(b)[0]).numpy() for b in loader])
         finally:
             self.model.train(was_training)
 
