@@ -141,6 +141,12 @@ def backend_of(array) -> Backend:
     return _BACKENDS["cpu"]
 
 
+def is_device_string(text) -> bool:
+    """Whether ``text`` names a device type ("cpu", "cuda:0", a registered test device)."""
+    kind = text.split(":")[0].strip()
+    return kind in KNOWN_DEVICE_TYPES or kind in _BACKENDS
+
+
 def as_array(value):
     """``value`` as an array: device arrays and NumPy arrays as they are, anything else
     (NumPy scalars, numbers, lists) as a NumPy array."""

@@ -280,7 +280,7 @@ class Module:
             if isinstance(arg, Tensor):
                 device, dtype = arg.device, arg.dtype
             elif isinstance(arg, (str, backend.device)) and (
-                not isinstance(arg, str) or arg.split(":")[0] in backend.KNOWN_DEVICE_TYPES
+                not isinstance(arg, str) or backend.is_device_string(arg)
             ):
                 device = arg
             elif dtype is None and not isinstance(arg, bool):

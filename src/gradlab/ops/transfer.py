@@ -14,6 +14,7 @@ from gradlab.backend import (
     backend_of,
     device,
     device_of,
+    is_device_string,
     resolve_device,
     to_backend,
 )
@@ -49,7 +50,12 @@ def _parse(args, kwargs):
     if args and isinstance(args[0], Tensor):
         other = args.pop(0)
         where, dtype = other.device, other.dtype
-    elif args and (isinstance(args[0], (str, device)) or args[0] is None):
+    elif args and (
+        isinstance(args[0], device)
+        or args[0] is None
+        or isinstance(args[0], str)
+        and is_device_string(args[0])
+    ):
         where = args.pop(0)
     if args and dtype is None and not isinstance(args[0], bool):
         dtype = args.pop(0)
