@@ -49,16 +49,22 @@ def isfinite(a):
     return Tensor._from_op(xp.isfinite(_const(a)), None)
 
 
-def _truth(name, reduce, a, dim, keepdim):
+def _truth(reduce, a, dim, keepdim, axis, out, keepdims):
+    if axis is not None:  # NumPy's names, also what np.all(t) / np.any(t) pass
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        raise TypeError("all/any: out= is not supported")
     axis = None if dim is None else (tuple(dim) if isinstance(dim, (tuple, list)) else dim)
     return Tensor._from_op(reduce(_const(a) != 0, axis=axis, keepdims=keepdim), None)
 
 
-def all(a, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+def all(a, dim=None, keepdim=False, *, axis=None, out=None, keepdims=None):  # noqa: A001
     """Whether every element (along ``dim``) is non-zero: a bool tensor."""
-    return _truth("all", xp.all, a, dim, keepdim)
+    return _truth(xp.all, a, dim, keepdim, axis, out, keepdims)
 
 
-def any(a, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+def any(a, dim=None, keepdim=False, *, axis=None, out=None, keepdims=None):  # noqa: A001
     """Whether some element (along ``dim``) is non-zero: a bool tensor."""
-    return _truth("any", xp.any, a, dim, keepdim)
+    return _truth(xp.any, a, dim, keepdim, axis, out, keepdims)
