@@ -45,7 +45,7 @@ def _setup():
     th = []
     for w, g in zip(weights, grads):
         p = gradlab.Tensor(w.copy(), requires_grad=True)
-        p.grad = g.copy()
+        p.grad = gradlab.Tensor(g.copy())
         gl.append(p)
         t = torch.nn.Parameter(torch.from_numpy(w.copy()))
         t.grad = torch.from_numpy(g.copy())

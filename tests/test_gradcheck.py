@@ -114,10 +114,10 @@ def test_fn_must_return_tensors():
 
 def test_leaves_inputs_untouched():
     x = leaf((2, 2))
-    before = x.data.copy()
+    before = x.numpy().copy()
     x.grad = np.full((2, 2), 7.0)
     gradcheck(lambda a: (a * a).sum(), x)
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x.numpy(), before)
     np.testing.assert_array_equal(x.grad, np.full((2, 2), 7.0))
 
 

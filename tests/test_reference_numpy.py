@@ -37,8 +37,8 @@ def test_cnn_reference_matches_gradlab_loss_and_adam_steps():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 3, 32, 32)).astype(np.float32)
     y = rng.integers(0, 10, 8)
-    reference = CNNReference([np.array(p.data) for p in model.parameters()], lr=1e-3)
-    np.testing.assert_array_equal(reference.torch_layout()[6], model[9].weight.data)
+    reference = CNNReference([np.array(p.numpy()) for p in model.parameters()], lr=1e-3)
+    np.testing.assert_array_equal(reference.torch_layout()[6], model[9].weight.numpy())
 
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.Adam(model.parameters(), lr=1e-3)
@@ -65,7 +65,7 @@ def test_cnn_reference_gradients_in_pytorch_layout_match_gradlab():
     x = rng.standard_normal((4, 3, 32, 32)).astype(np.float32)
     y = rng.integers(0, 10, 4)
     nn.CrossEntropyLoss()(model(gradlab.tensor(x)), gradlab.tensor(y)).backward()
-    reference = CNNReference([np.array(p.data) for p in model.parameters()])
+    reference = CNNReference([np.array(p.numpy()) for p in model.parameters()])
     _, grads = reference.gradients(x, y)
     # put the gradients where the parameters go and read them back in PyTorch's layout
     for param, grad in zip(reference._params(), grads, strict=True):
@@ -88,7 +88,7 @@ def test_lstm_reference_matches_gradlab_gradients():
     reference = LSTMReference(p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"],
                               p["bias_hh_l0"])  # fmt: skip
     hs, (dx, dw_ih, dw_hh, db) = reference.step(x, proj)
-    _close(hs, out.data)
+    _close(hs, out.numpy())
     _close(dx, xt.grad)
     _close(dw_ih, lstm.weight_ih_l0.grad)
     _close(dw_hh, lstm.weight_hh_l0.grad)
@@ -103,7 +103,7 @@ def test_mlp_reference_epoch_matches_gradlab_sgd_steps():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((40, 20)).astype(np.float32)
     y = rng.integers(0, 3, 40)
-    params = [np.array(p.data) for p in model.parameters()]
+    params = [np.array(p.numpy()) for p in model.parameters()]
     state = mlp_params(params[0::2], params[1::2])
     order = np.random.default_rng(7).permutation(40)
     mlp_epoch(state, x, y, 16, np.random.default_rng(7))

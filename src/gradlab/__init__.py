@@ -14,6 +14,7 @@ from gradlab import ops
 from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from gradlab.autograd_api import inference_mode, is_inference_mode_enabled
 from gradlab.backend import (
+    device,
     default_generator,
     get_default_dtype,
     get_rng_state,
@@ -25,6 +26,7 @@ from gradlab.creation import (
     arange,
     as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -43,7 +45,7 @@ from gradlab.creation import (
 from gradlab.ops import *  # noqa: F403
 
 
-from gradlab import data, explain, linalg, nn, optim, special, train  # noqa: E402
+from gradlab import accelerator, cuda, data, explain, linalg, nn, optim, special, train  # noqa: E402
 from gradlab.train.checkpoint import CheckpointError  # noqa: E402
 from gradlab.serialization import load, save  # noqa: E402
 from gradlab import backends, distributions, utils  # noqa: E402

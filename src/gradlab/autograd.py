@@ -19,13 +19,32 @@ inputs (Tensors, or plain numbers and arrays treated as constants); keyword argu
 settings passed to ``forward`` unchanged. ``backward`` gets the gradient of the output and
 returns one array (or None) per positional input, in the shape of the *broadcast* result:
 the engine sums broadcast gradients back to each input's shape in one place.
+
+Saved arrays and version checks: when a node is recorded, every entry of ``saved`` that *is*
+(by identity) the array of one of its input Tensors or of its output is noted in
+``saved_versions`` with that tensor's version counter and current version. Before the node's
+backward the engine compares them and raises PyTorch's "modified by an inplace operation"
+error when one changed. So an op gets the check for free by saving the arrays it was given
+(``self.saved = (a, b)``) rather than copies; arrays it derives itself are its own and need
+none. Tensors an op does not save may be changed in place freely (``y = x + 1; x.add_(1)``).
+
+Each node records ``inputs`` (what it was called with) and ``next``: per input, the node that
+made it, the leaf Tensor itself when it is a leaf that requires grad, or None. The engine
+routes gradients along ``next``, fixed at record time as PyTorch's edges are, so a later
+in-place op that gives an input tensor a new ``grad_fn`` does not re-route this node's.
+
+After backward without ``retain_graph`` a node is freed (:func:`free_node`): ``saved`` becomes
+``FREED`` and ``inputs`` becomes ``next`` (nodes and leaves, no arrays), so a stored loss keeps
+the graph's shape only.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from numpy import asarray, ndarray
+from numpy import ndarray
+
+from gradlab.backend import as_array
 
 _grad_enabled = True
 
@@ -36,7 +55,7 @@ FREED = object()
 class Function:
     """One primitive differentiable operation; see the module docstring."""
 
-    __slots__ = ("inputs", "saved", "retained_output")
+    __slots__ = ("inputs", "next", "saved", "retained_output", "saved_versions")
 
     def forward(self, *arrays, **settings):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -50,8 +69,7 @@ class Function:
 
     def needs_input_grad(self, index: int) -> bool:
         """Whether positional input ``index`` is a Tensor that requires a gradient."""
-        t = self.inputs[index]
-        return isinstance(t, Tensor) and t._requires_grad
+        return self.next[index] is not None
 
     def name(self) -> str:
         """PyTorch's name for the node (``MulBackward0``)."""
@@ -84,7 +102,7 @@ class Function:
         track = False
         for t in inputs:
             if isinstance(t, Tensor):
-                arrays.append(t.data)
+                arrays.append(t._data)
                 if t._requires_grad:
                     track = True
             else:
@@ -102,13 +120,13 @@ class Function:
         fn.saved = None
         fn.retained_output = None
         if isinstance(a, Tensor):
-            a_data = a.data
+            a_data = a._data
             track = a._requires_grad
         else:
             a_data = a
             track = False
         if isinstance(b, Tensor):
-            b_data = b.data
+            b_data = b._data
             track = track or b._requires_grad
         else:
             b_data = b
@@ -125,16 +143,93 @@ class Function:
 def _output(out, fn, inputs, track):
     """Wrap an op's result in a Tensor, recording ``fn`` when it needs a gradient."""
     result = _new(Tensor)
-    result.data = out if type(out) is ndarray else asarray(out)
-    result.grad = None
+    result._data = out if type(out) is ndarray else as_array(out)
+    result._grad = None
+    result._vc = None
+    result._view = None
     if track and _grad_enabled:
         fn.inputs = inputs
+        # Where each input's gradient goes, fixed now (a later in-place op on an input moves
+        # that tensor's grad_fn, not this edge): its node, the leaf itself, or None.
+        fn.next = tuple(
+            [
+                (t.grad_fn or (t if t._requires_grad else None)) if isinstance(t, Tensor) else None
+                for t in inputs
+            ]
+        )
         result.grad_fn = fn
         result._requires_grad = True
+        saved = fn.saved
+        fn.saved_versions = None if saved is None else _saved_versions(fn, saved, inputs, result)
     else:
         result.grad_fn = None
         result._requires_grad = False
     return result
+
+
+def _saved_versions(fn, saved, inputs, result):
+    """(counter, version, producer node, index in saved) for each saved array that is an
+    input's or the output's own array; None when there is none."""
+    if type(saved) is not tuple:
+        return None
+    records = None
+    out = result._data
+    for index, item in enumerate(saved):
+        if type(item) is not ndarray:
+            continue
+        if item is out:
+            counter = result._vc = [0]
+            record = (counter, 0, fn, index)
+        else:
+            for t in inputs:
+                if isinstance(t, Tensor) and t._data is item:
+                    counter = t._vc
+                    if counter is None:
+                        counter = t._vc = [0]
+                    record = (counter, counter[0], t.grad_fn, index)
+                    break
+            else:
+                continue
+        if records is None:
+            records = [record]
+        else:
+            records.append(record)
+    return records
+
+
+_TYPE_NAMES = {
+    "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+    "int8": "CharTensor", "uint8": "ByteTensor", "int16": "ShortTensor",
+    "int32": "IntTensor", "int64": "LongTensor", "bool": "BoolTensor",
+}  # fmt: skip
+
+
+def check_saved_versions(fn) -> None:
+    """Raise PyTorch's error when an array ``fn`` saved was changed in place since."""
+    for counter, version, producer, index in fn.saved_versions:
+        if counter[0] == version:
+            continue
+        array = fn.saved[index]
+        kind = _TYPE_NAMES.get(str(array.dtype), f"Tensor[{array.dtype}]")
+        what = f"[gradlab.{kind} [{', '.join(str(s) for s in array.shape)}]]"
+        if producer is not None:
+            what += f", which is output 0 of {producer.name()},"
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {what} is at version {counter[0]}; expected version "
+            f"{version} instead. (Needed by {fn.name()}'s backward; an in-place op such as "
+            f"add_, mul_, zero_, copy_, x[i] = v or x += y changed it after {fn.name()} used "
+            f"it: use the out-of-place op, or .clone() before changing it.)"
+        )
+
+
+def free_node(fn) -> None:
+    """Release what ``fn`` holds for backward: its saved arrays, and its input tensors (other
+    than leaves that require grad): ``inputs`` becomes ``next`` (per input, the node that
+    made it, the leaf itself, or None), which keeps the graph's structure and no arrays."""
+    fn.saved = FREED
+    fn.saved_versions = None
+    fn.inputs = fn.next
 
 
 def _broadcast_error(cls, error: ValueError, arrays) -> ValueError:

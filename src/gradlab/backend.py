@@ -1,8 +1,18 @@
-"""The array-module seam, the default dtype and the explicit random generator.
+"""Devices and their array modules, the default dtype and the explicit random generator.
 
-Ops never write ``np.`` on tensor data directly: they use ``backend.xp``, so a CuPy backend can
-slot in later by swapping the module here. Randomness goes through one
-``numpy.random.Generator`` (seeded by :func:`manual_seed`), never the global ``np.random`` state.
+A :class:`device` names where a tensor's array lives (PyTorch's ``torch.device``). Each device
+type is registered here with the array module that makes and computes its arrays
+(:class:`Backend`): ``"cpu"`` is NumPy. A tensor's device is found from its array's type
+(:func:`device_of`), and :func:`array_module` gives the module for any array, so code that
+creates arrays for a tensor asks its device rather than a module bound at import; a CuPy
+device is one more :func:`register_backend` call. Device types PyTorch knows but that have no
+backend here (``cuda``, ``mps``, ...) can be named (``gradlab.device("cuda")``) but not used:
+moving a tensor there raises an error that says what is missing.
+
+``xp`` is the CPU module (NumPy), what ops use today on the arrays they are given (NumPy's
+functions dispatch to other array libraries through ``__array_ufunc__``/``__array_function__``).
+Randomness goes through one ``numpy.random.Generator`` (seeded by :func:`manual_seed`), never
+the global ``np.random`` state.
 """
 
 from __future__ import annotations
@@ -10,7 +20,181 @@ from __future__ import annotations
 import numpy as np
 
 xp = np
-"""The array module in use (NumPy today)."""
+"""The CPU device's array module (NumPy)."""
+
+KNOWN_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia")
+"""Device types PyTorch's ``torch.device`` accepts."""
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """Where a tensor lives: ``device("cpu")``, ``device("cuda:0")``, ``device("cuda", 0)``.
+
+    Attributes ``type`` (str) and ``index`` (int or None), as PyTorch's. Two devices are equal
+    when both are; a device also equals its string form (``t.device == "cpu"``).
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type_or_spec, index=None):
+        if isinstance(type_or_spec, device):
+            if index is not None:
+                raise ValueError("device(): an index was given with a device object")
+            self.type, self.index = type_or_spec.type, type_or_spec.index
+            return
+        if isinstance(type_or_spec, int) and not isinstance(type_or_spec, bool):
+            raise ValueError(
+                f"device({type_or_spec}): a bare device index needs an accelerator, and "
+                f"gradlab has {_missing_accelerator_text()}"
+            )
+        if not isinstance(type_or_spec, str):
+            raise TypeError(
+                f"device(): expected a string such as 'cpu' or 'cuda:0', got "
+                f"{type(type_or_spec).__name__}"
+            )
+        kind, _, number = type_or_spec.strip().partition(":")
+        if kind not in KNOWN_DEVICE_TYPES and kind not in _BACKENDS:
+            raise RuntimeError(
+                f"Expected one of {', '.join(KNOWN_DEVICE_TYPES)} device type at start of "
+                f"device string: {type_or_spec}"
+            )
+        if number:
+            if index is not None:
+                raise ValueError(f"device(): index given twice in {type_or_spec!r} and {index}")
+            if not number.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type_or_spec}'")
+            index = int(number)
+        if index is not None and (not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"Device index must not be negative, got {index!r}")
+        self.type, self.index = kind, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, ValueError, TypeError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+class Backend:
+    """One device type's arrays: ``xp`` (the array module: ``xp.zeros``, ``xp.exp`` ...) and
+    ``array_type`` (the class of its arrays, how a tensor's device is recognised)."""
+
+    __slots__ = ("type", "xp", "array_type", "to_host", "from_host")
+
+    def __init__(self, type, xp, array_type, to_host, from_host):  # noqa: A002
+        self.type, self.xp, self.array_type = type, xp, array_type
+        self.to_host, self.from_host = to_host, from_host
+
+
+_BACKENDS: dict[str, Backend] = {}
+_BY_ARRAY_TYPE: dict[type, Backend] = {}
+
+
+def register_backend(backend: Backend) -> None:
+    """Make a device type usable: its arrays are ``backend.array_type``."""
+    _BACKENDS[backend.type] = backend
+    _BY_ARRAY_TYPE[backend.array_type] = backend
+
+
+def unregister_backend(kind: str) -> None:
+    backend = _BACKENDS.pop(kind)
+    _BY_ARRAY_TYPE.pop(backend.array_type, None)
+
+
+register_backend(Backend("cpu", np, np.ndarray, lambda a: a, lambda a: a))
+
+CPU = device("cpu")
+
+
+def _missing_accelerator_text() -> str:
+    return (
+        "no accelerator backend: it runs on the CPU with NumPy; a GPU needs a CUDA device "
+        "and CuPy (pip install cupy-cuda12x), which gradlab does not support yet"
+    )
+
+
+def backend_of(array) -> Backend:
+    """The backend whose arrays ``array`` is (the CPU's for NumPy arrays and scalars)."""
+    backend = _BY_ARRAY_TYPE.get(type(array))
+    if backend is not None:
+        return backend
+    for array_type, backend in _BY_ARRAY_TYPE.items():
+        if isinstance(array, array_type):
+            return backend
+    return _BACKENDS["cpu"]
+
+
+def is_device_string(text) -> bool:
+    """Whether ``text`` names a device type ("cpu", "cuda:0", a registered test device)."""
+    kind = text.split(":")[0].strip()
+    return kind in KNOWN_DEVICE_TYPES or kind in _BACKENDS
+
+
+def as_array(value):
+    """``value`` as an array: device arrays and NumPy arrays as they are, anything else
+    (NumPy scalars, numbers, lists) as a NumPy array."""
+    if type(value) is np.ndarray or type(value) in _BY_ARRAY_TYPE:
+        return value
+    return np.asarray(value)
+
+
+def to_host(array):
+    """``array`` as a NumPy array (an explicit copy from its device; itself on the CPU)."""
+    return backend_of(array).to_host(array)
+
+
+def array_module(array):
+    """The array module of ``array``'s device (NumPy for NumPy arrays)."""
+    return backend_of(array).xp
+
+
+def device_of(array) -> device:
+    kind = backend_of(array).type
+    return CPU if kind == "cpu" else device(kind)
+
+
+def resolve_device(where, what: str = "device") -> Backend:
+    """The backend for ``where`` (a device, its string, or None for the CPU); a clear error
+    for a device type gradlab cannot use."""
+    if where is None:
+        return _BACKENDS["cpu"]
+    if not isinstance(where, device):
+        where = device(where)
+    backend = _BACKENDS.get(where.type)
+    if backend is None:
+        raise RuntimeError(
+            f"{what}: cannot use device '{where}': gradlab has {_missing_accelerator_text()}. "
+            f"(gradlab.cuda.is_available() is False; use device='cpu'.)"
+        )
+    if where.index not in (None, 0):
+        raise RuntimeError(f"{what}: device '{where}' does not exist (there is one {where.type})")
+    return backend
+
+
+def to_backend(array, backend: Backend):
+    """``array`` moved onto ``backend``'s device (no copy when it is there already)."""
+    source = backend_of(array)
+    if source is backend:
+        return array
+    return backend.from_host(source.to_host(array))
+
 
 _default_dtype = np.dtype(np.float32)
 _generator = np.random.default_rng()

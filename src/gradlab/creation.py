@@ -3,15 +3,23 @@
 Python floats and lists of floats become the default dtype (float32), Python ints int64 and
 bools bool, as in PyTorch; a NumPy array keeps its dtype. Random factories draw from
 gradlab's explicit Generator (see :func:`gradlab.manual_seed`) or one passed as
-``generator=``.
+``generator=``. Every factory takes ``device=`` (a :class:`gradlab.device` or its string;
+None is the CPU): the array is made on the CPU and moved to that device's backend, and a
+device gradlab cannot use raises a clear error before any work.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradlab.backend import default_generator, get_default_dtype, xp
+from gradlab.backend import default_generator, get_default_dtype, resolve_device, to_backend, xp
 from gradlab.tensor import Tensor
+
+
+def _make(array, device, requires_grad, what):
+    """The factories' last step: ``array`` on ``device`` as a leaf tensor."""
+    backend = resolve_device(device, what)
+    return Tensor(to_backend(array, backend), requires_grad=requires_grad)
 
 
 def _resolve_dtype(dtype, fallback=None):
@@ -37,24 +45,25 @@ def _infer_dtype(data):
     raise TypeError(f"tensor(): cannot make a tensor from data of type {array.dtype}")
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = to_backend(data._data, resolve_device("cpu"))
     if isinstance(data, np.ndarray | np.generic):
         array = xp.array(data, dtype=dtype)
     else:
         array = xp.array(data, dtype=_resolve_dtype(dtype) if dtype else _infer_dtype(data))
-    return Tensor(array, requires_grad=requires_grad)
+    return _make(array, device, requires_grad, "tensor")
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """A tensor sharing ``data``'s memory when it is already an array of the right dtype."""
     if isinstance(data, Tensor):
-        return data if dtype is None or data.dtype == np.dtype(dtype) else data.to(dtype)
+        return data.to(device=device, dtype=dtype)
     if isinstance(data, np.ndarray):
-        return Tensor(data if dtype is None else data.astype(dtype, copy=False))
-    return tensor(data, dtype=dtype)
+        array = data if dtype is None else data.astype(dtype, copy=False)
+        return _make(array, device, False, "as_tensor")
+    return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -73,37 +82,51 @@ def _shape(size) -> tuple:
     return tuple(int(s) for s in size)
 
 
-def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(xp.zeros(_shape(size), _resolve_dtype(dtype)), requires_grad=requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(xp.zeros(_shape(size), _resolve_dtype(dtype)), device, requires_grad, "zeros")
 
 
-def ones(*size, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(xp.ones(_shape(size), _resolve_dtype(dtype)), requires_grad=requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(xp.ones(_shape(size), _resolve_dtype(dtype)), device, requires_grad, "ones")
 
 
-def empty(*size, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(xp.empty(_shape(size), _resolve_dtype(dtype)), requires_grad=requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(xp.empty(_shape(size), _resolve_dtype(dtype)), device, requires_grad, "empty")
 
 
-def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _resolve_dtype(dtype, None if dtype else _infer_dtype(fill_value))
-    return Tensor(xp.full(_shape((size,)), fill_value, dtype), requires_grad=requires_grad)
+    return _make(xp.full(_shape((size,)), fill_value, dtype), device, requires_grad, "full")
 
 
-def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(xp.zeros(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad=requires_grad)
+def _like_device(t, device):
+    """``*_like``'s device: the one asked for, else the tensor's."""
+    if device is not None or not isinstance(t, Tensor):
+        return device
+    return t.device
 
 
-def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(xp.ones(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad=requires_grad)
+def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    array = xp.empty(t.shape, _resolve_dtype(dtype, t.dtype))
+    return _make(array, _like_device(t, device), requires_grad, "empty_like")
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False) -> Tensor:
+def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    array = xp.zeros(t.shape, _resolve_dtype(dtype, t.dtype))
+    return _make(array, _like_device(t, device), requires_grad, "zeros_like")
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    array = xp.ones(t.shape, _resolve_dtype(dtype, t.dtype))
+    return _make(array, _like_device(t, device), requires_grad, "ones_like")
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     array = xp.full(t.shape, fill_value, _resolve_dtype(dtype, t.dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _make(array, _like_device(t, device), requires_grad, "full_like")
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from start (inclusive) to end (exclusive); int64 for integer arguments."""
     if end is None:
         start, end = 0, start
@@ -111,42 +134,42 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
         raise ValueError("arange: step must be non-zero")
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     dtype = _resolve_dtype(dtype, np.int64 if integral else None)
-    return Tensor(xp.arange(start, end, step).astype(dtype), requires_grad=requires_grad)
+    return _make(xp.arange(start, end, step).astype(dtype), device, requires_grad, "arange")
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     array = xp.linspace(start, end, steps).astype(_resolve_dtype(dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _make(array, device, requires_grad, "linspace")
 
 
-def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
-    return Tensor(xp.eye(n, m, dtype=_resolve_dtype(dtype)), requires_grad=requires_grad)
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(xp.eye(n, m, dtype=_resolve_dtype(dtype)), device, requires_grad, "eye")
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
     rng = generator or default_generator()
     array = rng.random(_shape(size), dtype=np.float64).astype(_resolve_dtype(dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _make(array, device, requires_grad, "rand")
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples."""
     rng = generator or default_generator()
     array = rng.standard_normal(_shape(size)).astype(_resolve_dtype(dtype))
-    return Tensor(array, requires_grad=requires_grad)
+    return _make(array, device, requires_grad, "randn")
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
     """Integers on [low, high)."""
     if high is None:
         low, high = 0, low
     rng = generator or default_generator()
-    return Tensor(
-        rng.integers(low, high, size=_shape((size,))).astype(_resolve_dtype(dtype, np.int64))
-    )
+    array = rng.integers(low, high, size=_shape((size,))).astype(_resolve_dtype(dtype, np.int64))
+    return _make(array, device, False, "randint")
 
 
-def randperm(n, generator=None) -> Tensor:
+def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     rng = generator or default_generator()
-    return Tensor(rng.permutation(n).astype(np.int64))
+    array = rng.permutation(n).astype(_resolve_dtype(dtype, np.int64))
+    return _make(array, device, False, "randperm")

@@ -56,7 +56,7 @@ def _checked_inputs(inputs: tuple) -> list:
 def _analytical(fn, inputs, checked, shapes) -> list:
     """One Jacobian per (checked input, output): arrays of shape (out.size, input.size)."""
     jacobians = [
-        [np.zeros((int(np.prod(s)), inputs[i].data.size)) for s in shapes] for i in checked
+        [np.zeros((int(np.prod(s)), inputs[i]._data.size)) for s in shapes] for i in checked
     ]
     for k, shape in enumerate(shapes):
         for j in range(int(np.prod(shape))):
@@ -70,7 +70,7 @@ def _analytical(fn, inputs, checked, shapes) -> list:
             onehot[np.unravel_index(j, shape)] = 1
             out.backward(onehot)
             for n, i in enumerate(checked):
-                grad = inputs[i].grad
+                grad = None if inputs[i].grad is None else inputs[i].grad.numpy()
                 if grad is None:
                     continue
                 if grad.shape != inputs[i].shape:
@@ -87,15 +87,15 @@ def _numerical(fn, inputs, checked, shapes, eps) -> list:
     jacobians = []
     with autograd.no_grad():
         for i in checked:
-            data = inputs[i].data
+            data = inputs[i]._data
             per_output = [np.zeros((int(np.prod(s)), data.size)) for s in shapes]
             for e in range(data.size):
                 where = np.unravel_index(e, data.shape)
                 original = data[where].copy()
                 data[where] = original + eps
-                plus = [np.array(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
+                plus = [np.array(o._data, dtype=np.float64) for o in _outputs(fn, inputs)]
                 data[where] = original - eps
-                minus = [np.array(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
+                minus = [np.array(o._data, dtype=np.float64) for o in _outputs(fn, inputs)]
                 data[where] = original
                 for k in range(len(shapes)):
                     per_output[k][:, e] = ((plus[k] - minus[k]) / (2 * eps)).reshape(-1)
@@ -121,7 +121,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     # Fresh leaves sharing the data: the caller's .grad stay untouched, and a non-leaf input
     # is differentiated as if it were a leaf.
     inputs = tuple(
-        Tensor(t.data, requires_grad=True) if i in checked else t for i, t in enumerate(inputs)
+        Tensor(t._data, requires_grad=True) if i in checked else t for i, t in enumerate(inputs)
     )
     with autograd.enable_grad():
         shapes = [o.shape for o in _outputs(fn, inputs)]

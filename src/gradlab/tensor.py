@@ -1,18 +1,28 @@
 """Tensor: an array with a place in the computation graph, and the reverse-mode engine.
 
-A Tensor holds ``data`` (the backend array, writable), ``grad`` (a backend array or None),
-``requires_grad`` and ``grad_fn`` (the :class:`~gradlab.autograd.Function` node that made it,
-None for leaves). Its math methods (``x.exp()``, ``x @ w``, ``x[1:]`` ...) are bound in
-``gradlab.ops``; this file holds the data model and :meth:`Tensor.backward`.
+A Tensor holds its backend array in ``_data`` (read it with ``t.numpy()`` or ``np.asarray(t)``,
+no copy), ``grad`` (the accumulated gradient, or None), ``requires_grad`` and ``grad_fn`` (the
+:class:`~gradlab.autograd.Function` node that made it, None for leaves). Its math methods
+(``x.exp()``, ``x @ w``, ``x[1:]`` ...) and in-place methods (``x.add_()``, ``x += 1``,
+``x[i] = v``) are bound in ``gradlab.ops``; this file holds the data model and the engine.
+
+Version counters (PyTorch's): every in-place change of a tensor's array bumps its version.
+Views (reshape, view, permute, transpose, squeeze, unsqueeze, flatten, expand, basic
+indexing, split, chunk, detach) share one counter with the tensor they look into, so a
+change through either bumps both. The counter is created on first need: ``_vc`` is None
+(version 0) or a one-element list shared by every view of the same storage. A view of a
+tensor also records ``_view = (base, view_fn)``: the tensor it was made from (the root, for
+views of views) and a function that makes the same view of any array of the base's shape;
+in-place ops on views use it to rebase the base's ``grad_fn`` (see ``gradlab.ops.inplace``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradlab import autograd, autograd_api
-from gradlab.autograd import FREED, Function
-from gradlab.backend import get_default_dtype, xp
+from gradlab import autograd_api
+from gradlab.autograd import FREED, Function, check_saved_versions, free_node
+from gradlab.backend import as_array, backend_of, get_default_dtype, to_host, xp
 
 
 def unbroadcast(grad, shape):
@@ -30,33 +40,107 @@ def _is_differentiable_dtype(dtype) -> bool:
     return dtype.kind in "fc"
 
 
+def bump_version(t) -> None:
+    """Record one in-place change of ``t``'s storage (seen by every view of it)."""
+    counter = t._vc
+    if counter is None:
+        t._vc = [1]
+    else:
+        counter[0] += 1
+
+
+def version_counter(t) -> list:
+    """``t``'s shared version counter, created at version 0 on first need."""
+    counter = t._vc
+    if counter is None:
+        counter = t._vc = [0]
+    return counter
+
+
+def make_view(view, base, view_fn):
+    """Mark ``view`` as a view of ``base``: the same version counter, and the way from the
+    root base's array to this view's (``view_fn``, composed through views of views)."""
+    view._vc = version_counter(base)
+    parent = base._view
+    if parent is None:
+        view._view = (base, view_fn)
+    else:
+        root, parent_fn = parent
+        view._view = (root, lambda array: view_fn(parent_fn(array)))
+    return view
+
+
 class Tensor:
     """An n-dimensional array that records the operations made on it.
 
     Build one with :func:`gradlab.tensor`; ``Tensor(data)`` wraps an array as it is.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_vc", "_view", "__weakref__")
     __array_priority__ = 1000  # numpy defers ``ndarray + Tensor`` to Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = data if isinstance(data, np.ndarray) else xp.asarray(data)
-        self.grad = None
+            data = data._data
+        self._data = data if isinstance(data, np.ndarray) else as_array(data)
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
+        self._vc = None
+        self._view = None
         if requires_grad:
             self.requires_grad = True
 
     @classmethod
     def _from_op(cls, out, fn: Function | None):
         t = cls.__new__(cls)
-        t.data = out if type(out) is np.ndarray else xp.asarray(out)
-        t.grad = None
+        t._data = out if type(out) is np.ndarray else as_array(out)
+        t._grad = None
         t.grad_fn = fn
         t._requires_grad = fn is not None
+        t._vc = None
+        t._view = None
         return t
+
+    @property
+    def data(self) -> Tensor:
+        """A detached tensor sharing this one's storage, with its own version counter (as
+        PyTorch's ``.data``: changes through it are not seen by autograd's checks).
+        ``t.data = other`` makes ``t`` use ``other``'s storage (a Tensor or an array)."""
+        return Tensor._from_op(self._data, None)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else as_array(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward(): a Tensor of this tensor's shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):  # an array: taken as the gradient, in this dtype
+            value = Tensor(xp.asarray(value, dtype=self._data.dtype))
+        if value._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"assigned grad has data of a different size: got shape {value.shape}, "
+                f"expected {self.shape} (the tensor's)"
+            )
+        if value._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"assigned grad has data of a different type: got {value.dtype}, expected "
+                f"{self.dtype} (the tensor's)"
+            )
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's storage has seen (PyTorch's ``_version``)."""
+        return 0 if self._vc is None else self._vc[0]
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -65,9 +149,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and not _is_differentiable_dtype(self.data.dtype):
+        if value and not _is_differentiable_dtype(self._data.dtype):
             raise RuntimeError(
-                f"only tensors of floating point dtype can require gradients, got {self.data.dtype}"
+                "only tensors of floating point dtype can require gradients, got "
+                f"{self._data.dtype}"
             )
         if not value and self.grad_fn is not None:
             raise RuntimeError(
@@ -86,61 +171,68 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def device(self) -> str:
-        return "cpu"
+        return self._data.ndim
 
     def size(self, dim: int | None = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """The data array itself (no copy), as ``tensor.detach().numpy()`` in PyTorch."""
-        return self.data
+        """The data array itself (no copy), as ``tensor.detach().numpy()`` in PyTorch.
+
+        Only for CPU tensors: another device's array is not a NumPy array (``.cpu()`` first).
+        """
+        data = self._data
+        if type(data) is not np.ndarray and not isinstance(data, np.ndarray):
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                f"to copy the tensor to host memory first."
+            )
+        return data
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if type(self._data) is not np.ndarray:
+            self.numpy()  # raises for another device's array
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item(): only a tensor with one element can be converted to a Python "
-                f"number, this one has shape {self.data.shape}"
+                f"number, this one has shape {self._data.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -149,15 +241,17 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, outside the graph."""
-        return Tensor._from_op(self.data, None)
+        """A new leaf sharing this tensor's data and version counter, outside the graph."""
+        out = Tensor._from_op(self._data, None)
+        out._vc = version_counter(self)
+        return out
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward, as in PyTorch."""
@@ -168,30 +262,8 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self.grad_fn is not None and self.grad_fn.retained_output is self
 
-    def zero_(self) -> Tensor:
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self.data[...] = value
-        return self
-
-    def copy_(self, src) -> Tensor:
-        self.data[...] = src.data if isinstance(src, Tensor) else src
-        return self
-
-    def __setitem__(self, index, value):
-        if autograd._grad_enabled and (self._requires_grad or getattr(value, "_requires_grad", 0)):
-            raise RuntimeError(
-                "in-place assignment into a tensor that is part of the graph is not supported; "
-                "assign inside gradlab.no_grad() or build the value with ops such as where/cat"
-            )
-        if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
-
     def __repr__(self) -> str:
-        data = self.data
+        data = to_host(self._data)
         floatmode = "maxprec"
         if data.dtype.kind == "f" and data.size:
             finite = data[np.isfinite(data)]
@@ -202,8 +274,10 @@ class Tensor:
         )
         extras = []
         # As PyTorch: the dtype is shown unless it is the default float, int64 or bool.
-        if self.data.dtype not in (get_default_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (get_default_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype={self._data.dtype}")
+        if backend_of(self._data).type != "cpu":
+            extras.insert(0, f"device='{self.device}'")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
@@ -224,20 +298,20 @@ class Tensor:
                 "create its inputs with requires_grad=True"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward(): grad can be implicitly created only for scalar outputs; "
-                    f"this tensor has shape {self.data.shape}, pass gradient= of that shape"
+                    f"this tensor has shape {self._data.shape}, pass gradient= of that shape"
                 )
-            gradient = xp.ones_like(self.data)
+            gradient = xp.ones_like(self._data)
         else:
-            gradient = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
-            if gradient.shape != self.data.shape:
+            gradient = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
+            if gradient.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward(): gradient has shape {gradient.shape}, expected "
-                    f"{self.data.shape} (the shape of the tensor)"
+                    f"{self._data.shape} (the shape of the tensor)"
                 )
-            gradient = gradient.astype(self.data.dtype, copy=True)
+            gradient = gradient.astype(self._data.dtype, copy=True)
         run_backward(self, gradient, retain_graph)
 
 
@@ -255,31 +329,42 @@ def _topological_order(root: Function) -> list:
             continue
         visited.add(fn)
         stack.append((fn, True))
-        for t in fn.inputs:
-            if isinstance(t, Tensor) and t.grad_fn is not None and t.grad_fn not in visited:
-                stack.append((t.grad_fn, False))
+        for node in fn.next:
+            if node is not None and node not in visited and not isinstance(node, Tensor):
+                stack.append((node, False))
     order.reverse()
     return order
 
 
 def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
     if type(grad) is not np.ndarray:  # ufuncs on 0-d arrays return numpy scalars
-        grad = xp.asarray(grad)
-    if grad.dtype != leaf.data.dtype:
-        grad = grad.astype(leaf.data.dtype)
-    if leaf.grad is None:
+        grad = as_array(grad)
+    if grad.dtype != leaf._data.dtype:
+        grad = grad.astype(leaf._data.dtype)
+    current = leaf._grad
+    if current is None:
         # The same array may flow to several leaves (x + y gives both the same gradient) or
         # be a view of another's: copy so that in-place edits of one .grad never touch another.
         if grad.base is not None or id(grad) in given_out or not grad.flags.writeable:
             grad = grad.copy()
         given_out.add(id(grad))
-        leaf.grad = grad
+        leaf._grad = Tensor._from_op(grad, None)
+        return
+    array = current._data
+    if array.flags.writeable and array.shape == grad.shape:
+        xp.add(array, grad, out=array)  # in place, as PyTorch's AccumulateGrad
+        bump_version(current)
     else:
-        leaf.grad = leaf.grad + grad
+        leaf._grad = Tensor._from_op(array + grad, None)
 
 
 def run_backward(root: Tensor, gradient, retain_graph: bool, capture: dict | None = None) -> None:
     """Propagate ``gradient`` (d loss / d root) to every leaf below ``root``.
+
+    Before each node's backward, the arrays it saved are checked against the versions they
+    had when it ran (``check_saved_versions``). Without ``retain_graph`` each node is freed
+    after its backward (``free_node``): its saved arrays are dropped and its inputs replaced
+    by edges that hold no arrays, so a kept output keeps the graph's structure only.
 
     Tensor hooks (``register_hook``) and ``capture`` (``autograd.grad``) are handled by
     :mod:`gradlab.autograd_api`: with ``capture`` (keys: leaf tensors and non-leaf tensors'
@@ -307,28 +392,33 @@ def run_backward(root: Tensor, gradient, retain_graph: bool, capture: dict | Non
                 f"{fn.name()}); its saved values were freed by the first backward. Pass "
                 f"retain_graph=True to the first backward() to keep them."
             )
+        if fn.saved_versions is not None:
+            check_saved_versions(fn)
         if fn.retained_output is not None:
             out = fn.retained_output
-            out.grad = xp.array(grad) if out.grad is None else out.grad + grad
+            previous = out._grad
+            out._grad = Tensor._from_op(
+                grad.copy() if previous is None else previous._data + grad, None
+            )
         input_grads = fn.backward(grad)
         inputs = fn.inputs
         if len(inputs) == 1:
             input_grads = (input_grads,)
-        for t, g in zip(inputs, input_grads):
-            if g is None or not isinstance(t, Tensor) or not t._requires_grad:
+        for t, node, g in zip(inputs, fn.next, input_grads):
+            if g is None or node is None:
                 continue
-            if g.shape != t.data.shape:
-                g = unbroadcast(g, t.data.shape)
-            if t.grad_fn is None:
+            if g.shape != t.shape:
+                g = unbroadcast(g, t.shape)
+            if node is t:
                 if leaf_grads is None:
                     _accumulate_leaf(t, g, given_out)
                 else:  # summed first, so that a leaf's hooks see its whole gradient once
                     previous = leaf_grads.get(t)
                     leaf_grads[t] = g if previous is None else previous + g
             else:
-                previous = grads.get(t.grad_fn)
-                grads[t.grad_fn] = g if previous is None else previous + g
+                previous = grads.get(node)
+                grads[node] = g if previous is None else previous + g
         if not retain_graph:
-            fn.saved = FREED
+            free_node(fn)
     if leaf_grads is not None:
         hooks.finish(leaf_grads, _accumulate_leaf, given_out)

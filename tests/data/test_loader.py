@@ -35,7 +35,7 @@ class ItemDataset(Dataset):
 
 
 def collect(loader):
-    return [(x.data.copy(), y.data.copy()) for x, y in loader]
+    return [(x.numpy().copy(), y.numpy().copy()) for x, y in loader]
 
 
 def test_tensor_dataset_items_and_length():
@@ -128,7 +128,7 @@ def test_batches_own_their_memory():
     for shuffle in (False, True):
         loader = DataLoader(TensorDataset(X, y), batch_size=4, shuffle=shuffle)
         xb, _ = next(iter(loader))
-        xb.data[...] = -1.0
+        xb.numpy()[...] = -1.0
         assert X.min() >= 0
 
 
@@ -151,11 +151,11 @@ def test_default_collate_follows_pytorch_types():
     )
     x, ints, floats, strings = batch
     assert x.shape == (2, 2) and x.dtype == np.float32
-    assert ints.dtype == np.int64 and ints.data.tolist() == [1, 2]
+    assert ints.dtype == np.int64 and ints.numpy().tolist() == [1, 2]
     assert floats.dtype == np.float64
     assert strings == ["a", "b"]
     d = default_collate([{"a": np.array(1.0), "b": 3}, {"a": np.array(2.0), "b": 4}])
-    assert d["a"].data.tolist() == [1.0, 2.0] and d["b"].data.tolist() == [3, 4]
+    assert d["a"].numpy().tolist() == [1.0, 2.0] and d["b"].numpy().tolist() == [3, 4]
 
 
 def test_custom_collate_fn_gets_the_list_of_samples():

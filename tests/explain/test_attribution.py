@@ -16,7 +16,7 @@ def _x(n=6, f=4, seed=0):
 def test_linear_model_gradient_is_the_weight_and_gradient_x_input_its_terms():
     model = LogisticRegression(4)
     x = _x()
-    w = model.linear.weight.data[0]
+    w = model.linear.weight.numpy()[0]
     grad = feature_attribution(model, x, method="gradient")
     np.testing.assert_allclose(grad.values, np.broadcast_to(w, x.shape), rtol=1e-6)
     np.testing.assert_allclose(grad.mean, w, rtol=1e-6)
@@ -26,7 +26,7 @@ def test_linear_model_gradient_is_the_weight_and_gradient_x_input_its_terms():
     np.testing.assert_allclose(terms.mean_abs, np.abs(x * w).mean(axis=0), rtol=1e-5)
     # the terms add up to the logit minus the bias
     logits = model(gradlab.tensor(x)).numpy().ravel()
-    np.testing.assert_allclose(terms.values.sum(axis=1), logits - model.linear.bias.data[0],
+    np.testing.assert_allclose(terms.values.sum(axis=1), logits - model.linear.bias.numpy()[0],
                                rtol=1e-5, atol=1e-6)  # fmt: skip
 
 

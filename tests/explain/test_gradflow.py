@@ -24,7 +24,7 @@ def _deep(activation, gain=None, depth=8, width=32, seed=0):
     for _ in range(depth):
         linear = nn.Linear(fan_in, width)
         if gain is not None:
-            linear.weight.data[...] = rng.normal(0, gain / np.sqrt(fan_in), linear.weight.shape)
+            linear.weight.numpy()[...] = rng.normal(0, gain / np.sqrt(fan_in), linear.weight.shape)
         layers += [linear, activation()]
         fan_in = width
     layers.append(nn.Linear(fan_in, 2))
@@ -78,7 +78,7 @@ def test_norms_are_the_layers_gradient_norms(data):
         rows = slice(64 * batch, 64 * (batch + 1))
         loss = nn.CrossEntropyLoss()(twin(gradlab.tensor(x[rows])), gradlab.tensor(y[rows]))
         loss.backward()
-        expected = [np.sqrt(sum(float(np.sum(p.grad.astype(np.float64) ** 2)) for p in params))
+        expected = [np.sqrt(sum(float(np.sum(np.asarray(p.grad, np.float64) ** 2)) for p in params))
                     for params in layer_groups(twin).values()]  # fmt: skip
         np.testing.assert_allclose(result.norms[batch], expected, rtol=1e-6)
         assert result.losses[batch] == pytest.approx(loss.item(), rel=1e-6)

@@ -104,7 +104,7 @@ def test_models_are_seeded(tmp_path):
     data = build_data(config)
     a, b = build_model(config, data), build_model(config, data)
     for (name, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
-        assert np.array_equal(p.data, q.data), name
+        assert np.array_equal(p.numpy(), q.numpy()), name
 
 
 def test_autoencoder_targets_are_its_input(tmp_path):
@@ -138,7 +138,7 @@ def test_loss_optimizer_and_schedules(tmp_path):
     data = build_data(config)
     model = build_model(config, data)
     loss = build_loss(config, data)
-    assert loss.label_smoothing == 0.1 and np.allclose(loss.weight.data[:2], [1.0, 2.0])
+    assert loss.label_smoothing == 0.1 and np.allclose(loss.weight.numpy()[:2], [1.0, 2.0])
     optimizer = build_optimizer(config, model)
     assert type(optimizer).__name__ == "AdamW"
     assert optimizer.param_groups[0]["betas"] == (0.8, 0.99)
@@ -276,7 +276,7 @@ def test_ratings_tokens_and_gan_data(tmp_path):
     assert model.generator.latent_dim == 3 and model.discriminator.in_features == 2
     keys = set(model.state_dict())
     assert "generator.net.0.weight" in keys and "discriminator.net.4.weight" in keys
-    samples = model(np.zeros((4, 3), dtype=np.float32)).data
+    samples = model(np.zeros((4, 3), dtype=np.float32)).numpy()
     assert samples.shape == (4, 2) and np.abs(samples).max() < 1.0
 
 

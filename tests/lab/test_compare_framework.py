@@ -119,8 +119,8 @@ def test_layer_gradients_match_hand_computed_backprop():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((5, 3)).astype(np.float32)
     y = rng.standard_normal((5, 2)).astype(np.float32)
-    w1, b1 = model[0].weight.data.astype(np.float64), model[0].bias.data.astype(np.float64)
-    w2, b2 = model[1].weight.data.astype(np.float64), model[1].bias.data.astype(np.float64)
+    w1, b1 = model[0].weight.numpy().astype(np.float64), model[0].bias.numpy().astype(np.float64)
+    w2, b2 = model[1].weight.numpy().astype(np.float64), model[1].bias.numpy().astype(np.float64)
     z1 = x @ w1.T + b1
     z2 = z1 @ w2.T + b2
     d2 = 2 * (z2 - y) / z2.size

@@ -90,17 +90,17 @@ def test_penalized_loss_adds_the_penalty_only_while_training(kind, fn):
     plain = nn.CrossEntropyLoss()(model(x), y)
     model.train()
     penalized = loss(model(x), y)
-    expected = float(plain.data) + float(fn(weights, 0.01).data)
-    assert float(penalized.data) == pytest.approx(expected, rel=1e-6)
+    expected = float(plain.numpy()) + float(fn(weights, 0.01).numpy())
+    assert float(penalized.numpy()) == pytest.approx(expected, rel=1e-6)
     penalized.backward()
-    grad_with = weights[0].grad.copy()
+    grad_with = weights[0].grad.numpy().copy()
     model.zero_grad()
     nn.CrossEntropyLoss()(model(x), y).backward()
-    w = weights[0].data
+    w = weights[0].numpy()
     extra = 0.01 * (np.sign(w) if kind == "l1" else 2 * w)
     np.testing.assert_allclose(grad_with - weights[0].grad, extra, atol=1e-6)
     model.eval()
-    assert float(loss(model(x), y).data) == pytest.approx(float(plain.data), rel=1e-6)
+    assert float(loss(model(x), y).data) == pytest.approx(float(plain.numpy()), rel=1e-6)
 
 
 def test_augment_changes_training_batches_only():
@@ -108,7 +108,7 @@ def test_augment_changes_training_batches_only():
     layer = R.Augment(shift=1, noise=0.1)
     images = gradlab.tensor(np.random.default_rng(0).random((5, 1, 8, 8)).astype(np.float32))
     out = layer(images)
-    assert out.shape == images.shape and not np.allclose(out.data, images.data)
+    assert out.shape == images.shape and not np.allclose(out.numpy(), images.numpy())
     flat = gradlab.randn(5, 3)
     assert layer(flat).shape == (5, 3)
     layer.eval()

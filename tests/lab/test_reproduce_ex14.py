@@ -74,12 +74,12 @@ def test_keras_initialization():
     setup = variant.build(None)
     for module in setup.model.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
-            assert np.all(module.bias.data == 0)
+            assert np.all(module.bias.numpy() == 0)
             fan_out, fan_in = module.weight.shape[0], int(np.prod(module.weight.shape[1:]))
             fan_out *= int(np.prod(module.weight.shape[2:]))
             bound = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot-uniform's limit
-            assert np.abs(module.weight.data).max() <= bound
-            assert np.abs(module.weight.data).max() > 0.8 * bound
+            assert np.abs(module.weight.numpy()).max() <= bound
+            assert np.abs(module.weight.numpy()).max() > 0.8 * bound
 
 
 def _setup():

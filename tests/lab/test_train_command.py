@@ -228,7 +228,7 @@ def test_perceptron_example_converges_by_its_rule(tmp_path):
     assert "by the 'perceptron' loop" in report and "converged after" in report
     assert "Classification report (test set)" in report
     weights = gradlab.load(tmp_path / "model.safetensors")
-    assert np.array_equal(weights["weight"], result.model.weight.data)
+    assert np.array_equal(weights["weight"], result.model.weight.numpy())
 
 
 def test_special_loops_refuse_resume_and_callbacks(tmp_path, capsys):

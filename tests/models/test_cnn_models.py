@@ -37,7 +37,7 @@ def test_flat_input_is_viewed_as_images():
 def test_notes_cnn_is_the_keras_model_of_example_14():
     # Keras summary of the notes' model: 896 + 18,496 + 36,928 + 65,600 + 650 = 122,570
     model = NotesCNN()
-    counts = [p.data.size for p in model.parameters()]
+    counts = [p.numpy().size for p in model.parameters()]
     assert sum(counts) == 122_570
     assert isinstance(model, CifarTutorialCNN)
     kinds = [type(m).__name__ for m in (*model.features, *model.classifier)]

@@ -49,8 +49,8 @@ def test_matches_torch_logits_probabilities_and_bce_gradients():
 def test_notes_example_2():
     # notes 003: a = (0.01, 0.02, 0.03), b = 0.05, x = (1, 2, 3) -> p = 0.5474, class 1
     model = LogisticRegression(3)
-    model.linear.weight.data[...] = [[0.01, 0.02, 0.03]]
-    model.linear.bias.data[...] = [0.05]
+    model.linear.weight.numpy()[...] = [[0.01, 0.02, 0.03]]
+    model.linear.bias.numpy()[...] = [0.05]
     np.testing.assert_allclose(model.predict_proba([[1.0, 2.0, 3.0]]), [0.5474], atol=5e-5)
     assert model.predict([[1.0, 2.0, 3.0]]).tolist() == [1]
 

@@ -14,7 +14,7 @@ def test_layout_and_parameter_count_of_notes_example_10():
     # notes 002 Q7: Linear(100, 64), ReLU, Linear(64, 10) has 7,114 parameters
     model = MLP(100, hidden_sizes=(64,), out_features=10)
     assert [type(m).__name__ for m in model.layers] == ["Linear", "ReLU", "Linear"]
-    assert sum(p.data.size for p in model.parameters()) == 7114
+    assert sum(p.numpy().size for p in model.parameters()) == 7114
     full = MLP(8, hidden_sizes=[16, 4], out_features=3, activation="tanh", dropout=0.2,
                batch_norm=True)  # fmt: skip
     assert [type(m).__name__ for m in full.layers] == [

@@ -21,14 +21,14 @@ def test_forward_and_backward_shapes():
     assert out.shape == (5, 1)
     assert set(np.unique(out.numpy()).tolist()) <= {0.0, 1.0}
     out.sum().backward()  # the step has a zero gradient: backprop learns nothing
-    assert x.grad.shape == (5, 3) and not x.grad.any()
-    assert model.weight.grad.shape == (1, 3) and not model.weight.grad.any()
+    assert x.grad.shape == (5, 3) and not x.grad.numpy().any()
+    assert model.weight.grad.shape == (1, 3) and not model.weight.grad.numpy().any()
 
 
 def test_forward_is_the_step_of_the_net_input():
     model = Perceptron(2)
-    model.weight.data[...] = [[1.0, -2.0]]
-    model.bias.data[...] = [0.5]
+    model.weight.numpy()[...] = [[1.0, -2.0]]
+    model.bias.numpy()[...] = [0.5]
     x = np.array([[1.0, 1.0], [3.0, 1.0], [1.5, 1.0]], dtype=np.float32)  # z = -0.5, 1.5, 0
     np.testing.assert_array_equal(model.net_input(x).numpy().ravel(), [-0.5, 1.5, 0.0])
     np.testing.assert_array_equal(model(gradlab.tensor(x)).numpy().ravel(), [0.0, 1.0, 0.0])
@@ -40,11 +40,11 @@ def test_one_epoch_of_the_rule_by_hand():
     # and b = 0.5. Sample (2, -1), label 0: z = 1 − 1 + 0.5 = 0.5 predicts 1, so
     # w += 0.5·(0 − 1)·x = (-0.5, 1.5) and b = 0.
     model = Perceptron(2)
-    model.weight.data[...] = 0.0
-    model.bias.data[...] = 0.0
+    model.weight.numpy()[...] = 0.0
+    model.bias.numpy()[...] = 0.0
     fit = model.fit([[1.0, 2.0], [2.0, -1.0]], [1, 0], lr=0.5, epochs=1, shuffle=False)
-    np.testing.assert_allclose(model.weight.data, [[0.5 - 1.0, 1.0 + 0.5]])
-    np.testing.assert_allclose(model.bias.data, [0.0])
+    np.testing.assert_allclose(model.weight.numpy(), [[0.5 - 1.0, 1.0 + 0.5]])
+    np.testing.assert_allclose(model.bias.numpy(), [0.0])
     assert fit.errors == [2] and not fit.converged
 
 

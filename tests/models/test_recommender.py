@@ -27,11 +27,11 @@ def test_shapes_and_gradients(model):
 def test_matrix_factorization_formula():
     gradlab.manual_seed(0)
     model = MatrixFactorization(3, 5, 4)
-    model.user_bias.weight.data[:, 0] = [0.1, 0.2, 0.3]
-    model.item_bias.weight.data[:, 0] = [-0.1, 0.0, 0.1, 0.2, 0.3]
-    P, Q = model.user_embedding.weight.data, model.item_embedding.weight.data
+    model.user_bias.weight.numpy()[:, 0] = [0.1, 0.2, 0.3]
+    model.item_bias.weight.numpy()[:, 0] = [-0.1, 0.0, 0.1, 0.2, 0.3]
+    P, Q = model.user_embedding.weight.numpy(), model.item_embedding.weight.numpy()
     u, i = PAIRS[:, 0], PAIRS[:, 1]
-    expected = 3.0 + model.user_bias.weight.data[u, 0] + model.item_bias.weight.data[i, 0]
+    expected = 3.0 + model.user_bias.weight.numpy()[u, 0] + model.item_bias.weight.numpy()[i, 0]
     expected = expected + (P[u] * Q[i]).sum(axis=1)
     np.testing.assert_allclose(model(PAIRS).numpy(), expected, rtol=1e-6)
 

@@ -18,8 +18,8 @@ def test_depth_counts_linear_layers_and_twins_share_the_parameter_count():
     names = [name for name, _ in residual.linear_layers()]
     assert len(names) == 20
     assert names[:3] == ["stem.0", "blocks.0.fc1", "blocks.0.fc2"] and names[-1] == "head"
-    count = sum(p.data.size for p in residual.parameters())
-    assert count == sum(p.data.size for p in plain.parameters())
+    count = sum(p.numpy().size for p in residual.parameters())
+    assert count == sum(p.numpy().size for p in plain.parameters())
     # stem 64·64+64 + BN 128; 9 blocks of 2·(64·64+64) + 2·128; head 64·10+10
     assert count == 4160 + 128 + 9 * (2 * 4160 + 256) + 650
     assert len(ResNet(8, depth=2).blocks) == 0
@@ -42,16 +42,16 @@ def test_block_gradcheck(residual):
     gradlab.manual_seed(0)
     block = ResidualBlock(4, residual=residual).double()
     block.eval()  # running statistics: a fixed function of x
-    block.bn1.running_mean.data[...] = [0.1, -0.2, 0.3, 0.0]
-    block.bn1.running_var.data[...] = [0.5, 2.0, 1.0, 1.5]
+    block.bn1.running_mean.numpy()[...] = [0.1, -0.2, 0.3, 0.0]
+    block.bn1.running_var.numpy()[...] = [0.5, 2.0, 1.0, 1.5]
     x = gradlab.randn(3, 4, dtype="float64", requires_grad=True)
     assert gradcheck(block, (x,))
 
 
 def test_identity_shortcut():
     block = ResidualBlock(4, batch_norm=False)
-    block.fc2.weight.data[...] = 0.0
-    block.fc2.bias.data[...] = 0.0
+    block.fc2.weight.numpy()[...] = 0.0
+    block.fc2.bias.numpy()[...] = 0.0
     x = gradlab.tensor(np.array([[1.0, -2.0, 3.0, 0.5]], dtype=np.float32))
     np.testing.assert_allclose(block(x).numpy(), [[1.0, 0.0, 3.0, 0.5]])  # relu(x + 0)
     assert not ResidualBlock(4, residual=False, batch_norm=False).extra_repr().endswith("True")
@@ -107,7 +107,7 @@ def test_matches_torch_in_training_mode(residual):
         np.testing.assert_allclose(p.grad, ref_params[name].grad.numpy(), atol=1e-5, rtol=1e-4,
                                    err_msg=name)  # fmt: skip
     ref_var = dict(ref.named_buffers())["blocks.1.bn2.running_var"].numpy()
-    np.testing.assert_allclose(model.blocks[1].bn2.running_var.data, ref_var, rtol=1e-5)
+    np.testing.assert_allclose(model.blocks[1].bn2.running_var.numpy(), ref_var, rtol=1e-5)
 
 
 def test_errors_name_the_problem():

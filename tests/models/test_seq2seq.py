@@ -43,7 +43,7 @@ def test_generate_matches_teacher_forced_argmax():
 def test_generate_stops_rows_at_eos():
     gradlab.manual_seed(0)
     model = Seq2Seq(5, embedding_dim=3, hidden_size=4)
-    model.out.bias.data[...] = [0, 0, 0, 0, 100.0]  # always predicts token 4
+    model.out.bias.numpy()[...] = [0, 0, 0, 0, 100.0]  # always predicts token 4
     out = model.generate(np.array([[1, 2]]), max_length=3, bos=0, eos=4)
     np.testing.assert_array_equal(out, [[4, 4, 4]])
 

@@ -82,7 +82,7 @@ def test_matches_torch(name, shape):
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = ours(gx), theirs(tx)
     assert gy.dtype == np.float32 and gy.shape == tuple(ty.shape)
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(gy.numpy(), ty.detach().numpy(), atol=ATOL, rtol=RTOL)
     gy.backward(up)
     ty.backward(torch.tensor(up))
     np.testing.assert_allclose(gx.grad, tx.grad.numpy(), atol=ATOL, rtol=RTOL)
@@ -99,7 +99,7 @@ def test_extreme_inputs_stay_finite(name):
     x = gradlab.tensor(np.array([[-1e4, -50.0, 0.0, 50.0, 1e4]], np.float32), requires_grad=True)
     y = CASES[name][0](x)
     y.backward(np.ones(y.shape, np.float32))
-    assert np.isfinite(y.data).all() and np.isfinite(x.grad).all()
+    assert np.isfinite(y.numpy()).all() and np.isfinite(x.grad).all()
 
 
 def test_extreme_inputs_match_torch():
@@ -140,13 +140,13 @@ def test_prelu_matches_torch(num_parameters, shape):
     ours = nn.PReLU(num_parameters)
     theirs = torch.nn.PReLU(num_parameters)
     w = np.random.default_rng(3).uniform(0.05, 0.5, num_parameters).astype(np.float32)
-    ours.weight.data[...] = w
+    ours.weight.numpy()[...] = w
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(w))
     x = draw(shape, seed=4).astype(np.float32)
     gx, tx = gradlab.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     gy, ty = ours(gx), theirs(tx)
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(gy.numpy(), ty.detach().numpy(), atol=ATOL, rtol=RTOL)
     gy.sum().backward()
     ty.sum().backward()
     np.testing.assert_allclose(gx.grad, tx.grad.numpy(), atol=ATOL, rtol=RTOL)
@@ -155,7 +155,7 @@ def test_prelu_matches_torch(num_parameters, shape):
 
 def test_prelu_defaults_and_gradcheck():
     m = nn.PReLU()
-    assert m.weight.shape == (1,) and m.weight.data[0] == np.float32(0.25)
+    assert m.weight.shape == (1,) and m.weight.numpy()[0] == np.float32(0.25)
     assert [n for n, _ in m.named_parameters()] == ["weight"]
     x = gradlab.tensor(draw((2, 3, 2), seed=5), requires_grad=True)
     w = gradlab.tensor([0.1, 0.2, 0.3], dtype="float64", requires_grad=True)
@@ -170,7 +170,7 @@ def test_prelu_rejects_wrong_weight():
 def test_step_values_and_zero_gradient():
     x = gradlab.tensor([-2.0, -0.0, 0.0, 1e-6, 3.0], requires_grad=True)
     y = nn.Step()(x)
-    np.testing.assert_array_equal(y.data, [0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(y.numpy(), [0, 0, 0, 1, 1])
     assert y.dtype == np.float32
     (y * gradlab.tensor([1.0, 2, 3, 4, 5])).sum().backward()
     np.testing.assert_array_equal(x.grad, np.zeros(5))
@@ -180,9 +180,9 @@ def test_step_values_and_zero_gradient():
 def test_softmax_rows_sum_to_one_with_huge_logits():
     x = gradlab.tensor([[1e4, -1e4, 0.0], [5.0, 5.0, 5.0]], requires_grad=True)
     p = A.softmax(x, dim=1)
-    np.testing.assert_allclose(p.data, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    np.testing.assert_allclose(p.numpy(), [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
     lp = A.log_softmax(x, dim=1)
-    np.testing.assert_allclose(lp.data[0], [0, -2e4, -1e4])
+    np.testing.assert_allclose(lp.numpy()[0], [0, -2e4, -1e4])
     (p.sum() + lp.sum()).backward()
     assert np.isfinite(x.grad).all()
 
@@ -191,7 +191,7 @@ def test_softmax_implicit_dim_warns_like_torch():
     x = gradlab.tensor(draw((2, 3)))
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         y = nn.Softmax()(x)
-    np.testing.assert_allclose(y.data.sum(axis=1), [1, 1], rtol=1e-6)
+    np.testing.assert_allclose(y.numpy().sum(axis=1), [1, 1], rtol=1e-6)
 
 
 def test_errors_name_the_problem():
@@ -218,10 +218,10 @@ def test_module_reprs():
 def test_relu_keeps_layout_and_dtype_and_masks_the_gradient(data):
     x = gradlab.Tensor(data, requires_grad=data.dtype.kind == "f")
     out = A.relu(x)
-    np.testing.assert_array_equal(out.data, np.maximum(data, 0))
+    np.testing.assert_array_equal(out.numpy(), np.maximum(data, 0))
     assert out.dtype == data.dtype
     if data.dtype.kind == "f":
-        assert out.data.strides == np.maximum(data, 0).strides
+        assert out.numpy().strides == np.maximum(data, 0).strides
         grad = np.arange(data.size, dtype=data.dtype).reshape(data.shape) + 1
         out.backward(grad)
         np.testing.assert_array_equal(x.grad, np.where(data > 0, grad, 0))

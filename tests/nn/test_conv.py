@@ -55,9 +55,9 @@ def _pair_of_modules(
         padding_mode=padding_mode,
     )
     with torch.no_grad():
-        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        theirs.weight.copy_(torch.from_numpy(ours.weight.numpy()))
         if bias:
-            theirs.bias.copy_(torch.from_numpy(ours.bias.data))
+            theirs.bias.copy_(torch.from_numpy(ours.bias.numpy()))
     return ours, theirs
 
 
@@ -65,7 +65,7 @@ def _compare(ours, theirs, x_np):
     x = gradlab.tensor(x_np, requires_grad=True)
     tx = torch.tensor(x_np, requires_grad=True)
     out, t_out = ours(x), theirs(tx)
-    np.testing.assert_allclose(out.data, t_out.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), atol=ATOL, rtol=RTOL)
     grad = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(grad)
     t_out.backward(torch.from_numpy(grad))
@@ -100,7 +100,7 @@ def test_conv2d_channels_last_input_and_stacked_layers_match_torch():
     x, tx = gradlab.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
     out = c2(nn.MaxPool2d(2)(c1(x)).relu())
     t_out = t2(F.relu(F.max_pool2d(t1(tx), 2)))
-    np.testing.assert_allclose(out.data, t_out.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), atol=ATOL, rtol=RTOL)
     out.sum().backward()
     t_out.sum().backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=ATOL, rtol=RTOL)
@@ -130,7 +130,7 @@ def test_functional_conv2d_matches_torch():
         padding=1,
         dilation=(1, 2),
     )
-    np.testing.assert_allclose(out.data, expected.numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), atol=ATOL, rtol=RTOL)
 
 
 def test_unbatched_input():
@@ -138,7 +138,7 @@ def test_unbatched_input():
     x_np = rng.standard_normal((2, 5, 4)).astype(np.float32)
     out = conv(gradlab.tensor(x_np))
     assert out.shape == (3, 5, 4)
-    np.testing.assert_allclose(out.data, conv(gradlab.tensor(x_np[None])).data[0], rtol=1e-6)
+    np.testing.assert_allclose(out.numpy(), conv(gradlab.tensor(x_np[None])).numpy()[0], rtol=1e-6)
 
 
 def test_parameters_shapes_and_default_init():
@@ -146,9 +146,9 @@ def test_parameters_shapes_and_default_init():
     assert conv.weight.shape == (6, 4, 3, 2) and conv.bias.shape == (6,)
     assert conv.weight.dtype == np.float32 and conv.weight.requires_grad
     bound = 1 / math.sqrt(4 * 3 * 2)  # kaiming_uniform_(a=sqrt(5)) gives 1/sqrt(fan_in)
-    assert np.abs(conv.weight.data).max() <= bound
-    assert np.abs(conv.weight.data).max() > 0.9 * bound
-    assert np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.numpy()).max() <= bound
+    assert np.abs(conv.weight.numpy()).max() > 0.9 * bound
+    assert np.abs(conv.bias.numpy()).max() <= bound
     assert list(conv.state_dict()) == ["weight", "bias"]
     assert nn.Conv2d(4, 6, 3, bias=False).bias is None
 
@@ -156,15 +156,15 @@ def test_parameters_shapes_and_default_init():
 def test_init_is_reproducible_with_a_generator():
     a = nn.Conv2d(3, 4, 3, generator=np.random.default_rng(7))
     b = nn.Conv2d(3, 4, 3, generator=np.random.default_rng(7))
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+    np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
 
 
 def test_state_dict_loads_into_torch():
     ours = nn.Conv2d(2, 3, 3)
     theirs = torch.nn.Conv2d(2, 3, 3)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
-    np.testing.assert_array_equal(theirs.weight.detach().numpy(), ours.weight.data)
+    np.testing.assert_array_equal(theirs.weight.detach().numpy(), ours.weight.numpy())
 
 
 def test_conv_output_size_example_9():
@@ -259,7 +259,7 @@ def test_conv2d_partial_requires_grad_matches_torch(needs):
     theirs = [torch.tensor(a, requires_grad=n) for a, n in zip((x_np, w_np, b_np), needs)]
     out = conv2d(*ours, stride=(2, 1), padding=2, dilation=(1, 2))
     expected = F.conv2d(*theirs, stride=(2, 1), padding=2, dilation=(1, 2))
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=ATOL, rtol=RTOL)
     proj = rng.standard_normal(out.shape).astype(np.float32)
     (out * gradlab.tensor(proj)).sum().backward()
     (expected * torch.from_numpy(proj)).sum().backward()

@@ -26,11 +26,11 @@ def test_fraction_dropped_and_scaling(p):
     n = 200_000
     x = x_of((n,))
     y = nn.Dropout(p, generator=np.random.default_rng(1))(x)
-    dropped = (y.data == 0).mean()
+    dropped = (y.numpy() == 0).mean()
     # a binomial proportion: standard error sqrt(p (1 - p) / n) <= 0.0012; allow 6 of them
     assert abs(dropped - p) < 6 * math.sqrt(p * (1 - p) / n)
-    kept = y.data != 0
-    np.testing.assert_allclose(y.data[kept], x.data[kept] / (1 - p), rtol=1e-6)
+    kept = y.numpy() != 0
+    np.testing.assert_allclose(y.numpy()[kept], x.numpy()[kept] / (1 - p), rtol=1e-6)
     assert y.dtype == np.float32
 
 
@@ -40,7 +40,7 @@ def test_gradient_is_mask_over_keep_probability():
     y = nn.Dropout(p, generator=np.random.default_rng(2))(x)
     upstream = np.random.default_rng(3).standard_normal(y.shape).astype(np.float32)
     y.backward(upstream)
-    mask = (y.data != 0).astype(np.float32)
+    mask = (y.numpy() != 0).astype(np.float32)
     np.testing.assert_allclose(x.grad, upstream * mask / (1 - p), rtol=1e-6)
 
 
@@ -56,28 +56,28 @@ def test_eval_mode_is_identity_and_p_zero_is_identity():
 def test_p_one_zeroes_everything_with_zero_gradient():
     x = x_of((3, 4))
     y = nn.Dropout(1.0)(x)
-    np.testing.assert_array_equal(y.data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(y.numpy(), np.zeros((3, 4)))
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, np.zeros((3, 4)))
 
 
 def test_generator_at_construction_and_default_generator_at_call_time():
     x = x_of((100,), requires_grad=False)
-    a = nn.Dropout(0.5, generator=np.random.default_rng(9))(x).data
-    b = nn.Dropout(0.5, generator=np.random.default_rng(9))(x).data
+    a = nn.Dropout(0.5, generator=np.random.default_rng(9))(x).numpy()
+    b = nn.Dropout(0.5, generator=np.random.default_rng(9))(x).numpy()
     np.testing.assert_array_equal(a, b)
     d = nn.Dropout(0.5)
     gradlab.manual_seed(4)
-    c = d(x).data
+    c = d(x).numpy()
     gradlab.manual_seed(4)
-    np.testing.assert_array_equal(d(x).data, c)
-    assert not np.array_equal(d(x).data, c)  # the stream moves on
+    np.testing.assert_array_equal(d(x).numpy(), c)
+    assert not np.array_equal(d(x).numpy(), c)  # the stream moves on
 
 
 def test_functional_generator():
     x = x_of((64,), requires_grad=False)
-    a = dropout(x, 0.4, generator=np.random.default_rng(0)).data
-    b = dropout(x, 0.4, generator=np.random.default_rng(0)).data
+    a = dropout(x, 0.4, generator=np.random.default_rng(0)).numpy()
+    b = dropout(x, 0.4, generator=np.random.default_rng(0)).numpy()
     np.testing.assert_array_equal(a, b)
 
 
@@ -94,24 +94,24 @@ def test_kept_values_match_torch_rule():
     p = 0.25
     x = x_of((1000,), requires_grad=False)
     torch.manual_seed(0)
-    ty = torch.nn.Dropout(p)(torch.tensor(x.data)).numpy()
-    gy = nn.Dropout(p, generator=np.random.default_rng(0))(x).data
+    ty = torch.nn.Dropout(p)(torch.tensor(x.numpy())).numpy()
+    gy = nn.Dropout(p, generator=np.random.default_rng(0))(x).numpy()
     for y in (ty, gy):
         kept = y != 0
-        np.testing.assert_allclose(y[kept], x.data[kept] / (1 - p), rtol=1e-6)
+        np.testing.assert_allclose(y[kept], x.numpy()[kept] / (1 - p), rtol=1e-6)
 
 
 def test_dropout2d_zeroes_whole_channels():
     p = 0.5
     x = x_of((8, 16, 3, 3))
     y = nn.Dropout2d(p, generator=np.random.default_rng(0))(x)
-    per_channel = y.data.reshape(8, 16, 9)
+    per_channel = y.numpy().reshape(8, 16, 9)
     zero = (per_channel == 0).all(axis=2)
     kept = (per_channel != 0).all(axis=2)
     assert (zero | kept).all()  # each channel all dropped or all kept
     assert 0 < zero.mean() < 1
     np.testing.assert_allclose(
-        per_channel[kept], (x.data.reshape(8, 16, 9) / (1 - p))[kept], rtol=1e-6
+        per_channel[kept], (x.numpy().reshape(8, 16, 9) / (1 - p))[kept], rtol=1e-6
     )
     y.sum().backward()
     np.testing.assert_allclose(x.grad, np.broadcast_to(kept[:, :, None, None], x.shape) * 2.0)
@@ -122,7 +122,7 @@ def test_dropout2d_warns_as_pytorch_on_2d_and_3d_inputs():
     torch = pytest.importorskip("torch")
     for shape in [(4, 5), (16, 3, 3)]:
         with pytest.warns(UserWarning) as ours:
-            y = dropout2d(x_of(shape), 0.5, generator=np.random.default_rng(1)).data
+            y = dropout2d(x_of(shape), 0.5, generator=np.random.default_rng(1)).numpy()
         with pytest.warns(UserWarning) as theirs:
             torch.nn.functional.dropout2d(torch.zeros(shape), 0.5)
         assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
@@ -138,7 +138,7 @@ def test_dropout2d_warns_as_pytorch_on_2d_and_3d_inputs():
 def test_dropout1d_zeroes_whole_channels_and_eval():
     x = x_of((4, 6, 5))
     d = nn.Dropout1d(0.5, generator=np.random.default_rng(0))
-    y = d(x).data
+    y = d(x).numpy()
     zero = (y == 0).all(axis=2)
     assert (zero | (y != 0).all(axis=2)).all()
     d.eval()

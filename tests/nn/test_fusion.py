@@ -41,7 +41,7 @@ def test_fused_relu_max_pool_equals_torch_exactly(shape, ties, channels_last):
     assert out.grad_fn.name() == "ReluMaxPool2dOpBackward0"
     tx = torch.tensor(x_np, requires_grad=True)
     t_out = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.MaxPool2d(2))(tx)
-    np.testing.assert_array_equal(out.data, t_out.detach().numpy())
+    np.testing.assert_array_equal(out.numpy(), t_out.detach().numpy())
     grad = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(grad)
     t_out.backward(torch.from_numpy(grad))
@@ -71,7 +71,7 @@ def test_fused_block_equals_separate_layers(ties):
         x = gradlab.Tensor(x_np, requires_grad=True)
         out = model(x)
         out.backward(np.ones(out.shape, np.float32))
-        results.append((out.data, x.grad, [p.grad for p in model.parameters()]))
+        results.append((out.numpy(), x.grad, [p.grad for p in model.parameters()]))
     (out_a, dx_a, grads_a), (out_b, dx_b, grads_b) = results
     np.testing.assert_allclose(out_a, out_b, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(dx_a, dx_b, rtol=1e-6, atol=1e-6)
@@ -109,21 +109,21 @@ def test_fused_conv_block_matches_torch(cin, cout, kernel, kwargs, h, w, channel
     monkeypatch.setattr(conv_block, "MAX_CHUNKS", 3)
     n = 7
     conv = nn.Conv2d(cin, cout, kernel, dtype=np.float64, **kwargs)
-    conv.weight.data[...] = rng.integers(-2, 3, conv.weight.shape)
+    conv.weight.numpy()[...] = rng.integers(-2, 3, conv.weight.shape)
     if conv.bias is not None:
-        conv.bias.data[...] = rng.integers(-2, 3, conv.bias.shape)
+        conv.bias.numpy()[...] = rng.integers(-2, 3, conv.bias.shape)
     t_conv = torch.nn.Conv2d(cin, cout, kernel, dtype=torch.float64, **kwargs)
     with torch.no_grad():
-        t_conv.weight.copy_(torch.from_numpy(conv.weight.data))
+        t_conv.weight.copy_(torch.from_numpy(conv.weight.numpy()))
         if conv.bias is not None:
-            t_conv.bias.copy_(torch.from_numpy(conv.bias.data))
+            t_conv.bias.copy_(torch.from_numpy(conv.bias.numpy()))
     x_np = rng.integers(-2, 3, (n, cin, h, w)).astype(np.float64)
     x = gradlab.Tensor(_layout(x_np, channels_last), requires_grad=True)
     out = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))(x)
     assert out.grad_fn.name() == "ConvReluMaxPool2dOpBackward0"
     tx = torch.tensor(x_np, requires_grad=True)
     t_out = torch.nn.Sequential(t_conv, torch.nn.ReLU(), torch.nn.MaxPool2d(2))(tx)
-    np.testing.assert_array_equal(out.data, t_out.detach().numpy())
+    np.testing.assert_array_equal(out.numpy(), t_out.detach().numpy())
     grad = rng.integers(-3, 4, out.shape).astype(np.float64)
     out.backward(grad)
     t_out.backward(torch.from_numpy(grad))
@@ -206,7 +206,7 @@ def test_other_pooling_settings_run_separately(pool):
     out = nn.Sequential(nn.ReLU(), pool)(x)
     assert out.grad_fn.name() == "MaxPool2dOpBackward0"
     expected = pool(nn.ReLU()(gradlab.Tensor(x_np)))
-    np.testing.assert_array_equal(out.data, expected.data)
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
 
 
 def test_unbatched_and_plain_array_inputs():
@@ -214,7 +214,7 @@ def test_unbatched_and_plain_array_inputs():
     model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
     expected = np.maximum(x_np, 0).reshape(3, 3, 2, 3, 2).max(axis=(2, 4))
     np.testing.assert_array_equal(model(gradlab.Tensor(x_np)).data, expected)
-    np.testing.assert_array_equal(model(x_np[None]).data, expected[None])
+    np.testing.assert_array_equal(model(x_np[None]).numpy(), expected[None])
 
 
 def test_plan_follows_changes_to_the_module_list():
@@ -224,11 +224,11 @@ def test_plan_follows_changes_to_the_module_list():
     model[0] = nn.Tanh()
     out = model(x)
     assert out.grad_fn.name() == "MaxPool2dOpBackward0"
-    np.testing.assert_allclose(out.data, np.tanh(-1.0), rtol=1e-6)
+    np.testing.assert_allclose(out.numpy(), np.tanh(-1.0), rtol=1e-6)
     model[0] = nn.ReLU()
     model.append(nn.Flatten())
     assert model(x).grad_fn.name() == "ReshapeBackward0"
-    np.testing.assert_array_equal(model(x).data, np.zeros((1, 1), np.float32))
+    np.testing.assert_array_equal(model(x).numpy(), np.zeros((1, 1), np.float32))
 
 
 def test_fused_linear_relu_matches_torch():
@@ -240,7 +240,7 @@ def test_fused_linear_relu_matches_torch():
     ).double()
     with torch.no_grad():
         for p, tp in zip(model.parameters(), t_model.parameters(), strict=True):
-            tp.copy_(torch.from_numpy(p.data))
+            tp.copy_(torch.from_numpy(p.numpy()))
     x_np = rng.standard_normal((6, 5))
     x = gradlab.Tensor(x_np, requires_grad=True)
     out = model(x)
@@ -249,7 +249,7 @@ def test_fused_linear_relu_matches_torch():
     assert ops == ["LinearReluOp", "LinearReluOp"]
     tx = torch.tensor(x_np, requires_grad=True)
     t_out = t_model(tx)
-    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-12, atol=1e-12)
     grad = rng.standard_normal(out.shape)
     out.backward(grad)
     t_out.backward(torch.from_numpy(grad))
@@ -267,7 +267,7 @@ def test_fused_linear_relu_gradcheck_and_retain_graph():
     assert gradcheck(lambda *t: LinearReluOp.apply(*t), (x, w, b))
     out = LinearReluOp.apply(x, w, b).sum()
     out.backward(retain_graph=True)
-    first = w.grad.copy()
+    first = w.grad.numpy().copy()
     out.backward()
     np.testing.assert_allclose(w.grad, 2 * first)
 

@@ -34,7 +34,7 @@ def test_linear_matches_torch(shape, bias):
     gx = gradlab.tensor(x, requires_grad=True)
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = g(gx), t(tx)
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(gy.numpy(), ty.detach().numpy(), atol=ATOL, rtol=RTOL)
     gy.backward(up)
     ty.backward(torch.tensor(up))
     np.testing.assert_allclose(gx.grad, tx.grad.numpy(), atol=ATOL, rtol=RTOL)
@@ -64,10 +64,10 @@ def test_functional_linear_matches_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     x, w, b = (rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (2, 4), (2,)])
-    got = linear(gradlab.tensor(x), gradlab.tensor(w), gradlab.tensor(b)).data
+    got = linear(gradlab.tensor(x), gradlab.tensor(w), gradlab.tensor(b)).numpy()
     want = torch.nn.functional.linear(*(torch.tensor(a) for a in (x, w, b))).numpy()
     np.testing.assert_allclose(got, want, atol=ATOL, rtol=RTOL)
-    got = linear(gradlab.tensor(x), gradlab.tensor(w)).data
+    got = linear(gradlab.tensor(x), gradlab.tensor(w)).numpy()
     np.testing.assert_allclose(got, x @ w.T, atol=ATOL, rtol=RTOL)
 
 
@@ -76,20 +76,20 @@ def test_linear_default_init_bounds_and_shapes():
     assert g.weight.shape == (300, 400) and g.bias.shape == (300,)
     assert g.weight.dtype == np.float32 and g.weight.requires_grad
     bound = 1 / math.sqrt(400)
-    w = g.weight.data
+    w = g.weight.numpy()
     assert np.abs(w).max() <= bound
     # U(-b, b): variance b^2/3; with n = 120000 samples the variance's standard error is
     # about b^2 * 0.0026, so 3% relative is over 10 standard errors.
     assert abs(w.var() / (bound**2 / 3) - 1) < 0.03
-    assert np.abs(g.bias.data).max() <= bound
-    assert g.bias.data.std() > bound / 3  # not all zero: spread over the interval
+    assert np.abs(g.bias.numpy()).max() <= bound
+    assert g.bias.numpy().std() > bound / 3  # not all zero: spread over the interval
 
 
 def test_linear_generator_reproducible_and_dtype():
     a = nn.Linear(3, 2, generator=np.random.default_rng(7))
     b = nn.Linear(3, 2, generator=np.random.default_rng(7))
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+    np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
     c = nn.Linear(3, 2, dtype=np.float64)
     assert c.weight.dtype == np.float64 and c.bias.dtype == np.float64
     assert nn.Linear(3, 2, bias=False).bias is None
@@ -117,12 +117,12 @@ def test_identity_flatten_unflatten_match_torch():
         got = nn.Flatten(*args)(gradlab.tensor(x))
         want = torch.nn.Flatten(*args)(tx)
         assert got.shape == tuple(want.shape)
-        np.testing.assert_array_equal(got.data, want.numpy())
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
     for dim, sizes in [(1, (3, 1)), (-1, (5, 1)), (2, (2, -1))]:
         got = nn.Unflatten(dim, sizes)(gradlab.tensor(x))
         want = torch.nn.Unflatten(dim, sizes)(tx)
         assert got.shape == tuple(want.shape)
-        np.testing.assert_array_equal(got.data, want.numpy())
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
 
 
 def test_flatten_unflatten_gradients():

@@ -24,7 +24,7 @@ def step_both(torch, g, t, x, rng):
     gx = gradlab.tensor(x, requires_grad=True)
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = g(gx), t(tx)
-    np.testing.assert_allclose(gy.data, ty.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(gy.numpy(), ty.detach().numpy(), atol=ATOL, rtol=RTOL)
     up = rng.standard_normal(x.shape).astype(np.float32)
     for p in g.parameters():
         p.grad = None
@@ -38,7 +38,7 @@ def step_both(torch, g, t, x, rng):
 
 def compare_buffers(g, t):
     for name, buf in t.named_buffers():
-        np.testing.assert_allclose(getattr(g, name).data, buf.numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(getattr(g, name).numpy(), buf.numpy(), atol=ATOL, rtol=RTOL)
 
 
 @pytest.mark.parametrize(
@@ -72,15 +72,15 @@ def test_batchnorm_matches_torch_train_then_eval(cls, shape, kwargs):
     step_both(torch, g, t, x, rng)
     compare_buffers(g, t)  # eval leaves the buffers alone
     if g.track_running_stats:
-        assert int(g.num_batches_tracked.data) == 4
+        assert int(g.num_batches_tracked.numpy()) == 4
 
 
 def test_running_var_uses_unbiased_variance():
     bn = nn.BatchNorm1d(1, momentum=1.0)
     x = np.array([[1.0], [2.0], [4.0]], np.float32)
     bn(gradlab.tensor(x))
-    assert bn.running_mean.data[0] == pytest.approx(7 / 3)
-    assert bn.running_var.data[0] == pytest.approx(np.var(x, ddof=1), rel=1e-6)
+    assert bn.running_mean.numpy()[0] == pytest.approx(7 / 3)
+    assert bn.running_var.numpy()[0] == pytest.approx(np.var(x, ddof=1), rel=1e-6)
 
 
 def test_batchnorm_gradcheck_float64_train_and_eval():
@@ -91,11 +91,11 @@ def test_batchnorm_gradcheck_float64_train_and_eval():
         (nn.BatchNorm2d, (2, 3, 2, 3)),
     ]:
         bn = cls(shape[1]).double()
-        bn.weight.data[...] = rng.uniform(0.5, 2, shape[1])
-        bn.bias.data[...] = rng.standard_normal(shape[1])
+        bn.weight.numpy()[...] = rng.uniform(0.5, 2, shape[1])
+        bn.bias.numpy()[...] = rng.standard_normal(shape[1])
         x = gradlab.tensor(rng.standard_normal(shape), requires_grad=True)
         assert module_gradcheck(bn, x)
-        bn.running_var.data[...] = rng.uniform(0.5, 2, shape[1])
+        bn.running_var.numpy()[...] = rng.uniform(0.5, 2, shape[1])
         bn.eval()
         assert module_gradcheck(bn, x)
     no_affine = nn.BatchNorm1d(3, affine=False).double()
@@ -132,7 +132,7 @@ def test_batchnorm_errors_name_layer_expected_and_actual():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         bn(gradlab.zeros(1, 3))
-    assert int(bn.num_batches_tracked.data) == 0
+    assert int(bn.num_batches_tracked.numpy()) == 0
     bn.eval()
     assert bn(gradlab.zeros(1, 3)).shape == (1, 3)  # eval on one sample is fine
 
@@ -150,12 +150,12 @@ def test_functional_batch_norm_matches_torch():
     want = torch.nn.functional.batch_norm(
         torch.tensor(x), trm, trv, torch.tensor(w), torch.tensor(b), training=True, momentum=0.2
     )
-    np.testing.assert_allclose(got.data, want.numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=ATOL, rtol=RTOL)
     np.testing.assert_allclose(rm, trm.numpy(), atol=ATOL, rtol=RTOL)
     np.testing.assert_allclose(rv, trv.numpy(), atol=ATOL, rtol=RTOL)
     got = batch_norm(gradlab.tensor(x), rm, rv)
     want = torch.nn.functional.batch_norm(torch.tensor(x), trm, trv)
-    np.testing.assert_allclose(got.data, want.numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=ATOL, rtol=RTOL)
 
 
 @pytest.mark.parametrize(
@@ -186,8 +186,8 @@ def test_layernorm_matches_torch(normalized_shape, shape, kwargs):
 def test_layernorm_gradcheck_float64():
     rng = np.random.default_rng(0)
     ln = nn.LayerNorm((2, 3)).double()
-    ln.weight.data[...] = rng.uniform(0.5, 2, (2, 3))
-    ln.bias.data[...] = rng.standard_normal((2, 3))
+    ln.weight.numpy()[...] = rng.uniform(0.5, 2, (2, 3))
+    ln.bias.numpy()[...] = rng.standard_normal((2, 3))
     assert module_gradcheck(ln, gradlab.tensor(rng.standard_normal((3, 2, 3)), requires_grad=True))
     plain = nn.LayerNorm(4, elementwise_affine=False).double()
     assert module_gradcheck(plain, gradlab.tensor(rng.standard_normal((3, 4)), requires_grad=True))
@@ -198,7 +198,7 @@ def test_functional_layer_norm_and_errors():
     x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
     got = layer_norm(gradlab.tensor(x), (3, 4))
     want = torch.nn.functional.layer_norm(torch.tensor(x), (3, 4))
-    np.testing.assert_allclose(got.data, want.numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=ATOL, rtol=RTOL)
     with pytest.raises(
         ValueError,
         match=r"LayerNorm\(normalized_shape=\(4,\)\): input has shape "

@@ -69,7 +69,7 @@ def _run_and_compare(theirs, ours, x_np, states_np, is_lstm):
     loss_g = loss_t = 0
     for g, t in zip([out_g, *finals_g], [out_t, *finals_t]):
         assert tuple(g.shape) == tuple(t.shape)
-        _close(g.data, t, "forward value")
+        _close(g.numpy(), t, "forward value")
         proj = rng.standard_normal(tuple(g.shape)).astype(np.float32)
         loss_g = (g * gradlab.tensor(proj)).sum() + loss_g
         loss_t = (t * torch.tensor(proj)).sum() + loss_t
@@ -138,7 +138,7 @@ def test_cells_match_torch(name, kwargs, with_state, batched):
     loss_g = loss_t = 0
     for g, t in zip(outs_g, outs_t):
         assert tuple(g.shape) == tuple(t.shape)
-        _close(g.data, t, "cell output")
+        _close(g.numpy(), t, "cell output")
         proj = rng.standard_normal(tuple(g.shape)).astype(np.float32)
         loss_g = (g * gradlab.tensor(proj)).sum() + loss_g
         loss_t = (t * torch.tensor(proj)).sum() + loss_t
@@ -252,7 +252,7 @@ def test_retain_graph_backward_twice_doubles_gradients():
     out, h_n = module(x)
     loss = out.sum() + (h_n * h_n).sum()
     loss.backward(retain_graph=True)
-    first = x.grad.copy()
+    first = x.grad.numpy().copy()
     loss.backward()
     np.testing.assert_allclose(x.grad, 2 * first, rtol=1e-6)
 
@@ -283,7 +283,7 @@ def test_dropout_one_cuts_the_second_layer_off_its_input():
     module = nn.GRU(I, H, num_layers=2, dropout=1.0)
     rng = np.random.default_rng(12)
     a, b = (gradlab.tensor(rng.standard_normal((T, N, I)), dtype=np.float32) for _ in "ab")
-    np.testing.assert_array_equal(module(a)[0].data, module(b)[0].data)
+    np.testing.assert_array_equal(module(a)[0].numpy(), module(b)[0].numpy())
 
 
 def test_single_layer_dropout_warns_like_torch():
@@ -386,12 +386,12 @@ def test_reused_buffers_never_change_a_kept_output():
     rng = np.random.default_rng(13)
     x1, x2 = (gradlab.tensor(rng.standard_normal((T, N, I)), dtype=np.float32) for _ in "ab")
     kept, (h_kept, _) = module(x1)
-    values, h_values = kept.data.copy(), h_kept.data.copy()
+    values, h_values = kept.numpy().copy(), h_kept.numpy().copy()
     for _ in range(3):
         out, _ = module(x2)
         out.sum().backward()
-    np.testing.assert_array_equal(kept.data, values)
-    np.testing.assert_array_equal(h_kept.data, h_values)
+    np.testing.assert_array_equal(kept.numpy(), values)
+    np.testing.assert_array_equal(h_kept.numpy(), h_values)
     module.zero_grad()
     kept.sum().backward()  # the kept graph's saved arrays are intact too
     reference = nn.LSTM(I, H, num_layers=2)

@@ -20,7 +20,7 @@ def test_penalty_gradients():
     w = gradlab.tensor([[0.5, -0.3], [2.0, -1.0]], requires_grad=True)
     b = gradlab.tensor([0.25], requires_grad=True)
     (l1_penalty([w, b], 0.1) + l2_penalty([w, b], 0.2)).backward()
-    np.testing.assert_allclose(w.grad, 0.1 * np.sign(w.data) + 0.4 * w.data, rtol=1e-6)
+    np.testing.assert_allclose(w.grad, 0.1 * np.sign(w.numpy()) + 0.4 * w.numpy(), rtol=1e-6)
     np.testing.assert_allclose(b.grad, [0.1 + 0.4 * 0.25], rtol=1e-6)
 
 
@@ -36,10 +36,10 @@ def test_penalties_gradcheck():
 
 def test_penalty_accepts_tensor_and_module():
     lin = nn.Linear(3, 2)
-    expected = sum(float((p.data**2).sum()) for p in lin.parameters()) * 0.5
+    expected = sum(float((p.numpy() ** 2).sum()) for p in lin.parameters()) * 0.5
     np.testing.assert_allclose(l2_penalty(lin, 0.5).item(), expected, rtol=1e-6)
     np.testing.assert_allclose(
-        l1_penalty(lin.weight, 1.0).item(), np.abs(lin.weight.data).sum(), rtol=1e-6
+        l1_penalty(lin.weight, 1.0).item(), np.abs(lin.weight.numpy()).sum(), rtol=1e-6
     )
     with pytest.raises(TypeError, match="l1_penalty: element 1 is a float, expected a Tensor"):
         l1_penalty([lin.weight, 0.5], 0.1)
@@ -49,12 +49,12 @@ def test_penalty_accepts_tensor_and_module():
 
 def test_max_norm_rows_of_linear_weight():
     lin = nn.Linear(2, 3)
-    lin.weight.data[...] = [[3.0, 4.0], [0.3, 0.4], [0.0, -6.0]]  # row norms 5, 0.5, 6
-    lin.bias.data[...] = [10.0, 10.0, 10.0]
+    lin.weight.numpy()[...] = [[3.0, 4.0], [0.3, 0.4], [0.0, -6.0]]  # row norms 5, 0.5, 6
+    lin.bias.numpy()[...] = [10.0, 10.0, 10.0]
     MaxNorm(2.0)(lin)
-    np.testing.assert_allclose(lin.weight.data, [[1.2, 1.6], [0.3, 0.4], [0.0, -2.0]], rtol=1e-6)
-    np.testing.assert_allclose(np.linalg.norm(lin.weight.data, axis=1), [2, 0.5, 2], rtol=1e-6)
-    np.testing.assert_array_equal(lin.bias.data, [10, 10, 10])  # biases are not constrained
+    np.testing.assert_allclose(lin.weight.numpy(), [[1.2, 1.6], [0.3, 0.4], [0.0, -2.0]], rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(lin.weight.numpy(), axis=1), [2, 0.5, 2], rtol=1e-6)
+    np.testing.assert_array_equal(lin.bias.numpy(), [10, 10, 10])  # biases are not constrained
 
 
 def test_max_norm_dim_1_and_matches_torch_renorm():
@@ -64,15 +64,15 @@ def test_max_norm_dim_1_and_matches_torch_renorm():
         t = gradlab.tensor(w.copy(), requires_grad=True)
         MaxNorm(1.5, dim=dim).apply_to([t])
         expected = torch.renorm(torch.tensor(w), 2, dim, 1.5).numpy()
-        np.testing.assert_allclose(t.data, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(t.numpy(), expected, rtol=1e-5, atol=1e-6)
         assert t.grad_fn is None and t.grad is None  # in place, no graph
 
 
 def test_max_norm_in_place_keeps_identity_and_errors():
     p = nn.Parameter(gradlab.tensor([[3.0, 4.0]]))
-    data = p.data
+    data = p.numpy()
     MaxNorm(1.0)([p])
-    assert p.data is data
+    assert p.numpy() is data
     np.testing.assert_allclose(data, [[0.6, 0.8]], rtol=1e-6)
     with pytest.raises(ValueError, match="max_value must be positive, got 0"):
         MaxNorm(0)

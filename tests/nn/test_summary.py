@@ -70,7 +70,7 @@ def test_nested_model_shapes_modes_and_no_graph():
     assert "Total params: 251" in text
     assert net.training and net.head.training and not net.features.training
     assert not net.features[0].training
-    assert int(net.features[0].num_batches_tracked.data) == 0  # ran in eval mode
+    assert int(net.features[0].num_batches_tracked.numpy()) == 0  # ran in eval mode
     assert all(p.grad is None for p in net.parameters())
 
 

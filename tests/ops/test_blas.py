@@ -229,7 +229,7 @@ def test_recurrent_layers_agree_with_and_without_the_copy(name, dtype, forced):
             out, _ = module(xt, st)
             (out * out).sum().backward()
             grads = [s.grad for s in (st if name == "LSTM" else (st,))]
-            results.append([out.data, xt.grad, *grads, *(p.grad for p in module.parameters())])
+            results.append([out.numpy(), xt.grad, *grads, *(p.grad for p in module.parameters())])
     finally:
         blas.set_enabled(old)
     for off, on in zip(*results):

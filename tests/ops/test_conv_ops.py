@@ -43,7 +43,7 @@ def test_conv2d_gradcheck(x_shape, w_shape, stride, padding, dilation, bias):
 
 def test_conv2d_gradcheck_channels_last_input():
     x, w, b = leaf((2, 3, 4, 4), channels_last=True), leaf((2, 3, 3, 3)), leaf((2,))
-    assert not x.data.flags.c_contiguous
+    assert not x.numpy().flags.c_contiguous
     assert gradcheck(lambda x, w, b: conv2d(x, w, b, padding=1), (x, w, b))
 
 
@@ -54,7 +54,7 @@ def test_conv2d_skips_input_gradient_but_keeps_weight_gradient():
     out.sum().backward()
     assert x.grad is None
     # d(sum)/dw[o, c, i, j] = sum of the input under kernel offset (i, j), zeros outside
-    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    padded = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)))
     expected = np.stack(
         [
             padded[:, :, i : i + 5, j : j + 5].sum(axis=(0, 2, 3))
@@ -87,13 +87,13 @@ POOL_SETTINGS = [
 def test_max_pool2d_gradcheck(x_shape, kernel, stride, padding, ceil_mode, channels_last):
     # distinct values (a random permutation) keep every window's argmax away from ties
     x = leaf(x_shape, channels_last)
-    x.data[...] = rng.permutation(x.data.size).reshape(x_shape) / x.data.size
+    x.numpy()[...] = rng.permutation(x.numpy().size).reshape(x_shape) / x.numpy().size
     assert gradcheck(lambda t: max_pool2d(t, kernel, stride, padding, ceil_mode=ceil_mode), x)
 
 
 def test_max_pool2d_dilation_gradcheck():
     x = leaf((1, 2, 6, 6))
-    x.data[...] = rng.permutation(72).reshape(1, 2, 6, 6) / 72
+    x.numpy()[...] = rng.permutation(72).reshape(1, 2, 6, 6) / 72
     assert gradcheck(lambda t: max_pool2d(t, 2, 1, 1, dilation=2), x)
 
 
@@ -132,6 +132,6 @@ def test_conv_outputs_of_two_steps_do_not_alias():
     x1 = gradlab.Tensor(rng.uniform(-1, 1, (1, 1, 4, 4)))
     x2 = gradlab.Tensor(rng.uniform(-1, 1, (1, 1, 4, 4)))
     first = conv2d(x1, w)
-    saved = first.data.copy()
+    saved = first.numpy().copy()
     conv2d(x2, w)
-    np.testing.assert_array_equal(first.data, saved)
+    np.testing.assert_array_equal(first.numpy(), saved)

@@ -134,22 +134,22 @@ def test_comparisons_match_torch(name, op):
     ours = op(gradlab.tensor(a, requires_grad=True), gradlab.tensor(b))
     theirs = op(torch.tensor(a, requires_grad=True), torch.tensor(b))
     assert ours.dtype == np.bool_ and not ours.requires_grad
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     np.testing.assert_array_equal(op(gradlab.tensor(a), 2.0).data, op(torch.tensor(a), 2.0))
 
 
 def test_sign_isnan_isfinite():
     x = gradlab.tensor([-2.0, 0.0, 3.0, float("nan"), float("inf")])
-    np.testing.assert_array_equal(x.sign().data[:3], [-1.0, 0.0, 1.0])
-    np.testing.assert_array_equal(x.isnan().data, [False, False, False, True, False])
-    np.testing.assert_array_equal(x.isfinite().data, [True, True, True, False, False])
+    np.testing.assert_array_equal(x.sign().numpy()[:3], [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.isnan().numpy(), [False, False, False, True, False])
+    np.testing.assert_array_equal(x.isfinite().numpy(), [True, True, True, False, False])
 
 
 def test_softplus_is_finite_for_large_inputs():
     x = gradlab.tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
     y = gradlab.softplus(x)
     y.sum().backward()
-    np.testing.assert_allclose(y.data, [0.0, np.log(2.0), 1000.0], rtol=1e-6)
+    np.testing.assert_allclose(y.numpy(), [0.0, np.log(2.0), 1000.0], rtol=1e-6)
     np.testing.assert_allclose(x.grad, [0.0, 0.5, 1.0], atol=1e-7)
 
 

@@ -39,7 +39,7 @@ def _trajectory(name, kwargs, dtype):
             if step == 2:  # a transposed (non-contiguous) gradient takes the ufunc path
                 p.grad = np.ascontiguousarray(p.grad.T).T if p.ndim == 2 else p.grad
         optimizer.step()
-    return [p.data.copy() for p in params]
+    return [p.numpy().copy() for p in params]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -57,7 +57,7 @@ def _run(gl_cls, th_cls, kwargs, steps=50, reload_at=None, groups=None):
         (_torch_loss(th, x, y) * sign).backward()
         th_opt.step()
         for a, b in zip(gl, th):
-            np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=RTOL, atol=1e-12)
+            np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=RTOL, atol=1e-12)
         if step == reload_at:
             saved = gl_opt.state_dict()
             fresh = gl_cls(gl, **kwargs)
@@ -186,7 +186,7 @@ def test_zero_grad_and_closure():
         loss = opt.step(closure)
     assert calls == [True] and loss.item() > 0
     opt.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.any() for p in gl)
+    assert all(p.grad is not None and not p.grad.numpy().any() for p in gl)
     opt.zero_grad()
     assert all(p.grad is None for p in gl)
 
@@ -198,7 +198,7 @@ def test_params_without_grad_are_skipped_and_grad_untouched():
     opt = optim.SGD([a, b], lr=0.1, momentum=0.9, weight_decay=0.1, maximize=True)
     opt.step()
     np.testing.assert_allclose(a.grad, [1.0, 2.0, 3.0])
-    np.testing.assert_allclose(b.data, 1.0)
+    np.testing.assert_allclose(b.numpy(), 1.0)
     assert b not in opt.state
 
 
@@ -208,17 +208,17 @@ def test_adagrad_notes_example():
     b = gradlab.Tensor(np.array(0.1), requires_grad=True)
     w.grad, b.grad = np.array([0.2, -0.4]), np.array(0.1)
     optim.Adagrad([w, b], lr=0.1).step()
-    np.testing.assert_allclose(w.data, [0.4, -0.2], atol=1e-9)
-    np.testing.assert_allclose(b.data, 0.0, atol=1e-9)
+    np.testing.assert_allclose(w.numpy(), [0.4, -0.2], atol=1e-9)
+    np.testing.assert_allclose(b.numpy(), 0.0, atol=1e-9)
 
 
 def test_float32_params_stay_float32():
     p = gradlab.Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
     p.grad = np.full(4, 0.5, dtype=np.float32)
-    data = p.data
+    data = p.numpy()
     opt = optim.Adam([p], lr=0.1)
     opt.step()
-    assert p.data is data and p.data.dtype == np.float32
+    assert p.numpy() is data and p.numpy().dtype == np.float32
     assert opt.state[p]["exp_avg"].dtype == np.float32
 
 

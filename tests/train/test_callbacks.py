@@ -176,7 +176,7 @@ def test_terminate_on_nan_keeps_last_good_checkpoint(digits, tmp_path, capsys):
     assert nan.message in capsys.readouterr().out
     assert len(h["loss"]) == 3 and np.isnan(h["loss"][2]) and np.isfinite(h["loss"][1])
     assert model.calls == 11  # stopped right after the NaN batch
-    assert not np.isfinite(model.net[0].weight.data).all()  # the NaN step did happen
+    assert not np.isfinite(model.net[0].weight.numpy()).all()  # the NaN step did happen
     _assert_state_equal(checkpoint.load(path), rec.weights[1])  # epoch 2's weights
 
 

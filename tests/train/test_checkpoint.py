@@ -72,7 +72,7 @@ def nested_state():
 
 def assert_same(a, b, where="state"):
     if isinstance(a, gradlab.Tensor):
-        a = a.data
+        a = a.numpy()
     if isinstance(a, np.ndarray):
         assert isinstance(b, np.ndarray), where
         assert a.dtype == b.dtype and a.shape == b.shape, where

@@ -123,7 +123,7 @@ def test_batch_loss_every_n_batches_and_histograms(tmp_path, digits):
     for name in names:
         assert [step for step, _ in histograms[name]] == [0, 2]  # epochs 0 and 2
     # the last histogram (epoch 2, the final weights) describes the model's weights
-    weight = board.trainer.model[0].weight.data
+    weight = board.trainer.model[0].weight.numpy()
     _, histo = histograms["0.weight"][-1]
     assert histo.num == weight.size
     assert histo.min == pytest.approx(float(weight.min()))

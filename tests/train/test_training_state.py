@@ -76,7 +76,7 @@ def _trajectory(make_opt, make_sched, steps=10, cut=None, tmp_path=None):
         else:
             sched.step()
         lrs.append([(g["lr"], g.get("momentum"), g.get("betas")) for g in opt.param_groups])
-    return [p.data.copy() for p in model.parameters()], lrs
+    return [p.numpy().copy() for p in model.parameters()], lrs
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

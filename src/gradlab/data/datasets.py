@@ -85,7 +85,7 @@ def load_diabetes() -> Bunch:
 
 
 def _numpy(a):
-    return a.data if isinstance(a, Tensor) else np.asarray(a)
+    return a.numpy() if isinstance(a, Tensor) else np.asarray(a)
 
 
 def train_test_split(X, y, test_size=0.25, seed=None, stratify=False):

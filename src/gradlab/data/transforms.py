@@ -24,7 +24,7 @@ from gradlab.tensor import Tensor
 def _unwrap(x):
     """``(array, was_tensor)``."""
     if isinstance(x, Tensor):
-        return x.data, True
+        return x.numpy(), True
     return np.asarray(x), False
 
 

@@ -42,7 +42,7 @@ def _selected(output: Tensor, target, n: int) -> Tensor:
         )
     classes = output.shape[1]
     if target is None:
-        index = output.data.argmax(axis=1)
+        index = output.numpy().argmax(axis=1)
     else:
         index = np.broadcast_to(np.asarray(target, dtype=np.int64).reshape(-1), (n,))
         bad = index[(index < 0) | (index >= classes)]
@@ -51,7 +51,7 @@ def _selected(output: Tensor, target, n: int) -> Tensor:
                 f"input_gradients: target holds class {int(bad[0])} but the model outputs "
                 f"{classes} classes (shape {tuple(output.shape)})"
             )
-    mask = np.zeros(output.shape, dtype=output.data.dtype)
+    mask = np.zeros(output.shape, dtype=output.numpy().dtype)
     mask[np.arange(n), index] = 1.0
     return (output * Tensor(mask)).sum(dim=1)
 
@@ -66,7 +66,7 @@ def input_gradients(model, x, target=None, batch_size: int = 256) -> np.ndarray:
             predicted class), an int (that class for all) or an (N,) array of classes.
         batch_size: samples per backward pass.
     """
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
     if data.ndim == 0 or data.shape[0] == 0:
         raise ValueError(f"input_gradients: x has shape {data.shape}; expected (N, ...), N > 0")
     if data.dtype.kind != "f":
@@ -173,7 +173,7 @@ def feature_attribution(model, x, target=None, method: str = "gradient",
     "gradient_x_input"; ``target`` as in :func:`input_gradients`."""
     if method not in METHODS:
         raise ValueError(f"feature_attribution: method must be one of {METHODS}, got {method!r}")
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
     grads = input_gradients(model, data, target, batch_size)
     values = grads if method == "gradient" else grads * data.astype(grads.dtype)
     names = list(feature_names) if feature_names is not None else None

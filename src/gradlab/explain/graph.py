@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradlab.autograd import Function
 from gradlab.tensor import Tensor
 
 __all__ = ["graph", "DotDisplay", "GraphView", "GraphNode", "GraphvizNotFoundError",
@@ -124,12 +125,20 @@ class GraphNode:
     constant: object = None
     inputs: list[GraphNode] = field(default_factory=list)
     is_output: bool = False
+    fn: object = None  # an intermediate freed by backward(): the node that made it, no value
+
+    @property
+    def freed(self) -> bool:
+        """Whether this is an intermediate whose value backward() released."""
+        return self.fn is not None
 
     @property
     def value(self) -> np.ndarray:
         """The forward value, read now."""
         if self.tensor is not None:
-            return np.asarray(self.tensor.data)
+            return np.asarray(self.tensor)
+        if self.fn is not None:
+            return None
         return np.asarray(self.constant)
 
     @property
@@ -142,11 +151,11 @@ class GraphNode:
 
     @property
     def shape(self) -> tuple:
-        return self.value.shape
+        return None if self.fn is not None else self.value.shape
 
     @property
     def requires_grad(self) -> bool:
-        return self.tensor is not None and self.tensor.requires_grad
+        return self.fn is not None or self.tensor is not None and self.tensor.requires_grad
 
     @property
     def title(self) -> str:
@@ -161,6 +170,8 @@ class GraphNode:
 
     def details(self) -> list[str]:
         """The lines shown under the title: shape, value, gradient (when there is one)."""
+        if self.fn is not None:
+            return ["value freed by backward()"]
         value = self.value
         lines = [_format_shape(value.shape)]
         lines.append("value " + _format_array(value))
@@ -223,7 +234,7 @@ class GraphView(DotDisplay):
         expanded: set[int] = set()
         while pending:  # iterative: deep graphs (long sequences) must not hit recursion limits
             node = pending.pop()
-            fn = node.tensor.grad_fn if node.tensor is not None else None
+            fn = node.tensor.grad_fn if node.tensor is not None else node.fn
             if fn is None or id(node) in expanded:
                 continue
             expanded.add(id(node))
@@ -233,6 +244,17 @@ class GraphView(DotDisplay):
                     child = self._tensor_node(item)
                     if not seen:
                         pending.append(child)
+                elif isinstance(item, Function):  # an intermediate freed by backward()
+                    child = self._by_tensor.get(id(item))
+                    if child is None:
+                        child = GraphNode(
+                            id=f"n{len(self.nodes)}", kind="op", op=item.name, fn=item
+                        )
+                        self.nodes.append(child)
+                        self._by_tensor[id(item)] = child
+                        pending.append(child)
+                elif item is None:  # a constant whose value backward() released
+                    continue
                 else:
                     child = GraphNode(id=f"n{len(self.nodes)}", kind="constant", constant=item)
                     self.nodes.append(child)

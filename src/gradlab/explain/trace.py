@@ -259,7 +259,7 @@ def backprop_trace(spec: BackpropSpec, keep_graph: bool = False) -> BackpropTrac
             layer.weight.copy_(np.asarray(w, dtype=np.float64))
             layer.bias.copy_(np.asarray(b, dtype=np.float64))
         linears.append(layer)
-    old = [(lin.weight.data.copy(), lin.bias.data.copy()) for lin in linears]
+    old = [(lin.weight.numpy().copy(), lin.bias.numpy().copy()) for lin in linears]
 
     x = a = gradlab.tensor(np.asarray(spec.input, dtype=np.float64), dtype="float64")
     net_inputs, outputs = [], []
@@ -285,7 +285,7 @@ def backprop_trace(spec: BackpropSpec, keep_graph: bool = False) -> BackpropTrac
     loss.backward()
     if view is not None:
         view = _GraphSnapshot(view)
-    grads = [(lin.weight.grad.copy(), lin.bias.grad.copy()) for lin in linears]
+    grads = [(lin.weight.grad.numpy().copy(), lin.bias.grad.numpy().copy()) for lin in linears]
     optim.SGD([p for lin in linears for p in lin.parameters()], lr=spec.lr).step()
 
     layers = [
@@ -293,13 +293,13 @@ def backprop_trace(spec: BackpropSpec, keep_graph: bool = False) -> BackpropTrac
             act,
             w0,
             b0,
-            net.data.copy(),
-            out.data.copy(),
-            net.grad.copy(),
+            net.numpy().copy(),
+            out.numpy().copy(),
+            net.grad.numpy().copy(),
             gw,
             gb,
-            lin.weight.data.copy(),
-            lin.bias.data.copy(),
+            lin.weight.numpy().copy(),
+            lin.bias.numpy().copy(),
         )  # fmt: skip
         for act, (w0, b0), net, out, (gw, gb), lin in zip(
             spec.activations, old, net_inputs, outputs, grads, linears

@@ -175,7 +175,7 @@ def _seq2seq_scores(model, src, tgt, loss_fn, info) -> dict:
     predicted = model.generate(src, tgt.shape[1], info["bos"], info["eos"])
     keep = tgt != info["pad"]
     return {
-        "loss": float(loss.data),
+        "loss": float(loss.numpy()),
         "exact_match": exact_match(predicted, tgt, info["eos"]),
         "token_accuracy": float((predicted == tgt)[keep].mean()),
     }

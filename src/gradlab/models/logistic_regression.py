@@ -56,7 +56,7 @@ class LogisticRegression(Module):
 
     def predict_proba(self, x) -> np.ndarray:
         """P(y = 1 | x), (B,)."""
-        return F.sigmoid(self._logits(x)).data.reshape(-1)
+        return F.sigmoid(self._logits(x)).numpy().reshape(-1)
 
     def predict(self, x, threshold: float = 0.5) -> np.ndarray:
         """Labels (B,) int64: 1 where P(y = 1 | x) > threshold."""

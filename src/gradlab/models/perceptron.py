@@ -50,7 +50,7 @@ class PerceptronFit:
 
 
 def _array(x) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
 
 
 class Perceptron(Module):
@@ -70,8 +70,8 @@ class Perceptron(Module):
             raise ValueError(f"Perceptron: in_features must be >= 1, got {in_features}")
         self.in_features = int(in_features)
         layer = Linear(self.in_features, 1, generator=generator)
-        self.weight = Parameter(layer.weight.data)
-        self.bias = Parameter(layer.bias.data)
+        self.weight = Parameter(layer.weight.numpy())
+        self.bias = Parameter(layer.bias.numpy())
 
     def _check(self, x, where: str) -> None:
         if x.ndim != 2 or x.shape[1] != self.in_features:
@@ -93,7 +93,7 @@ class Perceptron(Module):
     def predict(self, x) -> np.ndarray:
         """Class labels (B,) int64 in {0, 1}."""
         with no_grad():
-            return self.forward(x).data.reshape(-1).astype(np.int64)
+            return self.forward(x).numpy().reshape(-1).astype(np.int64)
 
     def fit(self, X, y, lr: float = 1.0, epochs: int = 100, shuffle: bool = True,
             generator: np.random.Generator | None = None) -> PerceptronFit:  # fmt: skip
@@ -106,7 +106,7 @@ class Perceptron(Module):
             shuffle: visit the samples in a new random order every epoch (``generator``,
                 falling back to ``gradlab.backend.default_generator()``).
         """
-        X = _array(X).astype(self.weight.data.dtype, copy=False)
+        X = _array(X).astype(self.weight.numpy().dtype, copy=False)
         y = _array(y).reshape(-1)
         self._check(X, "fit")
         if len(y) != len(X):
@@ -116,7 +116,7 @@ class Perceptron(Module):
                 f"Perceptron.fit: labels must be 0 or 1, got values {np.unique(y).tolist()}"
             )
         rng = generator if generator is not None else default_generator()
-        w, b = self.weight.data[0], self.bias.data  # views: updated in place
+        w, b = self.weight.numpy()[0], self.bias.numpy()  # views: updated in place
         targets = y.astype(X.dtype)
         errors: list[int] = []
         for _ in range(int(epochs)):

@@ -26,7 +26,7 @@ __all__ = ["MatrixFactorization", "NeuralCF"]
 
 def _pairs(model, x) -> tuple[np.ndarray, np.ndarray]:
     """The user and item columns of (B, 2) integer pairs, range-checked."""
-    array = x.data if isinstance(x, Tensor) else np.asarray(x)
+    array = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
     name = f"{type(model).__name__}(num_users={model.num_users}, num_items={model.num_items})"
     if array.ndim != 2 or array.shape[1] != 2 or array.dtype.kind not in "iu":
         raise ValueError(
@@ -65,7 +65,7 @@ class NeuralCF(nn.Module):
         init.normal_(self.user_embedding.weight, std=0.1)
         init.normal_(self.item_embedding.weight, std=0.1)
         self.mlp = mlp_layers("NeuralCF", [3 * embedding_dim, *hidden_sizes, 1], "relu")
-        self.mlp[-1].bias.data[...] = 3.0
+        self.mlp[-1].bias.numpy()[...] = 3.0
 
     def forward(self, x) -> Tensor:
         users, items = _pairs(self, x)
@@ -92,7 +92,7 @@ class MatrixFactorization(nn.Module):
         init.normal_(self.item_embedding.weight, std=0.1)
         init.zeros_(self.user_bias.weight)
         init.zeros_(self.item_bias.weight)
-        self.bias = nn.Parameter(np.full(1, 3.0, dtype=self.user_bias.weight.data.dtype))
+        self.bias = nn.Parameter(np.full(1, 3.0, dtype=self.user_bias.weight.numpy().dtype))
 
     def forward(self, x) -> Tensor:
         users, items = _pairs(self, x)

@@ -19,7 +19,7 @@ __all__ = ["Seq2Seq", "exact_match"]
 
 
 def _tokens(name: str, x, vocab_size: int) -> np.ndarray:
-    array = x.data if isinstance(x, Tensor) else np.asarray(x)
+    array = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
     if array.ndim != 2 or array.dtype.kind not in "iu":
         raise ValueError(
             f"Seq2Seq(vocab_size={vocab_size}): {name} has shape {array.shape} and dtype "
@@ -84,7 +84,7 @@ class Seq2Seq(nn.Module):
                 result = np.full((batch, max_length), -1 if eos is None else eos, np.int64)
                 for step in range(max_length):
                     logits, state = self.decode(token, state)
-                    token = logits.data[:, -1].argmax(axis=1).astype(np.int64)[:, None]
+                    token = logits.numpy()[:, -1].argmax(axis=1).astype(np.int64)[:, None]
                     result[~done, step] = token[~done, 0]
                     if eos is not None:
                         done |= token[:, 0] == eos

@@ -67,7 +67,7 @@ def _class_weight(name, weight, classes, dtype):
 
 def _class_target(name, input, target, classes, ignore_index=None):  # noqa: A002
     """Integer class indices of the input's shape without the class dim, checked in range."""
-    data = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    data = target._data if isinstance(target, Tensor) else xp.asarray(target)
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if data.dtype.kind not in "iu":
         raise TypeError(
@@ -111,7 +111,7 @@ def binary_cross_entropy(
     reduction = check_reduction(name, reduction, size_average, reduce)
     input = as_input(name, input)
     target = as_float_target(name, input, target)
-    data = input.data
+    data = input._data
     if data.size and (data.min() < 0 or data.max() > 1):
         raise ValueError(
             f"{name}: input must hold probabilities in [0, 1], got values from "
@@ -177,7 +177,7 @@ def cross_entropy(
     w = _class_weight(name, weight, classes, input.dtype)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    target_dtype = (target.data if isinstance(target, Tensor) else xp.asarray(target)).dtype
+    target_dtype = (target._data if isinstance(target, Tensor) else xp.asarray(target)).dtype
     if target_dtype.kind == "f":
         target = as_float_target(name, input, target)
     else:
@@ -243,7 +243,7 @@ def kl_div(
 
 
 def _buffer(weight):
-    return None if weight is None else weight.data
+    return None if weight is None else weight._data
 
 
 def warn_if_squashed(loss, input, op: str) -> None:  # noqa: A002
@@ -282,7 +282,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
             None
             if pos_weight is None
             else Tensor(
-                xp.asarray(pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight)
+                xp.asarray(pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight)
             ),
         )
 

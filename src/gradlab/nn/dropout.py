@@ -27,9 +27,9 @@ def _check_p(name: str, p) -> float:
 def _masked(input, p: float, mask_shape, generator):  # noqa: A002
     """input * mask, the mask (0 or 1/(1-p), in input's dtype) drawn over ``mask_shape``."""
     if p == 1.0:
-        return Mul.apply(input, input.data.dtype.type(0))
+        return Mul.apply(input, input._data.dtype.type(0))
     rng = default_generator() if generator is None else generator
-    dtype = input.data.dtype
+    dtype = input._data.dtype
     draw_dtype = dtype if dtype.kind == "f" and dtype.itemsize in (4, 8) else "float64"
     keep = rng.random(mask_shape, dtype=draw_dtype) >= p
     mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))

@@ -22,7 +22,7 @@ __all__ = ["Embedding"]
 
 def _indices(input, num_embeddings: int, name: str):  # noqa: A002
     """The index array, checked: integer dtype, every entry in [0, num_embeddings)."""
-    idx = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else xp.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers, got dtype {idx.dtype}")
     if idx.size:
@@ -85,7 +85,7 @@ class Embedding(Module):
             )
             self.reset_parameters(generator)
         else:
-            array = _weight.data if isinstance(_weight, Tensor) else xp.asarray(_weight)
+            array = _weight._data if isinstance(_weight, Tensor) else xp.asarray(_weight)
             if array.shape != (num_embeddings, embedding_dim):
                 raise ValueError(
                     f"Embedding: _weight has shape {array.shape}, expected "
@@ -96,7 +96,7 @@ class Embedding(Module):
     def reset_parameters(self, generator=None) -> None:
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):  # noqa: A002
         idx = _indices(
@@ -107,7 +107,7 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None):
         """An Embedding holding ``embeddings`` (V, D) (copied), frozen unless ``freeze=False``."""
-        array = embeddings.data if isinstance(embeddings, Tensor) else xp.asarray(embeddings)
+        array = embeddings._data if isinstance(embeddings, Tensor) else xp.asarray(embeddings)
         if array.ndim != 2:
             raise ValueError(
                 f"Embedding.from_pretrained: embeddings must be 2-D, got shape {array.shape}"

@@ -124,7 +124,7 @@ def focal_loss(
     if not gamma >= 0:
         raise ValueError(f"{name}: gamma must be >= 0, got {gamma!r}")
     input = as_input(name, input)
-    data = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    data = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if data.dtype.kind == "f" or data.shape == tuple(input.shape):  # binary or multi-label
         if alpha is not None and not (isinstance(alpha, numbers.Real) and 0 <= alpha <= 1):
             raise ValueError(
@@ -133,7 +133,7 @@ def focal_loss(
         target = as_float_target(name, input, target)
         alpha = None if alpha is None else float(alpha)
         return SigmoidFocal.apply(
-            input, target.data, alpha=alpha, gamma=float(gamma), reduction=reduction
+            input, target._data, alpha=alpha, gamma=float(gamma), reduction=reduction
         )
     classes = _classes(name, input)
     if isinstance(alpha, numbers.Real):

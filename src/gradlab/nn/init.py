@@ -56,7 +56,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 def _array(tensor):
     """The array an initializer writes into: a Tensor's data, or an ndarray itself."""
-    return tensor.data if isinstance(tensor, Tensor) else tensor
+    return tensor._data if isinstance(tensor, Tensor) else tensor
 
 
 def _rng(generator):

@@ -63,7 +63,7 @@ def as_float_target(name: str, input: Tensor, target, label: str = "target") -> 
         target = (
             target.to(input.dtype)
             if target.requires_grad
-            else Tensor(target.data.astype(input.dtype))
+            else Tensor(target._data.astype(input.dtype))
         )
     return target
 
@@ -72,7 +72,7 @@ def as_const(value, dtype):
     """A weight (Tensor, array, sequence or number) as a constant array in ``dtype``."""
     if value is None:
         return None
-    data = value.data if isinstance(value, Tensor) else value
+    data = value._data if isinstance(value, Tensor) else value
     return xp.asarray(data, dtype=dtype)
 
 
@@ -85,7 +85,7 @@ def weighted(name: str, loss_fn, input, target, weight, reduction, mean="sum"): 
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.mean() if mean == "plain" else loss.sum() / weight.data.sum()
+    return loss.mean() if mean == "plain" else loss.sum() / weight._data.sum()
 
 
 class _Loss(Module):
@@ -112,7 +112,7 @@ class _WeightedLoss(_Loss):
             "weight",
             None
             if weight is None
-            else Tensor(xp.asarray(weight.data if isinstance(weight, Tensor) else weight)),
+            else Tensor(xp.asarray(weight._data if isinstance(weight, Tensor) else weight)),
         )
 
 

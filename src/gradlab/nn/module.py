@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from gradlab import backend
 from gradlab.backend import xp
 from gradlab.tensor import Tensor
-
-_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -28,7 +27,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = xp.empty(0, dtype=np.float32)
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad)
+        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -50,7 +49,7 @@ def _as_array(value, key: str):
     As in PyTorch, bfloat16 values are read as float32 and complex values lose their
     imaginary part with a UserWarning; any other non-numeric dtype is a TypeError naming it."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, converted as-is
         value = value.detach().cpu()
         if str(value.dtype) == "torch.bfloat16":  # NumPy has no bfloat16
@@ -292,32 +291,47 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
-                param.grad[...] = 0
+                param.grad.zero_()
 
-    def to(self, *args, dtype=None, device=None) -> Module:
-        """Cast floating parameters and buffers to ``dtype`` in place (e.g. float64 for
-        gradient checks). A device (``"cpu"``, the only one) is accepted and ignored, so
-        ``model.to("cpu")`` and ``model.to(device, dtype)`` port unchanged."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False) -> Module:
+        """Move parameters and buffers to ``device`` and cast the floating ones to ``dtype``,
+        in place (the same Parameter objects), as PyTorch's ``Module.to``: ``to(device)``,
+        ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``. A device gradlab cannot use
+        (``"cuda"`` here) raises a clear error."""
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in _DEVICES:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, (str, backend.device)) and (
+                not isinstance(arg, str) or backend.is_device_string(arg)
+            ):
                 device = arg
-            elif dtype is None:
+            elif dtype is None and not isinstance(arg, bool):
                 dtype = arg
             else:
                 raise TypeError(f"to(): unexpected argument {arg!r}")
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to(): gradlab runs on the cpu only, got device {device!r}")
-        if dtype is None:
-            return self
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"to(): expected a floating dtype, got {dtype}")
+        target = None if device is None else backend.resolve_device(device, "Module.to()")
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"to(): expected a floating dtype, got {dtype}")
         for tensor in [*self.parameters(), *self.buffers()]:
-            if tensor.data.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype)
+            if target is not None:
+                tensor._data = backend.to_backend(tensor._data, target)
                 if tensor.grad is not None:
-                    tensor.grad = tensor.grad.astype(dtype)
+                    tensor.grad._data = backend.to_backend(tensor.grad._data, target)
+            if dtype is not None and tensor._data.dtype.kind == "f":
+                tensor._data = tensor._data.astype(dtype)
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad.to(dtype)
         return self
+
+    def cpu(self) -> Module:
+        """Move parameters and buffers to the CPU (PyTorch's ``Module.cpu``)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Module:
+        """Move to a CUDA device: raises here, as gradlab has no CUDA backend."""
+        return self.to("cuda" if device is None else device)
 
     def double(self) -> Module:
         return self.to(np.float64)
@@ -346,7 +360,7 @@ class Module:
         gives the Tensors themselves instead.
         """
         return OrderedDict(
-            (key, tensor if keep_vars else tensor.data.copy())
+            (key, tensor if keep_vars else tensor._data.copy())
             for key, tensor in self._state_entries(prefix)
         )
 
@@ -376,10 +390,10 @@ class Module:
             except TypeError as error:
                 problems.append(str(error))
                 continue
-            if array.shape != target.data.shape:
+            if array.shape != target._data.shape:
                 problems.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {target.data.shape}"
+                    f"checkpoint, the shape in current model is {target._data.shape}"
                 )
             else:
                 arrays[key] = array
@@ -390,7 +404,7 @@ class Module:
             )
         for key, array in arrays.items():
             target = targets[key]
-            target.data[...] = array
+            target._data[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ display

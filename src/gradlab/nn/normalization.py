@@ -27,7 +27,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
 def _data(t):
-    return None if t is None else (t.data if isinstance(t, Tensor) else xp.asarray(t))
+    return None if t is None else (t._data if isinstance(t, Tensor) else xp.asarray(t))
 
 
 def batch_norm(
@@ -49,7 +49,7 @@ def batch_norm(
     if len(shape) < 2:
         raise ValueError(f"batch_norm: input has shape {tuple(shape)}, expected (N, C, *)")
     if training:
-        count = input.data.size // shape[1] if shape[1] else 0
+        count = input._data.size // shape[1] if shape[1] else 0
         if count <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
@@ -125,9 +125,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -151,9 +151,9 @@ class _BatchNorm(Module):
         self._check_input(input.shape)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         # Without running statistics (track_running_stats=False) eval uses the batch's too.
         use_batch_stats = self.training or self.running_mean is None
         return batch_norm(

@@ -40,7 +40,7 @@ def _overlap(name, input, target, smooth, from_logits, reduction, kind):  # noqa
     if smooth < 0:
         raise ValueError(f"{name}: smooth must be >= 0, got {smooth!r}")
     input = as_input(name, input)
-    data = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    data = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if data.dtype.kind == "f" or data.shape == tuple(input.shape):  # binary or multi-label
         target = as_float_target(name, input, target)
         p = sigmoid(input) if from_logits else input

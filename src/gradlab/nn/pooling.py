@@ -100,7 +100,7 @@ def max_pool2d(
     )
     if not return_indices:
         return out
-    data = input.data if input.ndim == 4 else input.data[None]
+    data = input._data if input.ndim == 4 else input._data[None]
     indices = max_pool2d_indices(data, kernel, stride, padding, dilation, bool(ceil_mode))
     return out, Tensor(indices if input.ndim == 4 else indices[0])
 

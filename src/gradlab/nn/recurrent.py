@@ -99,7 +99,7 @@ def _row(t, k):
         return None
     if isinstance(t, Tensor) and t.requires_grad:
         return Index.apply(t, key=k)
-    return t.data[k] if isinstance(t, Tensor) else xp.asarray(t)[k]
+    return t._data[k] if isinstance(t, Tensor) else xp.asarray(t)[k]
 
 
 def _stack(states):

@@ -51,7 +51,7 @@ def _penalty(name: str, params, lam: float, square: bool) -> Tensor:
         total = term if total is None else total + term
     if total is None:
         return Tensor(xp.zeros((), dtype=xp.float32))
-    return Mul.apply(total, total.data.dtype.type(lam))
+    return Mul.apply(total, total._data.dtype.type(lam))
 
 
 def l1_penalty(params, lam: float) -> Tensor:
@@ -96,7 +96,7 @@ class MaxNorm:
         """Rescale, in place, each vector of each given Tensor whose norm exceeds max_value."""
         with no_grad():
             for p in _tensors("MaxNorm", params):
-                self._constrain(p.data)
+                self._constrain(p._data)
 
     def _constrain(self, w) -> None:
         if w.ndim == 0:

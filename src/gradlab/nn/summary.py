@@ -31,7 +31,7 @@ def _size(nbytes: int) -> str:
 
 def count_parameters(module, trainable_only: bool = False) -> int:
     """Number of parameter elements (shared parameters once); only trainable ones if asked."""
-    return sum(p.data.size for p in module.parameters() if p.requires_grad or not trainable_only)
+    return sum(p._data.size for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 class ModelSummary(str):
@@ -62,8 +62,8 @@ class ModelSummary(str):
 def _totals(model) -> list[str]:
     total = count_parameters(model)
     trainable = count_parameters(model, trainable_only=True)
-    total_bytes = sum(p.data.nbytes for p in model.parameters())
-    trainable_bytes = sum(p.data.nbytes for p in model.parameters() if p.requires_grad)
+    total_bytes = sum(p._data.nbytes for p in model.parameters())
+    trainable_bytes = sum(p._data.nbytes for p in model.parameters() if p.requires_grad)
     return [
         f"Total params: {total:,} ({_size(total_bytes)})",
         f"Trainable params: {trainable:,} ({_size(trainable_bytes)})",
@@ -106,7 +106,7 @@ def summarize(model, input_shape, dtype=None) -> ModelSummary:
     for name, module in _layers(model):
 
         def hook(mod, inputs, output, name=name):
-            own = sum(p.data.size for p in mod.parameters(recurse=False))
+            own = sum(p._data.size for p in mod.parameters(recurse=False))
             rows.append(
                 (f"{name or type(mod).__name__} ({type(mod).__name__})", _shape_of(output), own)
             )

@@ -1,12 +1,23 @@
 """The primitive ops, and their binding to Tensor's methods and operators.
 
 Importing this package gives Tensor its math: ``x + y``, ``x.exp()``, ``x.sum(dim=1)``,
-``x[mask]``, ``x @ w``. Each op lives in the file of its family (elementwise, reduce,
+``x[mask]``, ``x @ w``, and its in-place ops (``x.add_(y)``, ``x += y``, ``x[i] = v``: see
+``inplace.py``). Each op lives in the file of its family (elementwise, reduce,
 movement, linalg); this file only wires them to Tensor.
 """
 
 from gradlab import autograd_api, dtypes
-from gradlab.ops import activation, catalogue, comparison, elementwise, linalg, movement, reduce
+from gradlab.ops import (
+    activation,
+    catalogue,
+    comparison,
+    elementwise,
+    inplace,
+    linalg,
+    movement,
+    reduce,
+    transfer,
+)
 from gradlab.ops import softmax as softmax_ops
 from gradlab.ops.activation import *  # noqa: F403
 from gradlab.ops.comparison import *  # noqa: F403
@@ -39,6 +50,7 @@ from gradlab.ops.reduce import (
     max,
     mean,
     min,
+    norm,
     std,
     sum,
     var,
@@ -50,7 +62,7 @@ __all__ = elementwise.__all__ + activation.__all__ + comparison.__all__ + [
     "matmul", "broadcast_to", "cat", "chunk", "concatenate", "expand", "flatten", "pad",
     "permute", "reshape", "split", "squeeze", "stack", "transpose", "unsqueeze", "view", "amax",
     "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "max", "mean", "min",
-    "std", "sum", "var",
+    "norm", "std", "sum", "var",
 ]  # fmt: skip
 
 _Add, _Sub, _Mul, _Div, _Pow = (
@@ -97,7 +109,7 @@ def _bind():
     methods.update(
         {
             name: getattr(reduce, name)
-            for name in "sum mean max min amax amin argmax argmin var std logsumexp".split()
+            for name in "sum mean max min amax amin argmax argmin var std logsumexp norm".split()
         }
     )
     methods.update(
@@ -114,9 +126,14 @@ def _bind():
             "softmax": softmax_ops.softmax,
             "log_softmax": softmax_ops.log_softmax,
             "t": movement.t,
-            "to": lambda a, dtype: elementwise.to_dtype(a, dtype),
+            "to": transfer.to,
+            "cpu": transfer.cpu,
+            "cuda": transfer.cuda,
             "type": dtypes.tensor_type,
             "half": lambda a: elementwise.to_dtype(a, "float16"),
+            "device": property(transfer.tensor_device),
+            "is_cuda": property(transfer.is_cuda),
+            "is_cpu": property(transfer.is_cpu),
             "float": lambda a: elementwise.to_dtype(a, "float32"),
             "double": lambda a: elementwise.to_dtype(a, "float64"),
             "long": lambda a: elementwise.to_dtype(a, "int64"),
@@ -132,6 +149,7 @@ def _bind():
     )
     methods["register_hook"] = autograd_api.register_hook
     methods["register_post_accumulate_grad_hook"] = autograd_api.register_post_accumulate_grad_hook
+    methods.update(inplace.METHODS)
     for name, fn in {**operators, **methods}.items():
         setattr(Tensor, name, fn)
 

@@ -43,7 +43,8 @@ class Tanh(Function):
 def relu_values(a, out=None):
     """max(a, 0) as an array, into ``out`` if given: against an array of zeros with ``a``'s
     layout where there is one (:func:`gradlab.ops.workspace.zeros_like_layout`)."""
-    zeros = zeros_like_layout(a) if a.dtype.kind == "f" else None
+    # (a CPU speed-up: NumPy arrays only)
+    zeros = zeros_like_layout(a) if type(a) is xp.ndarray and a.dtype.kind == "f" else None
     return xp.maximum(a, 0 if zeros is None else zeros, out=out)
 
 

@@ -211,7 +211,7 @@ class Clamp(Function):
 
     def backward(self, grad):
         a, low, high = self.saved
-        keep = xp.ones(a.shape, dtype=bool)
+        keep = xp.ones_like(a, dtype=bool)
         if low is not None:
             keep &= a >= low
         if high is not None:
@@ -230,7 +230,7 @@ class Where(Function):
 
     def backward(self, grad):
         (condition,) = self.saved
-        zero = xp.zeros((), dtype=grad.dtype)
+        zero = grad.dtype.type(0)
         return (
             None,
             xp.where(condition, grad, zero) if self.needs_input_grad(1) else None,
@@ -242,7 +242,7 @@ class Where(Function):
 
 
 def _const(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def add(a, b):
@@ -320,8 +320,8 @@ def clone(a):
 def to_dtype(a, dtype):
     """The tensor in another dtype (differentiable between floating dtypes)."""
     dtype = xp.dtype(dtype)
-    if a.data.dtype == dtype:
+    if a._data.dtype == dtype:
         return a
     if dtype.kind != "f":
-        return Tensor._from_op(a.data.astype(dtype), None)
+        return Tensor._from_op(a._data.astype(dtype), None)
     return Cast.apply(a, dtype=dtype)

@@ -1,14 +1,20 @@
 """Movement primitives: reshape, permute, index, cat, stack, pad, expand; and the composites
 built on them (view, transpose, .T, squeeze, unsqueeze, flatten, split, chunk).
+
+Results that look into their input's memory (every permute, expand and basic index; a
+reshape when NumPy could make it without a copy) are marked as views of it
+(:func:`gradlab.tensor.make_view`): they share its version counter, and in-place ops on them
+update the base's graph as PyTorch's do.
 """
 
 from __future__ import annotations
 
 import builtins
+import itertools
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
-from gradlab.tensor import Tensor
+from gradlab.backend import backend_of, to_backend, xp
+from gradlab.tensor import Tensor, make_view
 
 
 class Reshape(Function):
@@ -30,7 +36,8 @@ class Permute(Function):
         return a.transpose(dims)
 
     def backward(self, grad):
-        return grad.transpose(xp.argsort(self.saved[0]))
+        dims = self.saved[0]
+        return grad.transpose(tuple(sorted(range(len(dims)), key=dims.__getitem__)))
 
 
 class Expand(Function):
@@ -64,7 +71,7 @@ class Index(Function):
 
     def backward(self, grad):
         shape, dtype, key = self.saved
-        full = xp.zeros(shape, dtype=grad.dtype)
+        full = xp.zeros_like(grad, shape=shape)
         if _is_basic_index(key):
             full[key] = grad
         else:
@@ -83,7 +90,7 @@ class Cat(Function):
         sizes, dim = self.saved
         if len(sizes) == 1:
             return grad  # one input: the engine expects a bare gradient, not a 1-tuple
-        bounds = xp.cumsum(sizes)[:-1]
+        bounds = list(itertools.accumulate(sizes))[:-1]
         return tuple(xp.split(grad, bounds, axis=dim))
 
 
@@ -117,6 +124,24 @@ class Pad(Function):
 # ---------------------------------------------------------------------- functions
 
 
+def _owner(array):
+    return array if array.base is None else array.base
+
+
+def _reshaped(a, shape):
+    out = Reshape.apply(a, shape=shape)
+    if isinstance(a, Tensor) and _owner(out._data) is _owner(a._data):
+        make_view(out, a, lambda array: array.reshape(shape))
+    return out
+
+
+def _permuted(a, dims):
+    out = Permute.apply(a, dims=dims)
+    if isinstance(a, Tensor):
+        make_view(out, a, lambda array: array.transpose(dims))
+    return out
+
+
 def _shape_args(op: str, shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -128,10 +153,10 @@ def _shape_args(op: str, shape) -> tuple:
 def reshape(a, *shape):
     shape = _shape_args("reshape", shape)
     try:
-        return Reshape.apply(a, shape=shape)
+        return _reshaped(a, shape)
     except ValueError:
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {a.shape} ({a.data.size} elements) "
+            f"reshape: cannot reshape a tensor of shape {a.shape} ({a._data.size} elements) "
             f"into shape {shape}"
         ) from None
 
@@ -149,19 +174,19 @@ def permute(a, *dims):
     dims = _shape_args("permute", dims)
     if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {a.ndim} dimensions")
-    return Permute.apply(a, dims=tuple(d % a.ndim for d in dims))
+    return _permuted(a, tuple(d % a.ndim for d in dims))
 
 
 def transpose(a, dim0, dim1):
     dims = list(range(a.ndim))
     d0, d1 = _dim("transpose", dim0, a.ndim), _dim("transpose", dim1, a.ndim)
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(a, dims=tuple(dims))
+    return _permuted(a, tuple(dims))
 
 
 def t(a):
     """Reverse the dimensions (``.T``)."""
-    return Permute.apply(a, dims=tuple(reversed(range(a.ndim))))
+    return _permuted(a, tuple(reversed(range(a.ndim))))
 
 
 def squeeze(a, dim=None):
@@ -170,7 +195,7 @@ def squeeze(a, dim=None):
     else:
         dims = {_dim("squeeze", d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
         shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
-    return Reshape.apply(a, shape=shape)
+    return _reshaped(a, shape)
 
 
 def unsqueeze(a, dim):
@@ -179,19 +204,19 @@ def unsqueeze(a, dim):
             f"unsqueeze: dim {dim} is out of range for a tensor of {a.ndim} dimension(s)"
         )
     dim = dim % (a.ndim + 1)
-    return Reshape.apply(a, shape=a.shape[:dim] + (1,) + a.shape[dim:])
+    return _reshaped(a, a.shape[:dim] + (1,) + a.shape[dim:])
 
 
 def flatten(a, start_dim=0, end_dim=-1):
     if a.ndim == 0:
-        return Reshape.apply(a, shape=(1,))
+        return _reshaped(a, (1,))
     start, end = _dim("flatten", start_dim, a.ndim), _dim("flatten", end_dim, a.ndim)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = 1
     for s in a.shape[start : end + 1]:
         merged *= s
-    return Reshape.apply(a, shape=a.shape[:start] + (merged,) + a.shape[end + 1 :])
+    return _reshaped(a, a.shape[:start] + (merged,) + a.shape[end + 1 :])
 
 
 def expand(a, *sizes):
@@ -204,29 +229,49 @@ def expand(a, *sizes):
         xp.broadcast_shapes(a.shape, shape)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {a.shape} to {sizes}") from None
-    return Expand.apply(a, shape=shape)
+    out = Expand.apply(a, shape=shape)
+    if isinstance(a, Tensor):
+        make_view(out, a, lambda array: xp.broadcast_to(array, shape))
+    return out
 
 
 def broadcast_to(a, shape):
     return expand(a, *shape)
 
 
-def _index_key(key):
-    if isinstance(key, Tensor):
-        return key.data
+def _index_key(key, like=None):
+    """Tensors in ``key`` as their arrays; a list (or a host array, for a tensor on another
+    device) as an index array on ``like``'s device."""
     if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
-    if isinstance(key, list):
-        return xp.asarray(key)
+        return tuple(_index_key(k, like) for k in key)
+    if isinstance(key, Tensor):
+        key = key._data
+    elif isinstance(key, list):
+        key = xp.asarray(key)
+    if like is not None and isinstance(key, xp.ndarray) and type(like) is not xp.ndarray:
+        return to_backend(key, backend_of(like))
     return key
 
 
+def _as_view_key(key):
+    """A basic key that gives a 0-d view, not a NumPy scalar, when every index is an int."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in keys):
+        return key
+    return (*keys, Ellipsis)
+
+
 def getitem(a, key):
-    key = _index_key(key)
+    key = _index_key(key, a._data if isinstance(a, Tensor) else None)
+    if _is_basic_index(key):
+        key = _as_view_key(key)
     try:
-        return Index.apply(a, key=key)
+        out = Index.apply(a, key=key)
     except IndexError as error:
         raise IndexError(f"index: {error} (tensor of shape {a.shape})") from None
+    if isinstance(key, tuple) and key and key[-1] is Ellipsis and isinstance(a, Tensor):
+        make_view(out, a, lambda array: array[key])
+    return out
 
 
 def cat(tensors, dim=0):
@@ -303,7 +348,7 @@ def split(a, split_size_or_sections, dim=0):
     pieces, start = [], 0
     for size in sizes:
         key = (slice(None),) * axis + (slice(start, start + size),)
-        pieces.append(Index.apply(a, key=key))
+        pieces.append(make_view(Index.apply(a, key=key), a, lambda array, key=key: array[key]))
         start += size
     return tuple(pieces)
 

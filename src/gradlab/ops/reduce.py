@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
+from math import inf
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
-from gradlab.ops.elementwise import Sqrt
+from gradlab.ops.elementwise import Abs, Mul, Pow, Sqrt
 from gradlab.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -98,7 +99,7 @@ class TakeAlongDim(Function):
 
     def backward(self, grad):
         shape, indices, dim = self.saved
-        full = xp.zeros(shape, dtype=grad.dtype)
+        full = xp.zeros_like(grad, shape=shape)
         if grad.ndim < len(shape):
             grad = xp.expand_dims(grad, dim)
         xp.put_along_axis(full, indices, grad, axis=dim)
@@ -129,7 +130,7 @@ class LogSumExp(Function):
     __slots__ = ()
 
     def forward(self, a, dim=None, keepdim=False):
-        peak = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((), a.dtype)
+        peak = a.max(axis=dim, keepdims=True) if a.size else a.dtype.type(0)
         peak = xp.where(xp.isfinite(peak), peak, 0)
         shifted = xp.exp(a - peak)
         total = shifted.sum(axis=dim, keepdims=True)
@@ -160,7 +161,7 @@ def mean(a, dim=None, keepdim=False):
 
 
 def _extreme(a, dim, keepdim, kind):
-    if a.data.size == 0:
+    if a._data.size == 0:
         raise RuntimeError(f"{kind}(): cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Extreme.apply(a, dim=None, keepdim=False, kind=kind)
@@ -168,7 +169,7 @@ def _extreme(a, dim, keepdim, kind):
         raise TypeError(f"{kind}(): dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(kind, dim, a.ndim)
     arg = xp.argmax if kind == "max" else xp.argmin
-    indices = xp.expand_dims(arg(a.data, axis=axis), axis)
+    indices = xp.expand_dims(arg(a._data, axis=axis), axis)
     values = TakeAlongDim.apply(a, indices=indices, dim=axis, keepdim=keepdim)
     return ValuesIndices(values, Tensor(indices if keepdim else indices.squeeze(axis)))
 
@@ -192,12 +193,12 @@ def amin(a, dim=None, keepdim=False):
 
 
 def argmax(a, dim=None, keepdim=False):
-    data = a.data if isinstance(a, Tensor) else a
+    data = a._data if isinstance(a, Tensor) else a
     return Tensor(xp.argmax(data, axis=dim, keepdims=keepdim))
 
 
 def argmin(a, dim=None, keepdim=False):
-    data = a.data if isinstance(a, Tensor) else a
+    data = a._data if isinstance(a, Tensor) else a
     return Tensor(xp.argmin(data, axis=dim, keepdims=keepdim))
 
 
@@ -216,3 +217,22 @@ def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def logsumexp(a, dim, keepdim=False):
     return LogSumExp.apply(a, dim=normalize_dims("logsumexp", dim, a.ndim), keepdim=keepdim)
+
+
+def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over ``dim`` (all elements when None), as ``Tensor.norm``: ``p`` is
+    "fro" or 2 (Euclidean), inf / -inf (largest / smallest absolute value), or a number > 0.
+    Composite: its gradient comes from the primitives it is made of."""
+    if dtype is not None:
+        a = a.to(dtype)
+    if p == "fro":
+        p = 2
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or p != p or p <= 0 and p != -inf:
+        raise ValueError(f"norm: p must be 'fro', a number > 0, inf or -inf, got {p!r}")
+    if p in (inf, -inf):
+        magnitude = Abs.apply(a)
+        return (amax if p > 0 else amin)(magnitude, dim=dim, keepdim=keepdim)
+    if p == 2:
+        return Sqrt.apply(sum(Mul.apply(a, a), dim=dim, keepdim=keepdim))
+    total = sum(Pow.apply(Abs.apply(a), float(p)), dim=dim, keepdim=keepdim)
+    return Pow.apply(total, 1.0 / p)

@@ -79,10 +79,10 @@ class Adagrad(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0.0
-                state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+                state["sum"] = xp.full_like(p._data, group["initial_accumulator_value"])
             state["step"] += 1
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            arrays = [p.data, p.grad, *self._buffers(p, 2), state["sum"]]
+            arrays = [p._data, p.grad._data, *self._buffers(p, 2), state["sum"]]
             jobs.append((arrays, (clr, *settings)))
         foreach_elementwise(_adagrad_kernel, jobs, PARALLEL_MIN_NUMEL)
 

@@ -92,15 +92,21 @@ class Adam(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0.0
-                state["exp_avg"] = xp.zeros_like(p.data)
-                state["exp_avg_sq"] = xp.zeros_like(p.data)
+                state["exp_avg"] = xp.zeros_like(p._data)
+                state["exp_avg_sq"] = xp.zeros_like(p._data)
                 if amsgrad:
-                    state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                    state["max_exp_avg_sq"] = xp.zeros_like(p._data)
             state["step"] += 1
             step = state["step"]
             bias_correction2_sqrt = math.sqrt(1 - beta2**step)
             step_size = lr / (1 - beta1**step) * bias_correction2_sqrt
-            arrays = [p.data, p.grad, *self._buffers(p, 2), state["exp_avg"], state["exp_avg_sq"]]
+            arrays = [
+                p._data,
+                p.grad._data,
+                *self._buffers(p, 2),
+                state["exp_avg"],
+                state["exp_avg_sq"],
+            ]
             if amsgrad:
                 arrays.append(state["max_exp_avg_sq"])
             scalars = (

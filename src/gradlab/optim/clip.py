@@ -11,7 +11,7 @@ from gradlab.tensor import Tensor
 def _grads(parameters) -> list:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad for p in parameters if p.grad is not None]
+    return [p.grad._data for p in parameters if p.grad is not None]
 
 
 def _norm_type(norm_type) -> float:

@@ -86,15 +86,21 @@ class NAdam(Optimizer):
             if not state:
                 state["step"] = 0.0
                 state["mu_product"] = 1.0
-                state["exp_avg"] = xp.zeros_like(p.data)
-                state["exp_avg_sq"] = xp.zeros_like(p.data)
+                state["exp_avg"] = xp.zeros_like(p._data)
+                state["exp_avg_sq"] = xp.zeros_like(p._data)
             state["step"] += 1
             step = state["step"]
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
             state["mu_product"] *= mu
             mu_product = state["mu_product"]
-            arrays = [p.data, p.grad, *self._buffers(p, 2), state["exp_avg"], state["exp_avg_sq"]]
+            arrays = [
+                p._data,
+                p.grad._data,
+                *self._buffers(p, 2),
+                state["exp_avg"],
+                state["exp_avg_sq"],
+            ]
             scalars = (
                 shrink,
                 l2,

@@ -5,9 +5,9 @@ Tensors, and that group's hyperparameters, e.g. ``param_groups[0]["lr"]``), ``de
 hyperparameters a group gets when it does not name them) and ``state`` (per-parameter dicts of
 arrays and numbers, created the first time :meth:`step` updates that parameter).
 
-Updates run on ``.data`` in place, outside the graph: no Tensor ops, no autograd nodes. Each
-parameter gets a small set of preallocated scratch arrays (not part of ``state``), so a step
-allocates nothing beyond what the math needs. Each optimizer writes its update as an
+Updates run on the parameters' arrays in place, outside the graph: no Tensor ops, no autograd
+nodes. Each parameter gets a small set of preallocated scratch arrays (not part of ``state``),
+so a step allocates nothing beyond what the math needs. Each optimizer writes its update as an
 elementwise kernel run by :func:`gradlab.optim.foreach.foreach_elementwise` (two threads for
 large parameters, one-pass ``y = a·x + b·y``).
 
@@ -159,7 +159,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad[...] = 0
+                        p.grad.zero_()
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; return ``closure()``'s loss if given.
@@ -181,7 +181,7 @@ class Optimizer:
     def _buffers(self, p: Tensor, count: int) -> list:
         """``count`` scratch arrays shaped like ``p.data``, reused across steps."""
         buffers = self._scratch.get(p)
-        data = p.data
+        data = p._data
         if (
             buffers is None
             or len(buffers) < count
@@ -197,9 +197,9 @@ class Optimizer:
 
         Returns ``p.grad`` itself when neither applies (never modified), else ``out``.
         """
-        grad = p.grad
+        grad = p.grad._data
         if weight_decay:
-            xp.multiply(p.data, weight_decay, out=out)
+            xp.multiply(p._data, weight_decay, out=out)
             if maximize:
                 xp.subtract(out, grad, out=out)
             else:
@@ -294,5 +294,5 @@ def _load_value(value, p: Tensor):
     array = np.asarray(value)
     if array.ndim == 0:
         return float(array)
-    dtype = p.data.dtype if array.dtype.kind == "f" else array.dtype
+    dtype = p._data.dtype if array.dtype.kind == "f" else array.dtype
     return xp.array(array, dtype=dtype, copy=True)

@@ -87,13 +87,13 @@ class RMSprop(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0.0
-                state["square_avg"] = xp.zeros_like(p.data)
+                state["square_avg"] = xp.zeros_like(p._data)
                 if momentum > 0:
-                    state["momentum_buffer"] = xp.zeros_like(p.data)
+                    state["momentum_buffer"] = xp.zeros_like(p._data)
                 if centered:
-                    state["grad_avg"] = xp.zeros_like(p.data)
+                    state["grad_avg"] = xp.zeros_like(p._data)
             state["step"] += 1
-            arrays = [p.data, p.grad, *self._buffers(p, 2), state["square_avg"]]
+            arrays = [p._data, p.grad._data, *self._buffers(p, 2), state["square_avg"]]
             if momentum > 0:
                 arrays.append(state["momentum_buffer"])
             if centered:

@@ -84,14 +84,14 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            arrays = [p.data, p.grad, *self._buffers(p, 2)]
+            arrays = [p._data, p.grad._data, *self._buffers(p, 2)]
             first = False
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     # the first step copies the gradient (as g.copy() would: its dtype)
-                    like = p.data if settings[3] or settings[5] else p.grad
+                    like = p._data if settings[3] or settings[5] else p.grad._data
                     buf = state["momentum_buffer"] = xp.empty_like(like)
                     first = True
                 arrays.append(buf)

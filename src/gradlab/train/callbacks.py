@@ -130,7 +130,7 @@ def _mode(name: str, mode: str, monitor: str) -> str:
 
 
 def _finite_weights(model) -> bool:
-    return all(np.isfinite(p.data).all() for p in model.parameters())
+    return all(np.isfinite(p.numpy()).all() for p in model.parameters())
 
 
 def _copy_state(model) -> dict:

@@ -85,7 +85,7 @@ class _Encoder:
 
     def encode(self, value, where: list):
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.numpy()
         if isinstance(value, np.ndarray):
             return {_REF: self._add_array(value, where)}
         if isinstance(value, np.generic):

@@ -41,13 +41,13 @@ def takes_class_indices(loss, output_shape, target) -> bool:
         return True
     if not names & set(_EITHER_FORM_LOSSES) or len(output_shape) < 2 or output_shape[1] < 2:
         return False
-    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    data = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
     class_free = tuple(output_shape[:1]) + tuple(output_shape[2:])
     return data.dtype.kind in "iu" and tuple(data.shape) == class_free
 
 
 def as_array(value) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.numpy() if isinstance(value, Tensor) else np.asarray(value)
 
 
 def with_context(exc: Exception, message: str) -> Exception:
@@ -144,10 +144,10 @@ def as_target(loss, output: Tensor, y):
         raise ValueError("Trainer: the batch has no targets (expected (x, y) pairs)")
     y = y if isinstance(y, Tensor) else Tensor(np.asarray(y))
     if not takes_class_indices(loss, output.shape, y):
-        if y.data.dtype.kind in "iub":
-            y = Tensor(y.data.astype(output.data.dtype))
+        if y.numpy().dtype.kind in "iub":
+            y = Tensor(y.numpy().astype(output.numpy().dtype))
         if y.ndim == 1 and output.ndim == 2 and output.shape == (y.shape[0], 1):
-            y = Tensor(y.data.reshape(-1, 1))
+            y = Tensor(y.numpy().reshape(-1, 1))
     return y
 
 

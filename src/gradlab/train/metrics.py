@@ -19,7 +19,7 @@ AVERAGES = ("binary", "macro", "micro", "weighted")
 
 
 def _column(a, name: str, what: str = "y") -> np.ndarray:
-    array = a.data if isinstance(a, Tensor) else np.asarray(a)
+    array = a.numpy() if isinstance(a, Tensor) else np.asarray(a)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -250,7 +250,7 @@ def predictions_from_output(output, loss_kind) -> np.ndarray:
             ("binary_cross_entropy_with_logits"), or one of "classes", "logits",
             "probabilities", "regression".
     """
-    out = output.data if isinstance(output, Tensor) else np.asarray(output)
+    out = output.numpy() if isinstance(output, Tensor) else np.asarray(output)
     known = _CLASS_SCORES | _LOGITS | _PROBABILITIES
     if isinstance(loss_kind, str):
         kind = loss_kind

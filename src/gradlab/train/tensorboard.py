@@ -126,7 +126,7 @@ class TensorBoard(Callback):
     def _histograms(self, epoch: int) -> None:
         writer = self._writer("train")
         for name, param in self.trainer.model.named_parameters():
-            values = np.asarray(param.data, dtype=np.float64).reshape(-1)
+            values = np.asarray(param.numpy(), dtype=np.float64).reshape(-1)
             if values.size and np.isfinite(values).all():  # a NaN weight has no histogram
                 writer.add_histogram(name, values, epoch)
 

@@ -193,8 +193,8 @@ class Trainer:
             self._strategy.before_step(self.model)
             self.optimizer.step()
             value, n, out, tgt = self._strategy.batch_result(
-                float(loss.data), output.shape[0],
-                output.data.copy() if keep else None, target.data if keep else None,
+                float(loss.numpy()), output.shape[0],
+                output.numpy().copy() if keep else None, target.numpy() if keep else None,
             )  # fmt: skip
             run.add(value, n, out, tgt)
             bar.update(run.total / run.count)
@@ -240,9 +240,9 @@ class Trainer:
                 output = self.model(xb)
                 target = as_target(self.loss, output, yb)
                 n = output.shape[0]
-                total, count = total + float(self.loss(output, target).data) * n, count + n
-                outputs.append(output.data)
-                targets.append(target.data)
+                total, count = total + float(self.loss(output, target).numpy()) * n, count + n
+                outputs.append(output.numpy())
+                targets.append(target.numpy())
         logs = {"loss": total / count}
         if self.metrics:
             logs.update(self._metric_logs(np.concatenate(outputs), np.concatenate(targets)))
@@ -265,7 +265,7 @@ class Trainer:
         self.model.eval()
         try:
             with autograd.no_grad():
-                return np.concatenate([self.model(split_batch(b)[0]).data for b in loader])
+                return np.concatenate([self.model(split_batch(b)[0]).numpy() for b in loader])
         finally:
             self.model.train(was_training)
 

@@ -78,8 +78,8 @@ def train_gan(
         g_loss = generator_loss(discriminator(generator(z)), saturating=saturating)
         g_loss.backward()
         g_opt.step()
-        history["d_loss"].append(float(d_loss.data))
-        history["g_loss"].append(float(g_loss.data))
+        history["d_loss"].append(float(d_loss.numpy()))
+        history["g_loss"].append(float(g_loss.numpy()))
         if log_every and (step + 1) % log_every == 0:
             print(
                 f"step {step + 1:5d}  d_loss {np.mean(history['d_loss'][-log_every:]):.4f}  "

@@ -138,7 +138,7 @@ def _fit(model, X, y, epochs, lr, l2, batch_size, seed, verbose) -> list:
             loss = error + l2 * ((p * p).sum() + (q * q).sum()) / len(rows)
             loss.backward()
             optimizer.step()
-            total += float(error.data) * len(rows)
+            total += float(error.numpy()) * len(rows)
         losses.append(total / len(y))
         if verbose:
             print(f"epoch {epoch + 1:3d}  train MSE {losses[-1]:.4f}")

@@ -75,7 +75,7 @@ def train_seq2seq(
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
-            total += float(loss.data) * len(rows)
+            total += float(loss.numpy()) * len(rows)
         if schedule is not None:
             schedule.step()
         losses.append(total / len(src))

@@ -42,7 +42,7 @@ def class_probabilities(model, points: np.ndarray) -> np.ndarray:
     model.eval()
     try:
         with no_grad():
-            logits = np.asarray(model(Tensor(points)).data, dtype=np.float64)
+            logits = np.asarray(model(Tensor(points)).numpy(), dtype=np.float64)
     finally:
         model.train(was_training)
     if logits.ndim == 1 or logits.shape[1] == 1:

@@ -61,7 +61,7 @@ def weight_norms(model, zero_below: float = 1e-3) -> dict[str, float]:
     scales left out, as the penalties leave them out): ``l2_norm`` sqrt(Σw²), ``l1_norm``
     Σ|w|, ``max_row_norm`` the largest norm of a unit's incoming weights (the quantity
     max-norm caps), ``near_zero`` the share of weights with |w| < ``zero_below``."""
-    weights = [np.asarray(p.data, dtype=np.float64) for p in model.parameters() if p.ndim >= 2]
+    weights = [np.asarray(p.numpy(), dtype=np.float64) for p in model.parameters() if p.ndim >= 2]
     if not weights:
         return {"l2_norm": 0.0, "l1_norm": 0.0, "max_row_norm": 0.0, "near_zero": math.nan}
     flat = np.concatenate([w.reshape(-1) for w in weights])

@@ -188,8 +188,8 @@ class Losses(Experiment):
         data = part.data
         output = trainer.predict(data.x_test, batch_size=256).reshape(-1)
         if part.key == "regression":
-            weight = float(setup.model.layers[0].weight.data.reshape(-1)[0])
-            bias = float(setup.model.layers[0].bias.data.reshape(-1)[0])
+            weight = float(setup.model.layers[0].weight.numpy().reshape(-1)[0])
+            bias = float(setup.model.layers[0].bias.numpy().reshape(-1)[0])
             run.extra["line"] = [weight, bias]
             run.final["slope_error"] = abs(weight - data.extra["coef"])
             run.final["below"] = float(np.mean(data.y_test <= output))

@@ -49,13 +49,13 @@ def quadratic_paths(optimizers: Mapping[str, dict] = OPTIMIZERS, steps: int = ST
     for name, settings in optimizers.items():
         w = gradlab.tensor(np.asarray(start, dtype=np.float64), requires_grad=True)
         optimizer = optim.SGD([w], **settings)
-        points = [w.data.copy()]
+        points = [w.numpy().copy()]
         for _ in range(steps):
             optimizer.zero_grad()
             loss = (h * w * w).sum() * 0.5
             loss.backward()
             optimizer.step()
-            points.append(w.data.copy())
+            points.append(w.numpy().copy())
         paths[name] = np.array(points)
     return paths
 

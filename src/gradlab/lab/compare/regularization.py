@@ -91,12 +91,12 @@ class Augment(Module):
     def forward(self, x):
         if not self.training:
             return x
-        array = x.data
+        array = x.numpy()
         if array.ndim == 4 and self.shift:
             array = RandomCrop(array.shape[-2:], padding=self.shift)(array)
         if self.noise:
             array = GaussianNoise(self.noise)(array)
-        return Tensor(array.astype(x.data.dtype, copy=False))
+        return Tensor(array.astype(x.numpy().dtype, copy=False))
 
     def extra_repr(self) -> str:
         return f"shift={self.shift}, noise={self.noise}"

@@ -25,8 +25,8 @@ def logistic_regression() -> Report:
     report = Report()
     linear = nn.Linear(3, 1, dtype=np.float64)
     with gradlab.no_grad():
-        linear.weight.data[...] = [[0.01, 0.02, 0.03]]
-        linear.bias.data[...] = [0.05]
+        linear.weight.numpy()[...] = [[0.01, 0.02, 0.03]]
+        linear.bias.numpy()[...] = [0.05]
     sigmoid = nn.Sigmoid()
     x = gradlab.tensor([[1.0, 2.0, 3.0]], dtype="float64")
     z = linear(x)

@@ -18,7 +18,7 @@ def binary_cross_entropy() -> Report:
     predictions = gradlab.tensor([0.8, 0.3], dtype="float64")
     labels = gradlab.tensor([1.0, 0.0], dtype="float64")
     losses = BCELoss(reduction="none")(predictions, labels)
-    first, second = (float(v) for v in losses.data)
+    first, second = (float(v) for v in losses.numpy())
 
     report.print("BCE = -(y*log(P) + (1 - y)*log(1 - P)), with nn.BCELoss(reduction='none')")
     report.print(f"y = 1, P = 0.8: -log(0.8) = {first:.4f}")

@@ -27,7 +27,7 @@ def mean_squared_error() -> Report:
     report.print("y = [3, -0.5, 2], y_hat = [2.5, 0, 2]")
     report.print(
         "squared errors (nn.MSELoss(reduction='none')): "
-        + ", ".join(f"{v:g}" for v in squared.data)
+        + ", ".join(f"{v:g}" for v in squared.numpy())
     )
     report.print(f"MSE = (0.25 + 0.25 + 0) / 3 = {mse.item():.4f}  (nn.MSELoss())")
 

@@ -25,11 +25,11 @@ def l1_l2_penalties() -> Report:
     w = gradlab.tensor([0.5, -0.3], dtype="float64", requires_grad=True)
     l1 = l1_penalty([w], 0.1)
     l1.backward()
-    l1_grad = w.grad.copy()
+    l1_grad = w.grad.numpy().copy()
     w.grad = None
     l2 = l2_penalty([w], 0.1)
     l2.backward()
-    l2_grad = w.grad.copy()
+    l2_grad = w.grad.numpy().copy()
 
     report.print("w = (0.5, -0.3), lambda = 0.1, original loss = 0.4")
     report.print(f"L1 penalty = lambda * sum|w| = 0.1 * 0.8 = {l1.item():.4f}")

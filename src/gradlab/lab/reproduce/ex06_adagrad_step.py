@@ -46,7 +46,7 @@ def adagrad_step() -> Report:
     # G for (w1, w2, b), as the optimizer holds it after the step
     accumulated = np.concatenate([optimizer.state[w]["sum"], [optimizer.state[b]["sum"].item()]])
     rates = _LR / (np.sqrt(accumulated) + eps)
-    new = np.concatenate([w.data, [b.data.item()]])
+    new = np.concatenate([w.numpy(), [b.numpy().item()]])
     grads = (*_GRAD_W, _GRAD_B)
     notes_rates = _LR / np.sqrt(accumulated + _NOTES_EPS)
     notes_new = np.array([*_W0, _B0]) - notes_rates * np.array(grads)

@@ -50,11 +50,11 @@ def parameter_count() -> Report:
     fc1 = count_parameters(model.fc1)
     fc2 = count_parameters(model.fc2)
     total = count_parameters(model)
-    kilobytes = sum(p.data.nbytes for p in model.parameters()) / 1024
+    kilobytes = sum(p.numpy().nbytes for p in model.parameters()) / 1024
     report.print(f"fc1: weight 64 x 100 + bias 64 = {fc1:,}")
     report.print(f"fc2: weight 10 x 64 + bias 10 = {fc2:,}")
     report.print(f"total: {fc1:,} + {fc2:,} = {total:,} parameters, {kilobytes:.2f} KB in float32")
-    std = float(model.fc1.weight.data.std())
+    std = float(model.fc1.weight.numpy().std())
     report.print(
         f"He init: fc1.weight std {std:.4f}, formula sqrt(2 / fan_in) = "
         f"{math.sqrt(2 / 100):.4f} (Var(W) = 2 / n_in)"

@@ -98,7 +98,7 @@ class Report:
                 raise ValueError(f"check {label!r}: give tolerance or decimals, not both")
             tolerance = 0.5 * 10.0**-decimals
         if hasattr(computed, "data") and hasattr(computed, "grad_fn"):  # a Tensor
-            computed = computed.data
+            computed = computed.numpy()
         if isinstance(computed, np.ndarray) and computed.ndim == 0:
             computed = computed.item()
         item = Check(label, computed, expected, tolerance)
