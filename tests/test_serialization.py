@@ -149,3 +149,17 @@ def test_corrupt_storages_are_refused(tmp_path):
             z.writestr(name, data)
     with pytest.raises(UnsafeFileError, match="not a whole number|past its storage"):
         gradlab.load(tmp_path / "bad.pt")
+
+
+def test_a_checkpoint_whose_header_size_starts_with_byte_0x80_still_loads(tmp_path):
+    """The first byte of a checkpoint is its header size's low byte, which may be 0x80 (the
+    first byte of a pickle): such files must load, not be taken for pickles."""
+    for n in range(1, 400):
+        state = {"w" * n: np.zeros(1)}
+        gradlab.save(state, tmp_path / "c.pt")
+        if (tmp_path / "c.pt").read_bytes()[:1] == b"\x80":
+            assert list(gradlab.load(tmp_path / "c.pt")) == ["w" * n]
+            with open(tmp_path / "c.pt", "rb") as f:
+                assert list(gradlab.load(f)) == ["w" * n]
+            return
+    pytest.fail("no checkpoint with a header size of 0x..80 bytes was made")

@@ -106,16 +106,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         where = str(f)
         try:
             with open(f, "rb") as handle:
-                head = handle.read(9)
+                head = handle.read(4)
         except OSError as error:
             raise FileNotFoundError(
                 f"gradlab.load: cannot read {where} ({error.strerror or error})"
             ) from None
         if is_torch_zip(head):
             return load_torch_zip(f, where, map_location)
-        if _is_pickle(head):
-            _refuse_legacy(where)
-        return _as_tensors(checkpoint.load(f))
+        return _as_tensors(_load_checkpoint(f, where, head))
     if not hasattr(f, "read"):
         raise TypeError(
             f"gradlab.load: f must be a path or a binary file object, got {type(f).__name__}"
@@ -124,27 +122,27 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     blob = f.read()
     if is_torch_zip(blob):
         return load_torch_zip(io.BytesIO(blob), str(where), map_location)
-    if _is_pickle(blob[:9]):
-        _refuse_legacy(where)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "state.safetensors"
         path.write_bytes(blob)
         try:
-            return _as_tensors(checkpoint.load(path))
+            return _as_tensors(_load_checkpoint(path, where, blob[:4]))
         except checkpoint.CheckpointError as error:
             raise checkpoint.CheckpointError(where, error.reason) from None
 
 
-def _is_pickle(head: bytes) -> bool:
-    """Whether a file starts as a pickle (protocol 2 and up: PROTO opcode, then the protocol).
-    A safetensors file starts with its header's length (8 bytes, little-endian) and then
-    ``{``, and that length's first byte may be 0x80 too."""
-    if len(head) >= 9 and head[8:9] == b"{":
-        return False
-    return head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5
+def _load_checkpoint(path, where, head: bytes):
+    """A gradlab checkpoint; a file that is not one but starts like a pickle (PROTO opcode,
+    protocol 2 to 5) gets the error that says gradlab never unpickles."""
+    try:
+        return checkpoint.load(path)
+    except checkpoint.CheckpointError:
+        if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+            _refuse_pickle(where)
+        raise
 
 
-def _refuse_legacy(where) -> None:
+def _refuse_pickle(where) -> None:
     raise pickle.UnpicklingError(
         f"{where}: a bare pickle (PyTorch's legacy pre-1.6 format, or any pickle); gradlab "
         f"reads torch.save's zip format and its own checkpoints, and never unpickles arbitrary "

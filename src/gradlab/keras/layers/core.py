@@ -37,6 +37,8 @@ class Dense(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if lora_rank is not None:
+            raise NotImplementedError("Dense: lora_rank is not supported")
         if not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
@@ -110,6 +112,8 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
             raise ValueError(f"Dropout: rate must be in [0, 1], got {rate!r}")
+        if noise_shape is not None:
+            raise NotImplementedError("Dropout: noise_shape is not supported")
         self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
         self._rng = np.random.default_rng(seed) if seed is not None else None
 

@@ -1,6 +1,6 @@
 """Embedding, as Keras 3: integer indices (batch, ...) -> vectors (batch, ..., output_dim)
-from a table ``embeddings`` (input_dim, output_dim), initialized U(-0.05, 0.05). With
-``mask_zero`` index 0 is reserved (input_dim must count it)."""
+from a table ``embeddings`` (input_dim, output_dim), initialized U(-0.05, 0.05). Masking
+(``mask_zero=True``) is not supported."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ class Embedding(Layer):
         self.embeddings_initializer = embeddings_initializer
         self.embeddings_regularizer = embeddings_regularizer
         self.embeddings_constraint = embeddings_constraint
+        if mask_zero:
+            raise NotImplementedError(
+                "Embedding: mask_zero=True is not supported (gradlab.keras does not propagate "
+                "masks to the layers after it)"
+            )
         self.mask_zero = mask_zero
         self._initial_weights = weights
         self.build(None)

@@ -38,6 +38,15 @@ def _as_list(value, n: int, what: str, names) -> list:
     return [value] * n
 
 
+def _unsupported(caller: str, **values) -> None:
+    given = sorted(k for k, v in values.items() if v is not None)
+    if given:
+        raise NotImplementedError(
+            f"{caller}: {', '.join(given)} is not supported (gradlab.keras iterates over whole "
+            f"arrays; pass the data you want to use)"
+        )
+
+
 class KerasTrainer:
     def __init__(self):
         self.optimizer = None
@@ -246,6 +255,7 @@ class KerasTrainer:
     ):
         """Train for ``epochs - initial_epoch`` epochs; return the History callback."""
         self._check_compiled("fit")
+        _unsupported("fit", steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
         batch_size = 32 if batch_size is None else int(batch_size)
@@ -334,6 +344,7 @@ class KerasTrainer:
         """Loss and metrics over ``(x, y)`` in inference mode: a scalar when there are no
         metrics, else ``[loss, *metrics]`` (a dict with ``return_dict``)."""
         self._check_compiled("evaluate")
+        _unsupported("evaluate", steps=steps)
         batch_size = 32 if batch_size is None else int(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
         x, y = D.structure(x, "evaluate: x"), D.structure(y, "evaluate: y")
@@ -375,6 +386,7 @@ class KerasTrainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs as NumPy arrays (one, a list, or a dict, as the outputs)."""
+        _unsupported("predict", steps=steps)
         batch_size = 32 if batch_size is None else int(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
         x = D.structure(x, "predict: x")

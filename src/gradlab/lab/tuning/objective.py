@@ -15,6 +15,7 @@ import math
 from gradlab.lab.optional import require
 from gradlab.lab.tuning.search_space import SearchSpace
 from gradlab.lab.tuning.settings import TuneSettings
+from gradlab.lab.tuning.termination import storage_write
 from gradlab.train.callbacks import Callback
 
 __all__ = ["PruningCallback", "make_objective", "make_pruner"]
@@ -44,8 +45,10 @@ class PruningCallback(Callback):
         if not math.isfinite(value):
             self.pruned_at, self.reason = epoch, f"{self.metric} = {value} (diverged)"
         else:
-            self.trial.report(value, step=epoch)
-            if self.trial.should_prune():
+            with storage_write():
+                self.trial.report(value, step=epoch)
+                prune = self.trial.should_prune()
+            if prune:
                 self.pruned_at = epoch
                 self.reason = f"{self.metric} = {value:.6g} behind the other trials"
         if self.pruned_at is not None and self.trainer is not None:
@@ -85,12 +88,14 @@ def make_objective(config, space: SearchSpace, settings: TuneSettings, train=Non
     pick = max if settings.resolved_direction == "maximize" else min
 
     def objective(trial) -> float:
-        overrides = space.suggest(trial)
-        trial.set_user_attr("overrides", overrides)
+        with storage_write():
+            overrides = space.suggest(trial)
+            trial.set_user_attr("overrides", overrides)
         trial_config = config.with_overrides(overrides)
         pruning = PruningCallback(trial, settings.metric)
         train(trial_config, out_dir=None, callbacks=[pruning], verbose=0)
-        trial.set_user_attr("curve", pruning.values)
+        with storage_write():
+            trial.set_user_attr("curve", pruning.values)
         if pruning.pruned_at is not None:
             raise optuna.TrialPruned(
                 f"pruned after epoch {pruning.pruned_at + 1}: {pruning.reason}"

@@ -19,7 +19,7 @@ import threading
 
 __all__ = [
     "Terminated", "acknowledge_termination", "pending", "raise_if_pending", "shield",
-    "sigterm_fails_the_trial",
+    "sigterm_fails_the_trial", "storage_write",
 ]  # fmt: skip
 
 
@@ -49,6 +49,16 @@ def shield(shielded: bool):
         yield
     finally:
         _TERMINATION["shielded"] = previous
+
+
+@contextlib.contextmanager
+def storage_write():
+    """Around a storage write from inside the objective (``trial.suggest_*``, ``report``,
+    ``set_user_attr``): a SIGTERM arriving there would break the storage's open transaction
+    (SQLAlchemy), so it waits until the write is done and is raised right after it."""
+    with shield(True):
+        yield
+    raise_if_pending()
 
 
 def acknowledge_termination() -> None:
