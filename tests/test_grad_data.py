@@ -118,3 +118,14 @@ def test_optimizers_and_clipping_work_on_tensor_grads():
         assert not np.allclose(model.weight.numpy(), before)
     opt.zero_grad(set_to_none=False)
     assert all(isinstance(p.grad, Tensor) and not p.grad.numpy().any() for p in model.parameters())
+
+
+def test_leaf_used_several_times_gets_the_sum_of_its_gradients():
+    """x + y hands both inputs the same gradient array: accumulating into a leaf's .grad in
+    place must not change that array while it still flows to other nodes."""
+    a = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    ((a + a * 2) + a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, 4.0, 4.0])
+    b = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    (b + b + b * b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [4.0, 6.0])

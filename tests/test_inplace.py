@@ -103,7 +103,9 @@ def test_modified_saved_output_raises_torch_error():
         s.backward()
     message = str(info.value)
     assert "modified by an inplace operation" in message
-    assert "[gradlab.FloatTensor [2]], which is output 0 of Exp, is at version 1" in message
+    assert (
+        "[gradlab.FloatTensor [2]], which is output 0 of ExpBackward0, is at version 1" in message
+    )
     assert "expected version 0 instead" in message
 
 
@@ -123,7 +125,9 @@ def test_modified_saved_input_raises(change):
     y = x * 1.0
     z = (y * y).sum()
     change(y)
-    with pytest.raises(RuntimeError, match="output 0 of Mul, is at version 1; expected version 0"):
+    with pytest.raises(
+        RuntimeError, match="output 0 of MulBackward0, is at version 1; expected version 0"
+    ):
         z.backward()
 
 
@@ -221,7 +225,7 @@ def test_rebase_on_non_leaf_gives_torch_gradients():
     x = gradlab.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     y.mul_(3)
-    assert y.grad_fn.name == "Mul" and not y.is_leaf
+    assert y.grad_fn.name() == "MulBackward0" and not y.is_leaf
     y.sum().backward()
     np.testing.assert_array_equal(np.asarray(x.grad), [6.0, 6.0])
 

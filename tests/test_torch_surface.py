@@ -128,7 +128,7 @@ def test_nn_modules_namespace():
 @pytest.mark.parametrize(
     "namespace, name, hint",
     [
-        ("gradlab", "cuda", "CUDA is not implemented"),
+        ("gradlab", "mps", "not implemented"),
         ("gradlab", "sparse_coo_tensor", "sparse tensors"),
         ("gradlab", "jit", "TorchScript"),
         ("gradlab.nn", "Transformer", "TransformerEncoderLayer"),

@@ -351,7 +351,12 @@ def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
         leaf._grad = Tensor._from_op(grad, None)
         return
     array = current._data
-    if array.flags.writeable and array.shape == grad.shape:
+    if id(array) in given_out:
+        # this pass stored that array uncopied, and it may still be flowing to other nodes
+        # (x + y hands both inputs the same array): adding into it would change their input
+        current._data = array + grad
+        bump_version(current)
+    elif array.flags.writeable and array.shape == grad.shape:
         xp.add(array, grad, out=array)  # in place, as PyTorch's AccumulateGrad
         bump_version(current)
     else:

@@ -9,24 +9,10 @@ pytest.importorskip("torch")
 from harness import all_programs, compare  # noqa: E402
 
 BLOCKED = {
-    # program stem: where it stops today (the first missing name; other helpers' branches add
-    # the device model, the tensor function catalogue, the autograd API and .grad as a Tensor)
-    "autograd_tutorial": "inp.grad.zero_(): .grad is a NumPy array, not a Tensor",
-    "buildmodel_tutorial": "torch.accelerator",
-    "data_tutorial": "Tensor.scatter_",
-    "dcgan": "torch.device",
-    "mnist_cnn": "torch.accelerator",
-    "mnist_rnn": "torch.device",
-    "nn_tutorial": "p -= p.grad * lr under no_grad rebinds instead of updating in place",
-    "polynomial_custom_function": "torch.device",
-    "polynomial_nn": "torch.sin",
-    "polynomial_optim": "torch.sin",
-    "quickstart_fashion_mnist": "torch.accelerator",
-    "regression": "Tensor.mm",
-    "tensor_tutorial": "torch.rand_like",
-    "transformer_language_model": "torch.device",
-    "vae": "torch.accelerator",
-    "word_language_model": "torch.device",
+    # program stem: where it stops today
+    "buildmodel_tutorial": "load_state_dict of a torch state into nn.Flatten fails",
+    "data_tutorial": "Tensor.scatter_ (in-place scatter) is missing",
+    "polynomial_custom_function": "a printed loss near 0 (-5.7e-10) differs from torch's at 1e-9",
 }
 
 

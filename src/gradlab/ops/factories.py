@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import warnings
 
-from gradlab.backend import default_generator, get_default_dtype, xp
+from gradlab.backend import default_generator, get_default_dtype, resolve_device, xp
 from gradlab.tensor import Tensor
 
 __all__ = ["logspace", "empty_like", "rand_like", "randn_like", "randint_like", "check_device"]
 
 
-def check_device(device) -> None:
-    """Accept None or the CPU (a name or a device object); refuse the rest clearly."""
-    if device is None:
-        return
-    name = str(getattr(device, "type", device))
-    if name.split(":")[0] != "cpu":
-        raise RuntimeError(
-            f"device {str(device)!r} is not available: gradlab runs on the CPU only "
-            f"(CUDA, MPS and other accelerators are not implemented in gradlab)"
-        )
+def check_device(device, what: str = "device") -> None:
+    """Accept None or the CPU (a name or a device object); refuse the rest clearly, naming
+    the function (``what``) and what is missing."""
+    if device is not None:
+        resolve_device(device, what)
 
 
 def _dtype(dtype, fallback):
@@ -53,7 +48,7 @@ def _made(array, requires_grad) -> Tensor:
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):  # fmt: skip
     """``steps`` values from base**start to base**end, evenly spaced in the exponent."""
-    check_device(device)
+    check_device(device, "logspace")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     array = xp.logspace(float(start), float(end), int(steps), base=base)
@@ -62,7 +57,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):  # fmt: skip  # noqa: A002
-    check_device(device)
+    check_device(device, "empty_like")
     return _made(xp.empty(input.shape, _dtype(dtype, input.dtype)), requires_grad)
 
 
@@ -76,7 +71,7 @@ def _floating_like(input, dtype, op):
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):  # fmt: skip  # noqa: A002
     """Uniform samples on [0, 1) shaped like input."""
-    check_device(device)
+    check_device(device, "rand_like")
     dtype = _floating_like(input, dtype, "check_uniform_bounds")
     rng = generator or default_generator()
     return _made(rng.random(input.shape).astype(dtype), requires_grad)
@@ -85,7 +80,7 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad=False, memory_format=None):  # fmt: skip  # noqa: A002
     """Standard normal samples shaped like input."""
-    check_device(device)
+    check_device(device, "randn_like")
     dtype = _floating_like(input, dtype, "normal_kernel_cpu")
     rng = generator or default_generator()
     return _made(rng.standard_normal(input.shape).astype(dtype), requires_grad)
@@ -94,7 +89,7 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
                  device=None, requires_grad=False, memory_format=None):  # fmt: skip  # noqa: A002
     """Integers on [low, high) shaped like input, in input's dtype."""
-    check_device(device)
+    check_device(device, "randint_like")
     if high is None:
         low, high = 0, low
     if low >= high:
@@ -112,7 +107,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
                pin_memory=False):  # fmt: skip
     """A new tensor holding a copy of data, with self's dtype unless ``dtype=`` is given."""
-    check_device(device)
+    check_device(device, "new_tensor")
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
@@ -127,23 +122,23 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
               pin_memory=False):  # fmt: skip
-    check_device(device)
+    check_device(device, "new_zeros")
     return _made(xp.zeros(_size(size), _dtype(dtype, self.dtype)), requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
              pin_memory=False):  # fmt: skip
-    check_device(device)
+    check_device(device, "new_ones")
     return _made(xp.ones(_size(size), _dtype(dtype, self.dtype)), requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
               pin_memory=False):  # fmt: skip
-    check_device(device)
+    check_device(device, "new_empty")
     return _made(xp.empty(_size(size), _dtype(dtype, self.dtype)), requires_grad)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):  # fmt: skip
-    check_device(device)
+    check_device(device, "new_full")
     return _made(xp.full(_size((size,)), fill_value, _dtype(dtype, self.dtype)), requires_grad)

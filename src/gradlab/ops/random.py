@@ -77,7 +77,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
            device=None, pin_memory=False, requires_grad=False):  # fmt: skip
     """Normal samples: with tensors for mean and/or std, one per broadcast entry; with two
     numbers, a tensor of ``size``."""
-    check_device(device)
+    check_device(device, "normal")
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
     if not tensors and size is None:
         raise TypeError("normal() with float mean and std needs a size")

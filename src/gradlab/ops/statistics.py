@@ -12,7 +12,7 @@ import functools
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops import elementwise, reduce
-from gradlab.ops.protocols import return_type
+from gradlab.ops.protocols import return_type, write_out
 from gradlab.ops.reduce import _expand_back, normalize_dims
 from gradlab.tensor import Tensor
 
@@ -261,13 +261,17 @@ def _logical_reduce(input, dim, keepdim, fn, op):
 
 
 @numpy_aliases
-def all(input, dim=None, keepdim=False):  # noqa: A001, A002
-    return _logical_reduce(input, dim, keepdim, xp.all, "all")
+def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
+    """PyTorch's ``all`` (``out=`` too, which ``np.all(tensor)`` passes as None)."""
+    result = _logical_reduce(input, dim, keepdim, xp.all, "all")
+    return result if out is None else write_out("all", result, out)
 
 
 @numpy_aliases
-def any(input, dim=None, keepdim=False):  # noqa: A001, A002
-    return _logical_reduce(input, dim, keepdim, xp.any, "any")
+def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
+    """PyTorch's ``any`` (``out=`` too, which ``np.any(tensor)`` passes as None)."""
+    result = _logical_reduce(input, dim, keepdim, xp.any, "any")
+    return result if out is None else write_out("any", result, out)
 
 
 def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
