@@ -129,3 +129,9 @@ def test_leaf_used_several_times_gets_the_sum_of_its_gradients():
     b = gradlab.tensor([1.0, 2.0], requires_grad=True)
     (b + b + b * b).sum().backward()
     np.testing.assert_array_equal(b.grad.numpy(), [4.0, 6.0])
+
+
+def test_zero_dim_leaf_used_twice_keeps_an_array_gradient():
+    a = gradlab.tensor(1.0, requires_grad=True)
+    (a + a * 3).backward()
+    assert type(a.grad.numpy()) is np.ndarray and a.grad.item() == 4.0

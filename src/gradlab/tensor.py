@@ -354,7 +354,7 @@ def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
     if id(array) in given_out:
         # this pass stored that array uncopied, and it may still be flowing to other nodes
         # (x + y hands both inputs the same array): adding into it would change their input
-        current._data = array + grad
+        current._data = as_array(array + grad)  # 0-d arrays add to a NumPy scalar
         bump_version(current)
     elif array.flags.writeable and array.shape == grad.shape:
         xp.add(array, grad, out=array)  # in place, as PyTorch's AccumulateGrad
