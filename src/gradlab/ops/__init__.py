@@ -13,6 +13,7 @@ from gradlab.ops import (
     comparison,
     elementwise,
     inplace,
+    inplace_catalogue,
     linalg,
     movement,
     reduce,
@@ -157,4 +158,5 @@ def _bind():
 _bind()
 catalogue.bind()  # PyTorch's wider catalogue; replaces some of the methods bound above
 globals().update(catalogue.torch_functions())
+inplace_catalogue.bind()  # after the catalogue: sin_, scatter_, index_add_ ...
 __all__ = list(dict.fromkeys(__all__ + list(catalogue.torch_functions())))

@@ -208,6 +208,10 @@ def _scatter_src(op, input, index, dim, src, value):
     dim = _dim(op, dim, input.ndim)
     index = _index(op, index, input.ndim)
     _check_range(op, index, input.shape[dim] if input.ndim else 1, dim)
+    if index.ndim == 0 and input.ndim == 1:  # a 0-d index counts as one position, as torch
+        index = index.reshape(1)
+        if isinstance(src, Tensor) and src.ndim == 0:
+            src = src.reshape(1)
     if isinstance(src, Tensor):
         if src.ndim and src.ndim != index.ndim:
             raise RuntimeError(
