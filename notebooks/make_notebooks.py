@@ -200,6 +200,40 @@ print(classification_report(y_test, predicted))
 assert abs(test["accuracy"] - 0.865) <= 0.03
 """),
     md("""
+### The notes' Keras program
+
+The notes write example 12 in Keras. Here it is as they print it, with only the imports
+changed (`tensorflow` becomes `gradlab`), running on `gradlab.keras`: a sigmoid output,
+`'binary_crossentropy'` and Keras's own progress lines.
+"""),
+    code("""
+import gradlab as tf
+from gradlab.keras.models import Sequential
+from gradlab.keras.layers import Dense
+from gradlab.keras.optimizers import Adam
+from sklearn.model_selection import train_test_split
+from sklearn.metrics import classification_report
+from sklearn.datasets import make_classification
+
+X, y = make_classification(n_samples=1000, n_features=20, n_classes=2, random_state=42)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
+
+model = Sequential([
+    Dense(64, activation='relu', input_shape=(X_train.shape[1],)),
+    Dense(32, activation='relu'),
+    Dense(1, activation='sigmoid') # Sigmoid activation for binary classification
+])
+model.compile(optimizer=Adam(learning_rate=0.001), loss='binary_crossentropy', metrics=['accuracy'])
+history = model.fit(X_train, y_train, epochs=20, batch_size=32, validation_data=(X_test, y_test))
+
+test_loss, test_accuracy = model.evaluate(X_test, y_test)
+print(f"Test Loss: {test_loss:.4f}, Test Accuracy: {test_accuracy:.4f}")
+y_pred_probs = model.predict(X_test).flatten() # Flatten to get predictions in 1D
+y_pred = (y_pred_probs > 0.5).astype(int) # Convert probabilities to binary predictions
+print(classification_report(y_test, y_pred))
+assert test_accuracy > 0.8  # the notes: 0.865 (Keras's random start differs)
+"""),
+    md("""
 The notes' parameter count (002 Q7): Linear(100, 64), ReLU, Linear(64, 10) has 7,114
 parameters, 650 of them in the last layer. A module shows itself as a table:
 """),
@@ -274,6 +308,43 @@ for axis in (left, right):
 right.legend(); plt.show()
 """),
     md("""
+The notes (002 Q4, example 14) compare SGD with momentum, Adam, RMSprop and AdaGrad in
+Keras. Their optimizers and training loop, running on `gradlab.keras`, here with a small
+Dense net on the same digits and 5 epochs (their CNN on CIFAR-10 is in notebook 5):
+"""),
+    code("""
+from gradlab.keras import layers, models
+from gradlab.keras.optimizers import SGD, Adam, RMSprop, Adagrad
+
+def create_model():
+    return models.Sequential([
+        layers.Input((64,)),
+        layers.Dense(64, activation='relu'),
+        layers.Dense(10, activation='softmax'),
+    ])
+
+optimizers = {
+    'SGD': SGD(learning_rate=0.01, momentum=0.9),
+    'Adam': Adam(learning_rate=0.001),
+    'RMSprop': RMSprop(learning_rate=0.001),
+    'Adagrad': Adagrad(learning_rate=0.01)
+}
+history_per_optimizer = {}
+for name, optimizer in optimizers.items():
+    model = create_model()
+    model.compile(optimizer=optimizer, loss='sparse_categorical_crossentropy',
+                  metrics=['accuracy'])
+    history = model.fit(X_train, y_train, epochs=5, validation_data=(X_test, y_test),
+                        batch_size=64, verbose=0)
+    history_per_optimizer[name] = history
+
+plt.figure(figsize=(6, 3.5))
+for name, history in history_per_optimizer.items():
+    plt.plot(history.history['accuracy'], marker="o", label=f'{name} - train')
+    plt.plot(history.history['val_accuracy'], linestyle="--", label=f'{name} - val')
+plt.title('Accuracy per Optimizer'); plt.xlabel('Epoch'); plt.legend(fontsize=7); plt.show()
+"""),
+    md("""
 Plain SGD at 0.01 is the slowest; momentum and the adaptive methods get there in a few
 epochs. `gradlab compare optimizers` runs the notes' CNN version of this comparison.
 
@@ -301,6 +372,52 @@ schedule_plot({
     "ExponentialLR(e^-0.05)": S.plot_ready(S.ExponentialLR, lr=0.01, gamma=np.exp(-0.05)),
     "CosineAnnealingLR(50)": S.plot_ready(S.CosineAnnealingLR, lr=0.01, T_max=50),
 }, steps=50, title="decays over 50 epochs")
+"""),
+    md("""
+### The notes' schedules as Keras callbacks
+
+The notes (001, 002 Q5) write step decay, exponential decay and cosine annealing as
+functions of the epoch for Keras's `LearningRateScheduler`. Their code, running on
+`gradlab.keras` with a one-layer model on 256 digits; the history records each epoch's rate.
+"""),
+    code("""
+import math
+
+import gradlab as tf
+from gradlab.keras.callbacks import LearningRateScheduler
+
+def step_decay(epoch):
+    initial_lr = 0.01
+    drop = 0.5
+    epochs_drop = 10
+    return initial_lr * (drop ** (epoch // epochs_drop))
+
+def exponential_decay(epoch):
+    initial_lr = 0.01
+    decay_rate = 0.05
+    return initial_lr * tf.math.exp(-decay_rate * epoch)
+
+total_epochs = 40
+
+def cosine_annealing(epoch):
+    initial_lr = 0.01
+    return initial_lr * (1 + math.cos(math.pi * epoch / total_epochs)) / 2
+
+rates = {}
+for schedule in (step_decay, exponential_decay, cosine_annealing):
+    model = tf.keras.Sequential([tf.keras.Input((64,)),
+                                 tf.keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    lr_schedule = LearningRateScheduler(schedule)
+    model.fit(X_train[:256], y_train[:256], epochs=total_epochs, callbacks=[lr_schedule],
+              verbose=0)
+    rates[schedule.__name__] = model.history.history["learning_rate"]
+
+plt.figure(figsize=(6, 3.5))
+for name, values in rates.items():
+    plt.plot(values, marker=".", label=name)
+plt.xlabel("epoch"); plt.ylabel("learning rate"); plt.grid(alpha=0.3); plt.legend(); plt.show()
+assert np.allclose(rates["step_decay"][9:11], [0.01, 0.005])  # halved at epoch 10
 """),
     md("""
 ## Picking a learning rate: the range test
@@ -486,6 +603,47 @@ history
 """),
 ]
 
+NOTEBOOKS["05_cnn_and_rnn_lstm"] += [
+    md("""
+## The notes' CNN in Keras
+
+The notes' CNN (002 Q4, example 14) is written in Keras for CIFAR-10's 32x32 colour images.
+Its `create_model`, running on `gradlab.keras` (channels last, as Keras has it). gradlab
+never downloads datasets, so instead of CIFAR-10 the digits are scaled up to 32x32 with
+three equal channels; 500 of them, one epoch.
+"""),
+    code("""
+from gradlab.keras import layers, models
+from gradlab.keras.optimizers import Adam
+
+def to_rgb32(batch):  # (N, 1, 8, 8) -> (N, 32, 32, 3)
+    big = np.kron(batch[:, 0], np.ones((4, 4), dtype=np.float32))
+    return np.repeat(big[..., None], 3, axis=-1)
+
+x_train, x_test = to_rgb32(X_train[:500]), to_rgb32(X_test[:200])
+
+def create_model():
+    model = models.Sequential([
+        layers.Conv2D(32, (3, 3), activation='relu', input_shape=(32, 32, 3)),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation='relu'),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation='relu'),
+        layers.Flatten(),
+        layers.Dense(64, activation='relu'),
+        layers.Dense(10, activation='softmax') # 10 classes for CIFAR-10
+    ])
+    return model
+
+model = create_model()
+model.compile(optimizer=Adam(learning_rate=0.001), loss='sparse_categorical_crossentropy',
+              metrics=['accuracy'])
+model.summary()
+history = model.fit(x_train, y_train[:500], epochs=1, validation_data=(x_test, y_test[:200]),
+                    batch_size=64)
+"""),
+]
+
 # --------------------------------------------------------------------------------------------
 NOTEBOOKS["06_gan_and_autoencoder"] = [
     md("""
@@ -555,8 +713,8 @@ NOTEBOOKS["07_tuning_with_optuna"] = [
 
 The notes' search (002 Q7): the learning rate log-uniform in 1e-5..1e-2, the batch size 32,
 64 or 128, Adam or SGD with momentum 0.9, for the binary classifier of chapter 2. First
-with Optuna directly around gradlab's `Trainer`, then with `gradlab.lab.tuning.tune` and a
-config file, which shows a bar over the trials.
+with Optuna directly around gradlab's `Trainer`, then the notes' own Keras objective, then
+with `gradlab.lab.tuning.tune` and a config file, which shows a bar over the trials.
 """),
     code(SETUP),
     code("""
@@ -594,6 +752,50 @@ plt.plot(range(len(values)), values, "o", label="trial")
 plt.plot(range(len(values)), np.maximum.accumulate(values), label="best so far")
 plt.xlabel("trial"); plt.ylabel("validation accuracy"); plt.grid(alpha=0.3); plt.legend()
 plt.show()
+"""),
+    md("""
+### The notes' Keras objective
+
+The notes' own objective (002 Q7, example 13) builds a Keras model in every trial. Their
+code, running on `gradlab.keras`, with 5 epochs and 4 trials instead of 20 and 20:
+"""),
+    code("""
+import gradlab as tf
+from gradlab.keras.models import Sequential
+from gradlab.keras.layers import Dense
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+X, y = make_classification(n_samples=1000, n_features=20, random_state=42)
+X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, random_state=42)
+scaler = StandardScaler()
+X_train = scaler.fit_transform(X_train)
+X_val = scaler.transform(X_val)
+
+def objective(trial):
+    # the notes' suggest_loguniform, deprecated since Optuna 3, is this call:
+    learning_rate = trial.suggest_float('learning_rate', 1e-5, 1e-2, log=True)
+    batch_size = trial.suggest_categorical('batch_size', [32, 64, 128])
+    optimizer_choice = trial.suggest_categorical('optimizer', ['adam', 'sgd'])
+    model = Sequential([
+        Dense(64, activation='relu', input_shape=(X_train.shape[1],)),
+        Dense(32, activation='relu'),
+        Dense(1, activation='sigmoid')
+    ])
+    if optimizer_choice == 'adam':
+        optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate)
+    else:
+        optimizer = tf.keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
+    model.compile(optimizer=optimizer, loss='binary_crossentropy', metrics=['accuracy'])
+    history = model.fit(X_train, y_train, epochs=5, batch_size=batch_size,
+                        validation_data=(X_val, y_val), verbose=0)
+    val_accuracy = history.history['val_accuracy'][-1]
+    return val_accuracy
+
+study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=0))
+study.optimize(objective, n_trials=4)
+print("Best hyperparameters: ", study.best_params)
 """),
     md("""
 ## The same search from a config
