@@ -125,3 +125,19 @@ def test_utils_to_categorical():
     out = gk.utils.to_categorical(np.array([[0], [2], [1]]), 3)
     np.testing.assert_array_equal(out, np.eye(3, dtype=np.float32)[[0, 2, 1]])
     assert out.dtype == np.float32
+
+
+def test_fit_draws_a_live_bar_in_a_notebook(monkeypatch, capsys):
+    """In a Jupyter kernel the epoch's bar is redrawn in place after every step (carriage
+    returns, which notebook output cells honour), as Keras draws it there."""
+    from gradlab.keras.models import progbar
+
+    monkeypatch.setattr(progbar, "in_notebook", lambda: True)
+    monkeypatch.setattr(progbar.time, "time", iter(range(0, 10_000, 1)).__next__)
+    model = gk.Sequential([gk.Input((3,)), gk.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((40, 3), np.float32)
+    model.fit(x, np.ones((40, 1), np.float32), batch_size=8, epochs=1, verbose=1)
+    out = capsys.readouterr().out
+    assert out.count("\r") >= 5  # one redraw per step, the last one final
+    assert "5/5" in out and "loss" in out

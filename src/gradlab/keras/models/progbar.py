@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 import time
 
+from gradlab._display import in_notebook
+
 
 def format_value(v) -> str:
     v = float(v)
@@ -43,7 +45,10 @@ class Progbar:
     def __init__(self, target: int, verbose: int = 1, width: int = 20):
         self.target, self.verbose, self.width = target, verbose, width
         self.start = time.time()
-        self.dynamic = verbose == 1 and sys.stdout.isatty()
+        # redrawn in place (carriage returns) in a terminal and in a Jupyter notebook, whose
+        # output cells honour them: a live bar there, as Keras draws it
+        isatty = getattr(sys.stdout, "isatty", None)
+        self.dynamic = verbose == 1 and ((isatty is not None and isatty()) or in_notebook())
         self._last = 0.0
 
     def update(self, current: int, logs: dict | None = None, finalize: bool = False) -> None:
