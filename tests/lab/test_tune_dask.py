@@ -2,7 +2,8 @@
 2-process cluster on 127.0.0.1 against one SQLite file; the study ends with exactly the
 trials asked for and the same best parameters as a serial run (the random sampler draws
 trial k from (seed, k), so the trials do not depend on which process ran them); the CLI
-runs a tiny real config there; an in-memory storage and a bad --jobs are refused."""
+runs a tiny real config there; the same on a throwaway PostgreSQL; an in-memory storage and
+a bad --jobs are refused."""
 
 import json
 
@@ -60,6 +61,26 @@ def test_tune_on_a_dask_cluster_finishes_n_trials_with_the_serial_best(
     assert sorted(t.number for t in ran) == list(range(6))  # none lost, none run twice
     assert _best(tmp_path / "dask") == _best(tmp_path / "serial")
     assert result.best_params == serial.best_params
+
+
+@pytest.mark.slow
+def test_tune_on_a_dask_cluster_with_a_postgresql_storage(tmp_path, tmp_path_factory, cluster):
+    import postgres_server
+
+    started = postgres_server.start(tmp_path_factory.mktemp("postgres"))
+    if started is None:
+        pytest.skip(f"no throwaway PostgreSQL: {postgres_server.why_not}")
+    url, stop = started
+    try:
+        config = make_config(pruner="none", sampler="random")
+        tune(config, trials=4, out_dir=tmp_path / "serial", train=slow_fake_train, verbose=0)
+        result = tune(config, trials=4, storage=url, study_name="dask", out_dir=tmp_path / "pg",
+                      train=slow_fake_train, scheduler=cluster.scheduler_address,
+                      verbose=0)  # fmt: skip
+        assert finished_count(result.study) == 4 and result.counts["complete"] == 4
+        assert _best(tmp_path / "pg") == _best(tmp_path / "serial")
+    finally:
+        stop()
 
 
 @pytest.mark.slow
