@@ -41,8 +41,15 @@ def add_parser(subparsers) -> None:
     )  # fmt: skip
     parser.add_argument("--study", metavar="NAME", help="the study's name (default: CONFIG's stem)")
     parser.add_argument(
-        "--jobs", type=int, default=1, metavar="J",
-        help="worker processes sharing the study (default 1)",
+        "--jobs", type=int, metavar="J",
+        help="worker processes sharing the study (default 1); with --scheduler, how many "
+        "Dask tasks run workers (default one per Dask worker)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT",
+        help="run the workers as tasks on this Dask scheduler's workers (needs gradlab[dask] "
+        "and a --storage every worker reaches: PostgreSQL, or SQLite on a shared disk; not "
+        "memory)",
     )  # fmt: skip
     parser.add_argument("--out", metavar="DIR", help="output directory (default runs/tune-STEM)")
     parser.add_argument(
@@ -62,6 +69,7 @@ def run_tune(args, extras=()) -> int:
         print(error, file=sys.stderr)
         return 1
     from gradlab.lab.config import ConfigError
+    from gradlab.lab.tuning.dask_workers import DaskSchedulerError
     from gradlab.lab.tuning.storage import StorageError
     from gradlab.lab.tuning.study import (
         IncompleteStudyError,
@@ -89,13 +97,14 @@ def run_tune(args, extras=()) -> int:
             storage=args.storage,
             study_name=args.study,
             jobs=args.jobs,
+            scheduler=args.scheduler,
             out_dir=out,
             verbose=0 if args.quiet else 1,
         )
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    except (StorageError, StudyMismatchError, MissingDependencyError) as error:
+    except (StorageError, StudyMismatchError, MissingDependencyError, DaskSchedulerError) as error:
         print(f"{_WHERE}: {error}", file=sys.stderr)
         return 1
     except IncompleteStudyError as error:

@@ -232,7 +232,8 @@ def tune(
     sampler: str | None = None,
     storage: str | None = None,
     study_name: str | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
+    scheduler: str | None = None,
     out_dir=None,
     verbose: int = 1,
     train=None,
@@ -248,11 +249,14 @@ def tune(
         storage: an Optuna storage URL; "memory" keeps nothing; None: the SQLite file
             ``out_dir/study.db`` (in memory when there is no ``out_dir`` either).
         study_name: default the config's file stem.
-        jobs: worker processes sharing the storage (not threads).
+        jobs: worker processes sharing the storage (not threads); default 1. With
+            ``scheduler``: how many Dask tasks run workers (default one per Dask worker).
+        scheduler: ``tcp://HOST:PORT`` of a Dask scheduler whose workers run the trials
+            (:mod:`.dask_workers`); the storage must be a URL they all reach, not memory.
         out_dir: where the report, plots and best parameters go (None: nowhere).
         verbose: 1 logs each trial (Optuna's log), 0 only warnings.
         train: the training function (default ``train_from_config``); a fake in tests. With
-            ``jobs > 1`` it must be importable by name.
+            ``jobs > 1`` or ``scheduler`` it must be importable by name.
         progress: a bar over the trials with the last and best values (one worker only);
             None: in a Jupyter notebook only (a terminal keeps Optuna's log lines).
     """
@@ -270,11 +274,18 @@ def tune(
         raise ValueError(f"tune: trials must be >= 1, got {trials}")
     if sampler not in SAMPLERS:
         raise ValueError(f"tune: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
-    if jobs < 1:
+    if jobs is None and scheduler is None:
+        jobs = 1
+    if jobs is not None and jobs < 1:
         raise ValueError(f"tune: jobs must be >= 1, got {jobs}")
     if storage is None and out_dir is None:
         storage = "memory"
-    if jobs > 1 and storage in MEMORY:
+    if scheduler is not None and storage in MEMORY:
+        raise ValueError(
+            "tune: --scheduler needs a storage the Dask workers share (a SQLite file or a "
+            "database URL), not memory"
+        )
+    if jobs is not None and jobs > 1 and storage in MEMORY:
         raise ValueError(
             f"tune: --jobs {jobs} needs a storage the processes share (a SQLite file or a "
             "database URL), not memory"
@@ -303,7 +314,7 @@ def tune(
         load_if_exists=True,
     )
     _check_or_mark(study, name, shown, space, settings)
-    if jobs == 1:
+    if jobs == 1 and scheduler is None:
         objective = make_objective(config, space, settings, train=train)
         with sigterm_fails_the_trial(), _TrialBar(study, trials, name, progress) as bar:
             run_worker(study, objective, trials, callbacks=bar.callbacks)
@@ -318,7 +329,12 @@ def tune(
             log_level=level,
             storage_options=options,
         )
-        run_workers(spec, jobs)
+        if scheduler is not None:
+            from gradlab.lab.tuning.dask_workers import run_workers_on_dask
+
+            run_workers_on_dask(spec, scheduler, jobs)
+        else:
+            run_workers(spec, jobs)
         if finished_count(study) < trials:  # every worker died: finish the study here
             with sigterm_fails_the_trial():
                 run_worker(study, make_objective(config, space, settings, train=train), trials)

@@ -21,7 +21,8 @@ objective raises) and enqueues its retry the same way.
 ``--jobs J`` starts J worker processes (``spawn``, so nothing is inherited by fork); Optuna's
 own ``n_jobs`` runs threads, which the GIL serializes for NumPy-on-CPU training loops. A
 killed worker process does not stop the others; if the study is still short when they have
-all ended, the parent process finishes it.
+all ended, the parent process finishes it. ``--scheduler`` runs the same worker
+(:func:`run_spec`) as tasks on a Dask cluster instead (:mod:`.dask_workers`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ from gradlab.lab.tuning.termination import (
 
 __all__ = [
     "IncompleteStudyError", "SurplusTrial", "Terminated", "WorkerSpec", "finished_count",
-    "acknowledge_termination", "run_worker", "run_workers", "sigterm_fails_the_trial",
+    "acknowledge_termination", "run_spec", "run_worker", "run_workers",
+    "sigterm_fails_the_trial",
 ]  # fmt: skip
 
 _optuna = require("optuna", "gradlab tune")
@@ -233,19 +235,25 @@ class WorkerSpec:
     extra: dict = field(default_factory=dict)
 
 
-def _worker_main(spec: WorkerSpec, index: int, results) -> None:
+def run_spec(spec: WorkerSpec) -> int:
+    """Open the study that ``spec`` names and run one worker on it (:func:`run_worker`);
+    returns the trials it finished. In the main thread, SIGTERM fails the running trial."""
     from gradlab.lab.tuning.storage import open_storage
 
     _optuna.logging.set_verbosity(spec.log_level)
+    with sigterm_fails_the_trial():  # a no-op outside the main thread (a Dask task)
+        study = _optuna.load_study(
+            study_name=spec.study_name,
+            storage=open_storage(spec.storage_url, **spec.storage_options),
+            sampler=spec.build_sampler(),
+            pruner=spec.build_pruner(),
+        )
+        return run_worker(study, spec.build_objective(study), spec.n_trials)
+
+
+def _worker_main(spec: WorkerSpec, index: int, results) -> None:
     try:
-        with sigterm_fails_the_trial():
-            study = _optuna.load_study(
-                study_name=spec.study_name,
-                storage=open_storage(spec.storage_url, **spec.storage_options),
-                sampler=spec.build_sampler(),
-                pruner=spec.build_pruner(),
-            )
-            results.put((index, run_worker(study, spec.build_objective(study), spec.n_trials)))
+        results.put((index, run_spec(spec)))
     except Terminated:
         raise SystemExit(128 + signal.SIGTERM) from None
     except Exception as error:  # handed to the parent, which raises it
