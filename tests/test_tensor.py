@@ -96,7 +96,7 @@ def test_attributes():
     x = gradlab.zeros(2, 3, 4)
     assert x.shape == (2, 3, 4) and x.ndim == 3 and x.dim() == 3
     assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.numel() == 24
-    assert len(x) == 2 and x.device == "cpu"
+    assert len(x) == 2 and x.device.type == "cpu"
     assert x.is_leaf and not x.requires_grad and x.grad is None and x.grad_fn is None
     assert [t.shape for t in x] == [(3, 4), (3, 4)]
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):

@@ -30,7 +30,8 @@ class device:  # noqa: N801 - PyTorch's name
     """Where a tensor lives: ``device("cpu")``, ``device("cuda:0")``, ``device("cuda", 0)``.
 
     Attributes ``type`` (str) and ``index`` (int or None), as PyTorch's. Two devices are equal
-    when both are; a device also equals its string form (``t.device == "cpu"``).
+    when both are; as in PyTorch, a device never equals a string (``t.device == "cpu"`` is
+    False: compare ``t.device.type == "cpu"`` or ``t.device == device("cpu")``).
     """
 
     __slots__ = ("type", "index")
@@ -69,10 +70,7 @@ class device:  # noqa: N801 - PyTorch's name
 
     def __eq__(self, other):
         if isinstance(other, str):
-            try:
-                other = device(other)
-            except (RuntimeError, ValueError, TypeError):
-                return False
+            return False  # as torch.device: compare with device("cpu"), or use .type
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index
