@@ -51,7 +51,6 @@ from gradlab.ops.reduce import (
     max,
     mean,
     min,
-    norm,
     std,
     sum,
     var,
@@ -63,7 +62,7 @@ __all__ = elementwise.__all__ + activation.__all__ + comparison.__all__ + [
     "matmul", "broadcast_to", "cat", "chunk", "concatenate", "expand", "flatten", "pad",
     "permute", "reshape", "split", "squeeze", "stack", "transpose", "unsqueeze", "view", "amax",
     "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "max", "mean", "min",
-    "norm", "std", "sum", "var",
+    "std", "sum", "var",
 ]  # fmt: skip
 
 _Add, _Sub, _Mul, _Div, _Pow = (
@@ -110,7 +109,7 @@ def _bind():
     methods.update(
         {
             name: getattr(reduce, name)
-            for name in "sum mean max min amax amin argmax argmin var std logsumexp norm".split()
+            for name in "sum mean max min amax amin argmax argmin var std logsumexp".split()
         }
     )
     methods.update(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from gradlab.backend import xp
 from gradlab.tensor import Tensor
 
-__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite", "all", "any"]
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite"]
 
 
 def _const(x):
@@ -47,24 +47,3 @@ def isnan(a):
 
 def isfinite(a):
     return Tensor._from_op(xp.isfinite(_const(a)), None)
-
-
-def _truth(reduce, a, dim, keepdim, axis, out, keepdims):
-    if axis is not None:  # NumPy's names, also what np.all(t) / np.any(t) pass
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    if out is not None:
-        raise TypeError("all/any: out= is not supported")
-    axis = None if dim is None else (tuple(dim) if isinstance(dim, (tuple, list)) else dim)
-    return Tensor._from_op(reduce(_const(a) != 0, axis=axis, keepdims=keepdim), None)
-
-
-def all(a, dim=None, keepdim=False, *, axis=None, out=None, keepdims=None):  # noqa: A001
-    """Whether every element (along ``dim``) is non-zero: a bool tensor."""
-    return _truth(xp.all, a, dim, keepdim, axis, out, keepdims)
-
-
-def any(a, dim=None, keepdim=False, *, axis=None, out=None, keepdims=None):  # noqa: A001
-    """Whether some element (along ``dim``) is non-zero: a bool tensor."""
-    return _truth(xp.any, a, dim, keepdim, axis, out, keepdims)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
-from math import inf
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
-from gradlab.ops.elementwise import Abs, Mul, Pow, Sqrt
+from gradlab.ops.elementwise import Sqrt
 from gradlab.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -217,22 +216,3 @@ def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def logsumexp(a, dim, keepdim=False):
     return LogSumExp.apply(a, dim=normalize_dims("logsumexp", dim, a.ndim), keepdim=keepdim)
-
-
-def norm(a, p="fro", dim=None, keepdim=False, dtype=None):
-    """The vector p-norm over ``dim`` (all elements when None), as ``Tensor.norm``: ``p`` is
-    "fro" or 2 (Euclidean), inf / -inf (largest / smallest absolute value), or a number > 0.
-    Composite: its gradient comes from the primitives it is made of."""
-    if dtype is not None:
-        a = a.to(dtype)
-    if p == "fro":
-        p = 2
-    if not isinstance(p, (int, float)) or isinstance(p, bool) or p != p or p <= 0 and p != -inf:
-        raise ValueError(f"norm: p must be 'fro', a number > 0, inf or -inf, got {p!r}")
-    if p in (inf, -inf):
-        magnitude = Abs.apply(a)
-        return (amax if p > 0 else amin)(magnitude, dim=dim, keepdim=keepdim)
-    if p == 2:
-        return Sqrt.apply(sum(Mul.apply(a, a), dim=dim, keepdim=keepdim))
-    total = sum(Pow.apply(Abs.apply(a), float(p)), dim=dim, keepdim=keepdim)
-    return Pow.apply(total, 1.0 / p)
