@@ -72,11 +72,14 @@ class _WeightSync:
         self.recorded = [] if recorded is None else recorded
         self.loading = recorded is not None
         self.seen: set = set()
+        self.alive: list = []
         self.position = 0
         self.original = module_class.__call__
 
     def __call__(self, module, *args, **kwargs):
         if id(module) not in self.seen:
+            # the modules are kept alive so that their ids are never reused by new ones
+            self.alive.extend(module.modules())
             self.seen.update(id(m) for m in module.modules())
             if self.loading:
                 state = self.recorded[self.position]
