@@ -120,7 +120,7 @@ def test_optimizer_state_of_the_wrong_shape_is_refused_at_load():
 
 
 def test_a_broken_optional_dependency_is_reported_as_broken(tmp_path, monkeypatch):
-    from gradlab.lab.optional import BrokenDependencyError, MissingDependencyError, require
+    from gradlab.optional import BrokenDependencyError, MissingDependencyError, require
 
     package = tmp_path / "brokenpkg_x"
     package.mkdir()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gradlab.lab import optional
+from gradlab import optional
 from gradlab.lab.plots import plot_curves, plot_history
 from gradlab.lab.report import MarkdownReport, markdown_table
 from gradlab.train import History

@@ -93,7 +93,7 @@ def _run_search(args) -> int:
     from pathlib import Path
 
     from gradlab.lab.config import ConfigError, load_config
-    from gradlab.lab.optional import MissingDependencyError
+    from gradlab.optional import MissingDependencyError
 
     where = f"{PROG} compare search"
     if args.config is None:
@@ -138,7 +138,7 @@ def _run_compare(args, extras) -> int:
         resolve_options,
         run_experiment,
     )
-    from gradlab.lab.optional import MissingDependencyError
+    from gradlab.optional import MissingDependencyError
 
     if args.list:
         return _list(sys.stdout)

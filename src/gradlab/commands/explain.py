@@ -138,7 +138,7 @@ def _fail(view: str, error, status: int = 1) -> int:
 
 def _plot(view: str, draw, path) -> int:
     """Call ``draw(path)``, print what it wrote; 1 with a message when it fails."""
-    from gradlab.lab.optional import MissingDependencyError
+    from gradlab.optional import MissingDependencyError
 
     try:
         written = draw(path)

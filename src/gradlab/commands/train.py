@@ -124,10 +124,10 @@ def _launched_by_mpi() -> bool:
 def _train(config, out, resume: bool, verbose: int) -> int:
     from gradlab.data import DatasetFormatError, DatasetNotFoundError
     from gradlab.lab.builders import BadRunInput
-    from gradlab.lab.optional import MissingDependencyError
     from gradlab.lab.out_lock import OutputLockedError
     from gradlab.lab.run_report import summary_lines
     from gradlab.lab.training import ResumeMismatchError, train_from_config
+    from gradlab.optional import MissingDependencyError
     from gradlab.train.checkpoint import CheckpointError
 
     try:

@@ -61,7 +61,7 @@ def add_parser(subparsers) -> None:
 def run_tune(args, extras=()) -> int:
     from pathlib import Path
 
-    from gradlab.lab.optional import MissingDependencyError, require
+    from gradlab.optional import MissingDependencyError, require
 
     try:
         require("optuna", _WHERE)

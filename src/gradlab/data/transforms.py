@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.backend import default_generator
+from gradlab.nn.embedding import one_hot
 from gradlab.tensor import Tensor
 
 
@@ -283,37 +284,6 @@ class GaussianNoise:
 
     def __repr__(self) -> str:
         return f"GaussianNoise(std={self.std}, mean={self.mean})"
-
-
-def one_hot(tensor, num_classes: int = -1):
-    """PyTorch's ``F.one_hot``: integer labels of shape (*) to int64 one-hot rows (*, C).
-
-    ``num_classes=-1`` uses ``max(label) + 1``. A NumPy array gives a NumPy array, a Tensor a
-    Tensor. Labels must be integers in [0, num_classes).
-    """
-    labels, was_tensor = _unwrap(tensor)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(
-            f"one_hot: labels must have an integer dtype (class indices), got {labels.dtype}"
-        )
-    if num_classes == -1:
-        if labels.size == 0:
-            raise ValueError("one_hot: cannot infer the number of classes from empty labels")
-        num_classes = int(labels.max()) + 1
-    elif num_classes < 1 and labels.size > 0:
-        raise ValueError(f"one_hot: num_classes must be >= 1 or -1, got {num_classes}")
-    if labels.size:
-        low, high = labels.min(), labels.max()
-        if low < 0:
-            raise ValueError(f"one_hot: label {int(low)} is negative; labels must be >= 0")
-        if high >= num_classes:
-            raise ValueError(
-                f"one_hot: label {int(high)} is out of range for num_classes={num_classes} "
-                f"(expected labels in [0, {num_classes - 1}])"
-            )
-    out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, labels.astype(np.int64)[..., None], 1, axis=-1)
-    return _wrap(out, was_tensor)
 
 
 class OneHot:

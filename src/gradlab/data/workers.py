@@ -100,11 +100,11 @@ def _worker_loop(dataset, iterable, index_queue, result_queue, fetch, collate, a
                  base_seed, worker_init_fn, worker_id, num_workers):  # fmt: skip
     """The body of one worker process: seed, init, then fetch batches until told to stop."""
     global _worker_info
-    import gradlab
+    from gradlab.backend import manual_seed
 
     seed = base_seed + worker_id
     random.seed(seed)
-    gradlab.manual_seed(seed)
+    manual_seed(seed)
     np.random.seed(numpy_seed(base_seed, worker_id))  # noqa: NPY002 - PyTorch seeds it too
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     init_error = None

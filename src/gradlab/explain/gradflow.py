@@ -114,7 +114,7 @@ class GradientFlowResult:
 
     def plot(self, path, title: str | None = None):
         """Two panels: each layer's norm per batch, and the median norm by depth (log y)."""
-        from gradlab.lab.plots import pyplot, save_figure
+        from gradlab.figures import pyplot, save_figure
 
         figure = pyplot().figure(figsize=(11, 4))
         self._draw(figure, title)

@@ -87,7 +87,7 @@ class LRFinderResult:
     def plot(self, path, title: str | None = None):
         """Loss (raw, faint) and smoothed loss against lr on a log axis, the suggestion and the
         minimum marked, the quiz's bands shaded."""
-        from gradlab.lab.plots import pyplot, save_figure
+        from gradlab.figures import pyplot, save_figure
 
         figure = pyplot().figure(figsize=(7.5, 4.5))
         self._draw(figure, title)

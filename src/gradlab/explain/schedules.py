@@ -144,7 +144,7 @@ def schedules_table(curves: dict[str, np.ndarray], every: int | None = None) -> 
 
 def plot_schedules(path, epochs: int = 60):
     """One figure, three panels (:data:`PANELS`), every schedule's lr against the epoch."""
-    from gradlab.lab.plots import pyplot, save_figure
+    from gradlab.figures import pyplot, save_figure
 
     curves = schedule_curves(epochs)
     figure = pyplot().figure(figsize=(5.2 * len(PANELS), 4))

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import gradlab
 from gradlab import nn, optim
+from gradlab.autograd import no_grad
+from gradlab.creation import tensor
 from gradlab.explain.graph import DotDisplay, GraphView
 
 __all__ = ["ACTIVATIONS", "LOSSES", "BackpropSpec", "BackpropTrace", "LayerTrace", "Unit",
@@ -255,13 +256,13 @@ def backprop_trace(spec: BackpropSpec, keep_graph: bool = False) -> BackpropTrac
     linears = []
     for w, b in zip(spec.weights, spec.biases):
         layer = nn.Linear(w.shape[1], w.shape[0], dtype="float64")
-        with gradlab.no_grad():
+        with no_grad():
             layer.weight.copy_(np.asarray(w, dtype=np.float64))
             layer.bias.copy_(np.asarray(b, dtype=np.float64))
         linears.append(layer)
     old = [(lin.weight.numpy().copy(), lin.bias.numpy().copy()) for lin in linears]
 
-    x = a = gradlab.tensor(np.asarray(spec.input, dtype=np.float64), dtype="float64")
+    x = a = tensor(np.asarray(spec.input, dtype=np.float64), dtype="float64")
     net_inputs, outputs = [], []
     for lin, name in zip(linears, spec.activations):
         net = lin(a)  # I_j of this layer's units
@@ -269,7 +270,7 @@ def backprop_trace(spec: BackpropSpec, keep_graph: bool = False) -> BackpropTrac
         a = _activation(name)(net)
         net_inputs.append(net)
         outputs.append(a)
-    target = gradlab.tensor(np.asarray(spec.target, dtype=np.float64), dtype="float64")
+    target = tensor(np.asarray(spec.target, dtype=np.float64), dtype="float64")
     if spec.loss == "half_sse":
         loss = 0.5 * nn.MSELoss(reduction="sum")(a, target)
     else:

@@ -61,7 +61,7 @@ def _load(config, entry, train: bool = True):
     import inspect
 
     import gradlab.data as gdata
-    from gradlab.lab.optional import require
+    from gradlab.optional import require
 
     if entry.sklearn and not entry.files:  # scikit-learn's bundled datasets and generators
         require("sklearn", f"data {config.data['name']!r}")

@@ -6,39 +6,14 @@ works without a display and ``import gradlab.lab`` does not need matplotlib.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from gradlab.lab.optional import require
+from gradlab.figures import pyplot, save_figure
 
 __all__ = ["markers", "pyplot", "save_figure", "plot_history", "plot_curves", "plot_image_grid"]
-
-
-def pyplot():
-    """matplotlib.pyplot on the Agg backend (MissingDependencyError without matplotlib); a
-    backend chosen before (a notebook's inline backend) is left as it is."""
-    matplotlib = require("matplotlib", "plots")
-    if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg", force=False)
-    return require("matplotlib.pyplot", "plots")
-
-
-def save_figure(figure, path) -> Path:
-    """Write ``figure`` to ``path`` (PNG unless the suffix says otherwise), close it, and
-    return the path. The parent directory is created."""
-    from gradlab.atomic import atomic_open
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # atomically: two processes drawing the same file never leave a mix
-        with atomic_open(path, "wb") as f:
-            figure.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=110, bbox_inches="tight")
-    finally:
-        pyplot().close(figure)
-    return path
 
 
 def plot_history(history, path, title: str | None = None) -> Path:

@@ -121,3 +121,35 @@ class Embedding(Module):
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
         return text
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """PyTorch's ``F.one_hot``: integer labels of shape (*) to int64 one-hot rows (*, C).
+
+    ``num_classes=-1`` uses ``max(label) + 1``. A NumPy array gives a NumPy array, a Tensor a
+    Tensor. Labels must be integers in [0, num_classes).
+    """
+    was_tensor = isinstance(tensor, Tensor)
+    labels = tensor.numpy() if was_tensor else np.asarray(tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"one_hot: labels must have an integer dtype (class indices), got {labels.dtype}"
+        )
+    if num_classes == -1:
+        if labels.size == 0:
+            raise ValueError("one_hot: cannot infer the number of classes from empty labels")
+        num_classes = int(labels.max()) + 1
+    elif num_classes < 1 and labels.size > 0:
+        raise ValueError(f"one_hot: num_classes must be >= 1 or -1, got {num_classes}")
+    if labels.size:
+        low, high = labels.min(), labels.max()
+        if low < 0:
+            raise ValueError(f"one_hot: label {int(low)} is negative; labels must be >= 0")
+        if high >= num_classes:
+            raise ValueError(
+                f"one_hot: label {int(high)} is out of range for num_classes={num_classes} "
+                f"(expected labels in [0, {num_classes - 1}])"
+            )
+    out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, labels.astype(np.int64)[..., None], 1, axis=-1)
+    return Tensor(out) if was_tensor else out

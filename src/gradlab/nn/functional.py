@@ -5,7 +5,6 @@ Each function is defined beside its module class in the concept's own file; this
 gathers them under PyTorch's namespace.
 """
 
-from gradlab.data.transforms import one_hot  # noqa: F401
 from gradlab.nn.activations import (  # noqa: F401
     elu,
     gelu,
@@ -32,7 +31,10 @@ from gradlab.nn.classification_losses import (  # noqa: F401
 from gradlab.nn.conv import conv2d  # noqa: F401
 from gradlab.nn.conv_transpose import conv1d, conv_transpose2d  # noqa: F401
 from gradlab.nn.dropout import dropout, dropout1d, dropout2d  # noqa: F401
-from gradlab.nn.embedding import embedding  # noqa: F401
+from gradlab.nn.embedding import (
+    embedding,  # noqa: F401
+    one_hot,  # noqa: F401
+)
 from gradlab.nn.focal import focal_loss, sigmoid_focal_loss  # noqa: F401
 from gradlab.nn.linear import linear  # noqa: F401
 from gradlab.nn.losses import (  # noqa: F401

@@ -4,12 +4,12 @@
 ``loss.backward()``, ``opt.step()``. Schedules: ``gradlab.optim.lr_scheduler``.
 """
 
+from gradlab.nn.clip import clip_grad_norm_, clip_grad_value_
 from gradlab.optim import lr_scheduler
 from gradlab.optim.adadelta import Adadelta
 from gradlab.optim.adagrad import Adagrad
 from gradlab.optim.adam import Adam, AdamW
 from gradlab.optim.adamax import Adamax
-from gradlab.optim.clip import clip_grad_norm_, clip_grad_value_
 from gradlab.optim.lbfgs import LBFGS
 from gradlab.optim.nadam import NAdam
 from gradlab.optim.optimizer import Optimizer

@@ -36,8 +36,8 @@ from gradlab import nn, optim
 from gradlab.data.datasets import load_breast_cancer, train_test_split
 from gradlab.data.transforms import Standardize
 from gradlab.explain.attribution import Attribution, feature_attribution
-from gradlab.lab.optional import require
 from gradlab.models.mlp import MLP
+from gradlab.optional import require
 from gradlab.train import metrics
 from gradlab.train.callbacks import EarlyStopping
 from gradlab.train.history import History

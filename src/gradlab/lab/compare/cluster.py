@@ -17,7 +17,7 @@ Workers need gradlab (and the experiment's datasets) installed; start them with
 from __future__ import annotations
 
 from gradlab.lab.compare.experiment import CompareError, Experiment, Options, Part, PartResult
-from gradlab.lab.optional import require
+from gradlab.optional import require
 
 __all__ = ["run_parts_on_dask", "run_task"]
 

@@ -23,7 +23,7 @@ from gradlab.lab.compare.experiment import (
     PartResult,
     RunRecord,
 )
-from gradlab.lab.optional import require
+from gradlab.optional import require
 from gradlab.train import LearningRateScheduler, Trainer
 from gradlab.train.progress import format_logs, progress_bar
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 
-from gradlab.lab.optional import require
 from gradlab.lab.tuning.workers import WorkerSpec, run_spec
+from gradlab.optional import require
 
 __all__ = ["DaskSchedulerError", "run_workers_on_dask"]
 

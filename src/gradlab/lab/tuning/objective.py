@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 
-from gradlab.lab.optional import require
 from gradlab.lab.tuning.search_space import SearchSpace
 from gradlab.lab.tuning.settings import TuneSettings
 from gradlab.lab.tuning.termination import storage_write
+from gradlab.optional import require
 from gradlab.train.callbacks import Callback
 
 __all__ = ["PruningCallback", "make_objective", "make_pruner"]

@@ -23,9 +23,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradlab.lab.optional import require
 from gradlab.lab.tuning.search_space import SearchSpace
 from gradlab.lab.tuning.settings import SAMPLERS, TuneSettings
+from gradlab.optional import require
 
 __all__ = ["TrialSeededSampler", "make_sampler"]
 

@@ -24,7 +24,7 @@ import time
 import warnings
 from pathlib import Path
 
-from gradlab.lab.optional import require
+from gradlab.optional import require
 
 __all__ = [
     "GRACE_PERIOD", "HEARTBEAT", "StorageError", "default_url", "open_storage", "retry_callback",

@@ -21,7 +21,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gradlab.lab.optional import require
 from gradlab.lab.tuning.objective import make_objective, make_pruner
 from gradlab.lab.tuning.samplers import make_sampler
 from gradlab.lab.tuning.search_space import SearchSpace
@@ -38,6 +37,7 @@ from gradlab.lab.tuning.workers import (
     run_workers,
     sigterm_fails_the_trial,
 )
+from gradlab.optional import require
 
 __all__ = [
     "IncompleteStudyError", "StudyMismatchError", "TuneResult", "check_space", "default_out_dir",

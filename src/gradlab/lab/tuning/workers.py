@@ -34,7 +34,6 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from gradlab.lab.optional import require
 from gradlab.lab.tuning.termination import (
     Terminated,
     acknowledge_termination,
@@ -43,6 +42,7 @@ from gradlab.lab.tuning.termination import (
     shield,
     sigterm_fails_the_trial,
 )
+from gradlab.optional import require
 
 __all__ = [
     "IncompleteStudyError", "SurplusTrial", "Terminated", "WorkerSpec", "finished_count",

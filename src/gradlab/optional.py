@@ -1,4 +1,4 @@
-"""Optional dependencies of the lab: imported on first use, with the extra to install named."""
+"""Optional dependencies: imported on first use, with the extra to install named."""
 
 from __future__ import annotations
 
