@@ -16,8 +16,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -66,10 +64,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         raise TypeError(
             f"gradlab.save: f must be a path or a binary file object, got {type(f).__name__}"
         )
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "state.safetensors"
-        checkpoint.save(obj, path)
-        f.write(path.read_bytes())
+    f.write(checkpoint.encode(obj, getattr(f, "name", "<file object>")))
 
 
 def _as_tensors(value):
@@ -122,20 +117,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     blob = f.read()
     if is_torch_zip(blob):
         return load_torch_zip(io.BytesIO(blob), str(where), map_location)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "state.safetensors"
-        path.write_bytes(blob)
-        try:
-            return _as_tensors(_load_checkpoint(path, where, blob[:4]))
-        except checkpoint.CheckpointError as error:
-            raise checkpoint.CheckpointError(where, error.reason) from None
+    return _as_tensors(_load_checkpoint(blob, where, blob[:4]))
 
 
-def _load_checkpoint(path, where, head: bytes):
-    """A gradlab checkpoint; a file that is not one but starts like a pickle (PROTO opcode,
-    protocol 2 to 5) gets the error that says gradlab never unpickles."""
+def _load_checkpoint(source, where, head: bytes):
+    """A gradlab checkpoint from a path or bytes; a file that is not one but starts like a
+    pickle (PROTO opcode, protocol 2 to 5) gets the error that says gradlab never unpickles."""
     try:
-        return checkpoint.load(path)
+        if isinstance(source, bytes):
+            return checkpoint.decode(source, where)
+        return checkpoint.load(source)
     except checkpoint.CheckpointError:
         if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
             _refuse_pickle(where)

@@ -146,24 +146,17 @@ class Attribution:
     def plot(self, path, k: int = 15, title: str | None = None) -> Path:
         """A horizontal bar chart of the k strongest features' signed mean, written to
         ``path`` (PNG by extension; needs matplotlib)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from gradlab.figures import pyplot, save_figure
 
         rows = self.top(k)[::-1]
-        fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.5))
+        fig, ax = pyplot().subplots(figsize=(7, 0.3 * len(rows) + 1.5))
         colors = ["tab:red" if mean > 0 else "tab:blue" for _, mean, _ in rows]
         ax.barh([name for name, _, _ in rows], [mean for _, mean, _ in rows], color=colors)
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.set_xlabel(f"mean {self.method} over {len(self.values)} samples")
         ax.set_title(title or f"Feature attribution ({self.method})")
         fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+        return save_figure(fig, path)
 
 
 def feature_attribution(model, x, target=None, method: str = "gradient",

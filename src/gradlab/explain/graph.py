@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradlab.atomic import atomic_write
 from gradlab.autograd import Function
 from gradlab.tensor import Tensor
 
@@ -348,8 +349,7 @@ class GraphView(DotDisplay):
                 f"ending in {', '.join(_RENDER_FORMATS)}"
             )
         drawn = run_dot(self.to_dot(), fmt, f"render({str(path)!r})")
-        path.write_bytes(drawn)
-        return path
+        return atomic_write(path, drawn)
 
 
 def graph(output: Tensor, names: dict[str, Tensor] | None = None) -> GraphView:

@@ -195,11 +195,10 @@ def _digest(structure: str, arrays: dict) -> str:
 
 
 # ---------------------------------------------------------------------------- save / load
-def save(state, path) -> None:
-    """Write ``state`` (see the module docstring for what it may hold) to ``path``,
-    atomically: a crash leaves the previous file at ``path`` or the complete new one."""
-    path = Path(path)
-    encoder = _Encoder(path)
+def encode(state, where="<bytes>") -> bytes:
+    """The checkpoint bytes of ``state`` (see the module docstring for what it may hold);
+    ``where`` names it in errors."""
+    encoder = _Encoder(where)
     structure = json.dumps(encoder.encode(state, []), allow_nan=False, separators=(",", ":"))
     metadata = {
         "format": FORMAT,
@@ -207,7 +206,14 @@ def save(state, path) -> None:
         "structure": structure,
         "sha256": _digest(structure, encoder.arrays),
     }
-    blob = safetensors.numpy.save(encoder.arrays, metadata=metadata)
+    return safetensors.numpy.save(encoder.arrays, metadata=metadata)
+
+
+def save(state, path) -> None:
+    """Write ``state`` (see the module docstring for what it may hold) to ``path``,
+    atomically: a crash leaves the previous file at ``path`` or the complete new one."""
+    path = Path(path)
+    blob = encode(state, path)
     try:
         atomic_write(path, blob)
     except OSError as exc:
@@ -246,7 +252,12 @@ def load(path):
     """Read a checkpoint written by :func:`save`; raise :class:`CheckpointError` for
     anything else. Arrays come back as NumPy arrays."""
     path = Path(path)
-    blob = _read_regular(path)
+    return decode(_read_regular(path), path)
+
+
+def decode(blob: bytes, path="<bytes>"):
+    """The state in checkpoint bytes ``blob`` (from :func:`encode`); ``path`` names it in
+    errors (:class:`CheckpointError`). Arrays come back as NumPy arrays."""
     metadata = _metadata(path, blob)
     try:
         arrays = safetensors.numpy.load(blob)

@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 
+from gradlab.atomic import atomic_open, atomic_write
+
 
 def _number(value):
     """A logged value as a plain Python number (floats stay floats, NaN included)."""
@@ -71,7 +73,7 @@ class History:
     def to_csv(self, path) -> None:
         """Write one row per epoch: ``epoch`` then every logged name (sorted)."""
         names = sorted(self.history)
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        with atomic_open(path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["epoch", *names])
             for row, epoch in enumerate(self.epoch):
@@ -96,7 +98,7 @@ class History:
             "epoch": self.epoch,
             "history": {k: [_json_value(v) for v in vs] for k, vs in self.history.items()},
         }
-        Path(path).write_text(json.dumps(state, indent=1, allow_nan=False), encoding="utf-8")
+        atomic_write(path, json.dumps(state, indent=1, allow_nan=False))
 
     @classmethod
     def from_json(cls, path) -> History:

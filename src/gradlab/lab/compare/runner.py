@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import gradlab
+from gradlab.atomic import atomic_write
 from gradlab.lab.compare.callbacks import EpochTick, StopOnNaN
 from gradlab.lab.compare.experiment import (
     CompareError,
@@ -218,8 +219,7 @@ def write_json(result: CompareResult, path: Path) -> Path:
                       "final": r.final, "extra": _public(r.extra)} for r in pr.runs],
         } for pr in result.parts],
     }  # fmt: skip
-    path.write_text(json.dumps(_json_safe(payload), indent=1), encoding="utf-8")
-    return path
+    return atomic_write(path, json.dumps(_json_safe(payload), indent=1))
 
 
 def run_experiment(experiment: Experiment, options: Options, progress: bool = True,
