@@ -16,6 +16,7 @@ from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops.conv import Conv2dOp
 from gradlab.ops.movement import getitem, reshape
+from gradlab.ops.windows import same_padding, window_out_size, window_span
 from gradlab.tensor import Tensor
 
 __all__ = ["Conv2d", "conv2d", "conv_output_size"]
@@ -37,13 +38,13 @@ def conv_output_size(
     ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"conv_output_size: {name} must be an integer >= {low}, got {value!r}")
-    effective = dilation * (kernel - 1) + 1
+    effective = window_span(kernel, dilation)
     if effective > size + 2 * padding:
         raise ValueError(
             f"conv_output_size: kernel size {effective} (dilated) is larger than the padded "
             f"input size {size + 2 * padding}"
         )
-    return (size + 2 * padding - effective) // stride + 1
+    return window_out_size(size, kernel, stride, padding, dilation)
 
 
 def _pair(name: str, owner: str, value, low: int) -> tuple[int, int]:
@@ -60,11 +61,7 @@ def _pair(name: str, owner: str, value, low: int) -> tuple[int, int]:
 
 def _same_padding(kernel, dilation) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) keeping the size at stride 1; the odd pixel goes last."""
-    pads = []
-    for k, d in zip(kernel, dilation):
-        total = d * (k - 1)
-        pads += [total // 2, total - total // 2]
-    return tuple(pads)
+    return (*same_padding(kernel[0], dilation[0]), *same_padding(kernel[1], dilation[1]))
 
 
 def _resolve_padding(owner: str, padding, kernel, stride, dilation):
@@ -88,7 +85,7 @@ def _resolve_padding(owner: str, padding, kernel, stride, dilation):
 
 def _check_sizes(owner: str, shape, kernel, pads, dilation) -> None:
     padded = (shape[-2] + pads[0] + pads[1], shape[-1] + pads[2] + pads[3])
-    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    effective = tuple(window_span(k, d) for k, d in zip(kernel, dilation))
     if effective[0] > padded[0] or effective[1] > padded[1]:
         raise ValueError(
             f"{owner}: input has shape {tuple(shape)}; the padded input size {padded} is "

@@ -19,8 +19,8 @@ from gradlab.ops.pool import (
     AvgPool2dOp,
     MaxPool2dOp,
     max_pool2d_indices,
-    pool_out_size,
 )
+from gradlab.ops.windows import window_out_size
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -52,7 +52,7 @@ def _geometry(owner, input, kernel_size, stride, padding, dilation, ceil_mode): 
         )
     h, w = input.shape[-2:]
     out = tuple(
-        pool_out_size(size, k, s, p, d, ceil_mode)
+        window_out_size(size, k, s, p, d, ceil_mode)
         for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
     )
     if min(out) < 1:

@@ -28,21 +28,16 @@ from numpy.lib.stride_tricks import as_strided
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops.windows import window_out_size
 from gradlab.ops.workspace import POOL
 
 __all__ = [
     "Conv2dOp",
-    "conv_out_size",
     "conv_output_hw",
     "im2col",
     "weight_matrix",
     "add_input_grad",
 ]
-
-
-def conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
-    """Output length of a convolution/pooling window along one axis (floor mode)."""
-    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def nhwc_padded(xn, padding, fill=0.0):
@@ -122,8 +117,8 @@ def offset_view(a, i, j, stride, dilation, ho, wo):
 def conv_output_hw(x_shape, w_shape, stride, padding, dilation) -> tuple[int, int]:
     """(Ho, Wo) of a convolution of x (N, C, H, W) with weight (O, C, kh, kw)."""
     top, bottom, left, right = padding
-    ho = conv_out_size(x_shape[2], w_shape[2], stride[0], top + bottom, dilation[0])
-    wo = conv_out_size(x_shape[3], w_shape[3], stride[1], left + right, dilation[1])
+    ho = window_out_size(x_shape[2], w_shape[2], stride[0], (top, bottom), dilation[0])
+    wo = window_out_size(x_shape[3], w_shape[3], stride[1], (left, right), dilation[1])
     return ho, wo
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops.windows import transposed_out_size
 
 
 def conv_transpose_output_hw(x_shape, w_shape, stride, padding, dilation, output_padding):
     """(Ho, Wo) with ``Ho = (H - 1)*sh - 2*ph + dh*(kh - 1) + output_padding_h + 1``."""
     return tuple(
-        (size - 1) * s - 2 * p + d * (k - 1) + op + 1
+        transposed_out_size(size, k, s, p, d, op)
         for size, k, s, p, d, op in zip(
             x_shape[2:], w_shape[2:], stride, padding, dilation, output_padding
         )

@@ -16,22 +16,13 @@ from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.activation import relu_values
 from gradlab.ops.conv import nhwc_padded, offset_view
+from gradlab.ops.windows import window_out_size
 from gradlab.ops.workspace import POOL
 
 __all__ = [
-    "MaxPool2dOp", "ReluMaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp", "pool_out_size",
+    "MaxPool2dOp", "ReluMaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp",
     "max_pool2d_indices",
 ]  # fmt: skip
-
-
-def pool_out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False) -> int:
-    """Output length along one axis as PyTorch: in ceil mode the last window must start
-    inside the input or its left padding."""
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
 
 
 def _layout(x):
@@ -111,8 +102,8 @@ class MaxPool2dOp(Function):
         self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False
     ):
         n, c, h, w = x.shape
-        ho = pool_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
-        wo = pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+        ho = window_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+        wo = window_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
         xn, nchw = _layout(x)
         if _is_fast(kernel, stride, padding, dilation, h, w, ho, wo):
             out, masks = max_pool_2x2(xn, ho, wo, relu=False)
@@ -214,8 +205,8 @@ class ReluMaxPool2dOp(Function):
 def max_pool2d_indices(x, kernel, stride, padding, dilation, ceil_mode):
     """int64 (N, C, Ho, Wo): the flat index h*W + w in x of each window's first maximum."""
     n, c, h, w = x.shape
-    ho = pool_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
-    wo = pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    ho = window_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    wo = window_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
     xn = x.transpose(0, 2, 3, 1)
     _, idx, _ = _argmax_offsets(xn, kernel, stride, padding, dilation, ho, wo)
     idx = idx.astype(xp.int64)
@@ -251,8 +242,8 @@ class AvgPool2dOp(Function):
         divisor=None,
     ):
         n, c, h, w = x.shape
-        ho = pool_out_size(h, kernel[0], stride[0], padding[0], 1, ceil_mode)
-        wo = pool_out_size(w, kernel[1], stride[1], padding[1], 1, ceil_mode)
+        ho = window_out_size(h, kernel[0], stride[0], padding[0], 1, ceil_mode)
+        wo = window_out_size(w, kernel[1], stride[1], padding[1], 1, ceil_mode)
         xn, nchw = _layout(x)
         shape = (xn.shape[0], ho, wo, xn.shape[3])
         if divisor is not None:

@@ -14,6 +14,7 @@ from gradlab.keras import activations
 from gradlab.keras.layers.layer import Layer
 from gradlab.ops.conv import Conv2dOp
 from gradlab.ops.movement import permute, reshape
+from gradlab.ops.windows import same_padding, window_out_size
 
 
 def as_tuple(name: str, value, n: int) -> tuple:
@@ -25,20 +26,13 @@ def as_tuple(name: str, value, n: int) -> tuple:
     return value
 
 
-def same_pads(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """(before, after) zero padding of TensorFlow's 'same': output ceil(size / stride)."""
-    effective = (kernel - 1) * dilation + 1
-    out = -(-size // stride)
-    total = max((out - 1) * stride + effective - size, 0)
-    return total // 2, total - total // 2
-
-
 def out_size(size, kernel, stride, padding, dilation=1):
+    """Output length along one axis for Keras's ``padding`` ('valid' or 'same'); None for an
+    unknown size."""
     if size is None:
         return None
-    if padding == "same":
-        return -(-size // stride)
-    return (size - (kernel - 1) * dilation - 1) // stride + 1
+    pads = same_padding(kernel, dilation, stride, size) if padding == "same" else 0
+    return window_out_size(size, kernel, stride, pads, dilation)
 
 
 class Conv2D(Layer):
@@ -118,7 +112,7 @@ class Conv2D(Layer):
             return (0, 0) * len(spatial)
         pads = ()
         for size, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate):
-            pads += same_pads(size, k, s, d)
+            pads += same_padding(k, d, s, size)
         return pads
 
     def _check(self, inputs):

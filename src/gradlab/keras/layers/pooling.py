@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.keras.layers.conv import as_tuple, out_size, same_pads
+from gradlab.keras.layers.conv import as_tuple, out_size
 from gradlab.keras.layers.layer import Layer
 from gradlab.nn.pooling import avg_pool2d, max_pool2d
 from gradlab.ops import movement
 from gradlab.ops.movement import Index, permute, reshape
 from gradlab.ops.reduce import amax, mean
+from gradlab.ops.windows import same_padding
 from gradlab.tensor import Tensor
 
 
@@ -56,8 +57,8 @@ class _Pooling2D(Layer):
         pads = (0, 0, 0, 0)
         if self.padding == "same":
             pads = (
-                *same_pads(x.shape[2], kernel[0], stride[0]),
-                *same_pads(x.shape[3], kernel[1], stride[1]),
+                *same_padding(kernel[0], 1, stride[0], x.shape[2]),
+                *same_padding(kernel[1], 1, stride[1], x.shape[3]),
             )
         return kernel, stride, pads
 
