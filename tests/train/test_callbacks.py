@@ -221,6 +221,26 @@ def test_learning_rate_scheduler_per_epoch_batch_and_function(digits):
         LearningRateScheduler(None, per="step")
 
 
+def test_one_step_for_a_plateau_scheduler_in_trainer_and_callback(digits):
+    """optim's ReduceLROnPlateau is stepped with the monitored loss both ways: given to the
+    Trainer and through the LearningRateScheduler callback (the one ``advance``)."""
+    Xtr, _, ytr, _ = digits
+    lrs = []
+    for use_callback in (False, True):
+        model = _mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=10)
+        trainer = (
+            Trainer(model, nn.CrossEntropyLoss(), opt, callbacks=[LearningRateScheduler(plateau)])
+            if use_callback
+            else Trainer(model, nn.CrossEntropyLoss(), opt, scheduler=plateau)
+        )
+        h = trainer.fit(Xtr[:40], ytr[:40], epochs=3, batch_size=20, verbose=0)
+        lrs.append(h.history["lr"])
+    # threshold 10 (relative): no epoch counts as better, so each one cuts the lr
+    assert lrs[0] == lrs[1] == pytest.approx([0.1, 0.05, 0.025])
+
+
 def test_reduce_lr_on_plateau_callback(digits):
     Xtr, _, ytr, _ = digits
     model = _mlp()

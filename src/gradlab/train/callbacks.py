@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradlab.optim.lr_scheduler.base import advance, scheduled_lr
 from gradlab.train import checkpoint
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
@@ -292,7 +293,9 @@ class ModelCheckpoint(Callback):
 
 class LearningRateScheduler(Callback):
     """Step an lr scheduler (``gradlab.optim.lr_scheduler``) after every epoch
-    (``per="epoch"``) or every batch (``per="batch"``). A plain function sets the lr at the
+    (``per="epoch"``) or every batch (``per="batch"``), as ``Trainer(scheduler=...)`` does
+    (:func:`~gradlab.optim.lr_scheduler.advance`: ReduceLROnPlateau gets "val_loss", else
+    "loss"). A plain function sets the lr at the
     start of each epoch, as Keras: ``schedule(epoch, lr) -> lr``, or ``schedule(epoch) -> lr``
     (Keras tries the two-argument form first and falls back on a TypeError)."""
 
@@ -307,19 +310,16 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self._is_function():
             for group in self.trainer.optimizer.param_groups:
-                try:
-                    lr = self.scheduler(epoch, group["lr"])
-                except TypeError:
-                    lr = self.scheduler(epoch)
-                group["lr"] = float(lr)
+                group["lr"] = float(scheduled_lr(self.scheduler, epoch, group["lr"]))
 
     def on_batch_end(self, batch, logs=None):
         if self.per == "batch" and not self._is_function():
-            self.scheduler.step()
+            advance(self.scheduler, (logs or {}).get("loss"))
 
     def on_epoch_end(self, epoch, logs=None):
         if self.per == "epoch" and not self._is_function():
-            self.scheduler.step()
+            logs = logs or {}
+            advance(self.scheduler, logs.get("val_loss", logs.get("loss")))
 
     def state_dict(self) -> dict:
         return {} if self._is_function() else {"scheduler": self.scheduler.state_dict()}

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from gradlab import autograd
-from gradlab.optim.lr_scheduler.plateau import ReduceLROnPlateau
+from gradlab.optim.lr_scheduler.base import advance
 from gradlab.train import metrics as M
 from gradlab.train import training_state as TS
 from gradlab.train.callbacks import Callback, CallbackList
@@ -215,12 +215,8 @@ class Trainer:
         return {m.name: m(output, target) for m in self.metrics}
 
     def _step_scheduler(self, logs: dict) -> None:
-        if self.scheduler is None:
-            return
-        if isinstance(self.scheduler, ReduceLROnPlateau):
-            self.scheduler.step(logs.get("val_loss", logs["loss"]))
-        else:
-            self.scheduler.step()
+        if self.scheduler is not None:
+            advance(self.scheduler, logs.get("val_loss", logs["loss"]))
 
     def training_state(self) -> dict:
         """Everything needed to continue this fit exactly from where it is now: a dict for

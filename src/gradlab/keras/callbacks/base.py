@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 
+from gradlab.optim.lr_scheduler.base import scheduled_lr
+
 
 class Callback:
     def __init__(self):
@@ -115,10 +117,7 @@ class LearningRateScheduler(Callback):
         optimizer = self.model.optimizer
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
-        try:
-            lr = self.schedule(epoch, float(optimizer.learning_rate))
-        except TypeError:
-            lr = self.schedule(epoch)
+        lr = scheduled_lr(self.schedule, epoch, float(optimizer.learning_rate))
         if hasattr(lr, "numpy") and np.ndim(lr.numpy()) == 0:  # a scalar Tensor (tf.math.exp)
             lr = np.float32(lr.numpy())
         if not isinstance(lr, (float, np.float32, np.float64)):

@@ -2,10 +2,19 @@
 
 ``from gradlab.optim.lr_scheduler import StepLR``. Every schedule but ReduceLROnPlateau has a
 closed form ``lr_at(step)``; :func:`plot_ready` builds one without a model, :func:`lr_curve`
-steps one, :func:`step_decay` is the Keras example's step-decay function.
+steps one, :func:`advance` is the one step every gradlab loop takes (the metric to
+ReduceLROnPlateau), :func:`scheduled_lr` reads a Keras-style schedule function, and
+:func:`step_decay` is the Keras example's step-decay function.
 """
 
-from gradlab.optim.lr_scheduler.base import LRScheduler, lr_curve, plot_ready, step_decay
+from gradlab.optim.lr_scheduler.base import (
+    LRScheduler,
+    advance,
+    lr_curve,
+    plot_ready,
+    scheduled_lr,
+    step_decay,
+)
 from gradlab.optim.lr_scheduler.basic import (
     ExponentialLR,
     LambdaLR,
@@ -23,7 +32,7 @@ __all__ = [
     "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
     "SequentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
     "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "ChainedScheduler", "plot_ready",
-    "lr_curve", "step_decay",
+    "lr_curve", "step_decay", "advance", "scheduled_lr",
 ]  # fmt: skip
 
 

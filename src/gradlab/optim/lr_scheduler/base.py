@@ -56,6 +56,8 @@ class LRScheduler:
     """
 
     _is_initial = False
+    _needs_metric = False
+    """Whether ``step`` takes the monitored metric (ReduceLROnPlateau); see :func:`advance`."""
 
     def __init__(self, optimizer, last_epoch: int = -1):
         if not hasattr(optimizer, "param_groups"):
@@ -164,6 +166,31 @@ def plot_ready(scheduler_class, lr: float = 0.1, *, momentum: float | None = Non
     return scheduler_class(_StandInOptimizer(lr, momentum, betas, param_groups), **kwargs)
 
 
+def advance(scheduler, metric=None) -> list:
+    """Step ``scheduler`` once and return its new lrs: the one way gradlab steps a schedule
+    (``Trainer(scheduler=...)``, the ``LearningRateScheduler`` callback, :func:`lr_curve`).
+    A scheduler that monitors a metric (ReduceLROnPlateau) is given
+    ``metric``; the others step on the count alone."""
+    if getattr(scheduler, "_needs_metric", False):
+        if metric is None:
+            raise ValueError(
+                f"{type(scheduler).__name__} steps on a monitored metric, and none was given"
+            )
+        scheduler.step(metric)
+    else:
+        scheduler.step()
+    return scheduler.get_last_lr()
+
+
+def scheduled_lr(schedule, epoch: int, lr: float):
+    """The lr a Keras-style schedule function gives for ``epoch``: ``schedule(epoch, lr)``,
+    or ``schedule(epoch)`` when the two-argument call raises TypeError (Keras's rule)."""
+    try:
+        return schedule(epoch, lr)
+    except TypeError:
+        return schedule(epoch)
+
+
 def lr_curve(scheduler, steps: int, metrics=None) -> list:
     """The first group's lr at steps 0 .. steps-1, stepping ``scheduler`` (which changes it).
 
@@ -171,11 +198,7 @@ def lr_curve(scheduler, steps: int, metrics=None) -> list:
     """
     values = [scheduler.get_last_lr()[0]]
     for t in range(1, steps):
-        if metrics is not None:
-            scheduler.step(metrics[t - 1])
-        else:
-            scheduler.step()
-        values.append(scheduler.get_last_lr()[0])
+        values.append(advance(scheduler, None if metrics is None else metrics[t - 1])[0])
     return values
 
 

@@ -19,6 +19,8 @@ class ReduceLROnPlateau(LRScheduler):
     ``lr_curve(sched, n, metrics)`` to plot it.
     """
 
+    _needs_metric = True
+
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr=0, eps: float = 1e-8):  # fmt: skip
