@@ -14,6 +14,7 @@ from gradlab.lab import vocabulary as V
 from gradlab.lab.config_data import check_data, check_model_data
 from gradlab.lab.schema import Spec, check_table, choose, one_of
 from gradlab.lab.schema import specs_from_signature as signature_specs
+from gradlab.train.metrics import CLASSIFICATION_METRICS
 
 __all__ = ["validate", "model_specs", "loss_specs"]
 
@@ -278,7 +279,7 @@ def _check_training(config, table, loop: str = "fit") -> list:
         elif task == "regression":
             values["metrics"] = ["rmse"] if config.derived.get("view") == "pairs" else ["mae"]
     elif config.derived.get("targets") == "input" or task == "regression":
-        wrong = [m for m in values["metrics"] if m in V.CLASSIFICATION_METRICS]
+        wrong = [m for m in values["metrics"] if m in CLASSIFICATION_METRICS]
         if wrong:
             problems.append(
                 f"training.metrics: {one_of(wrong)} need class labels, but the "

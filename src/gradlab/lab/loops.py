@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from gradlab.lab import vocabulary as V
 from gradlab.lab.schema import REQUIRED, Spec, check_table, choose, one_of
+from gradlab.train.metrics import CLASSIFICATION_METRICS
 
 __all__ = [
     "LOOPS", "LoopEntry", "check_loss", "check_rule", "check_schedule_per", "choose_loop",
@@ -62,7 +63,7 @@ LOOPS = {
             "epochs": _EPOCHS,
             "seed": _SEED,
             "shuffle": Spec(("bool",), True),
-            "metrics": Spec(("list[str]",), None, choices=V.CLASSIFICATION_METRICS),
+            "metrics": Spec(("list[str]",), None, choices=CLASSIFICATION_METRICS),
             **_SPLIT,
         },
         losses={},

@@ -29,9 +29,9 @@ def _prefixed(prefix: str, logs: dict) -> dict:
 
 # ---------------------------------------------------------------------------- perceptron
 def _scores(names, y_true, y_pred) -> dict:
-    from gradlab.train import metrics as M
+    from gradlab.train.metrics import metric_function
 
-    return {name: getattr(M, name)(y_true, y_pred) for name in names}
+    return {name: metric_function(name)(y_true, y_pred) for name in names}
 
 
 def _perceptron(config, data, model, out, verbose) -> dict:

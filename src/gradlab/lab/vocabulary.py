@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass, field
 
 from gradlab.lab.schema import REQUIRED, Spec
+from gradlab.train.metrics import METRICS as TRAINER_METRICS
 
 __all__ = [
     "CALLBACKS", "DATASETS", "DATA_DERIVED", "LOSSES", "METRICS", "MODELS", "OPTIMIZERS",
@@ -306,8 +307,7 @@ CALLBACKS = {
     "gradient_flow": ("gradlab.train:GradientFlow", None, {}),
 }  # fmt: skip
 
-METRICS = ("accuracy", "precision", "recall", "f1", "mae", "rmse", "r2")
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1")
+METRICS = tuple(TRAINER_METRICS)  # the names; gradlab.train.metrics holds the one table
 
 # the [training] table
 TRAINING = {

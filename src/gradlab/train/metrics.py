@@ -177,6 +177,37 @@ def r2(y_true, y_pred) -> float:
     return float(1.0 - numerator / denominator)
 
 
+# ---------------------------------------------------------------------------- the names
+METRICS = {
+    "accuracy": accuracy, "precision": precision, "recall": recall, "f1": f1,
+    "mae": mae, "rmse": rmse, "r2": r2,
+}  # fmt: skip
+"""The metric names a Trainer, a config file and the lab accept, and their functions."""
+
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1")
+"""The names in :data:`METRICS` that compare predicted labels (the others compare values)."""
+
+ALIASES = {"acc": "accuracy"}
+"""Other spellings a Trainer accepts (Keras's "acc")."""
+
+_HIGHER_IS_BETTER = {"accuracy", "precision", "recall", "f1", "r2", "roc_auc", "auc"}
+
+
+def metric_function(name: str):
+    """The function of metric ``name`` (or an alias); ValueError naming the known ones."""
+    key = ALIASES.get(name.lower(), name.lower())
+    if key not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; expected one of {sorted(METRICS)}")
+    return METRICS[key]
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a larger value of metric ``name`` is better (accuracy, F1, R², AUC); a logged
+    name's "val_" prefix is ignored. Losses and errors (mae, rmse): False."""
+    base = name[4:] if name.startswith("val_") else name
+    return ALIASES.get(base, base) in _HIGHER_IS_BETTER
+
+
 def classification_report(y_true, y_pred, target_names=None, digits: int = 4) -> str:
     """Per-class precision, recall, F1 and support, then accuracy, macro and weighted
     averages, as text in scikit-learn's layout (scikit-learn's own when installed)."""

@@ -29,10 +29,6 @@ from gradlab.train.history import History
 from gradlab.train.progress import Progress
 from gradlab.train.strategy import get_strategy
 
-_CLASSIFICATION = {"accuracy": M.accuracy, "acc": M.accuracy, "precision": M.precision,
-                   "recall": M.recall, "f1": M.f1}  # fmt: skip
-_REGRESSION = {"mae": M.mae, "rmse": M.rmse, "r2": M.r2}
-
 
 def _labels_average(t: np.ndarray, p: np.ndarray) -> str:
     """ "binary" for 0/1 labels, "macro" otherwise (precision/recall/F1 averaging)."""
@@ -45,13 +41,13 @@ class _Metric:
 
     def __init__(self, spec, loss):
         if isinstance(spec, str):
+            try:
+                self.fn = M.metric_function(spec)
+            except ValueError as error:
+                raise ValueError(f"Trainer: {error}") from None
             key = spec.lower()
-            if key not in _CLASSIFICATION and key not in _REGRESSION:
-                known = sorted(set(_CLASSIFICATION) | set(_REGRESSION))
-                raise ValueError(f"Trainer: unknown metric {spec!r}; expected one of {known}")
-            self.name = "accuracy" if key == "acc" else key
-            self.fn = _CLASSIFICATION.get(key) or _REGRESSION[key]
-            self.classification = key in _CLASSIFICATION
+            self.name = M.ALIASES.get(key, key)
+            self.classification = self.name in M.CLASSIFICATION_METRICS
         elif callable(spec):  # fn(y_true, y_pred) on labels from predictions_from_output
             self.name = getattr(spec, "__name__", type(spec).__name__)
             self.fn, self.classification = spec, True

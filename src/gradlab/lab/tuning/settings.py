@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from gradlab.train.metrics import higher_is_better
+
 __all__ = ["SAMPLERS", "TuneSettings", "validate_tune"]
 
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "none")
-_MAXIMIZED = {"accuracy", "acc", "precision", "recall", "f1", "r2", "auc", "roc_auc"}
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,7 @@ class TuneSettings:
     def resolved_direction(self) -> str:
         if self.direction is not None:
             return self.direction
-        base = self.metric[4:] if self.metric.startswith("val_") else self.metric
-        return "maximize" if base in _MAXIMIZED else "minimize"
+        return "maximize" if higher_is_better(self.metric) else "minimize"
 
     @classmethod
     def parse(cls, section: dict | None, where: str = "tune") -> TuneSettings:
