@@ -169,8 +169,9 @@ def _output(out, fn, inputs, track):
 
 def _saved_versions(fn, saved, inputs, result):
     """(counter, version, producer node, index in saved) for each saved array that is an
-    input's or the output's own array; None when there is none."""
-    if type(saved) is not tuple:
+    input's or the output's own array; None when there is none. ``saved`` is a tuple, or a
+    NamedTuple of named fields."""
+    if not isinstance(saved, tuple):
         return None
     records = None
     out = result._data

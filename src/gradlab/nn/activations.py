@@ -3,25 +3,21 @@ names and defaults; plus ``Step``, the perceptron's Heaviside activation.
 
 Every activation keeps its input's shape: input (*), output (*). ``inplace`` arguments are
 accepted for PyTorch's signatures; gradlab never modifies the input. Sigmoid, tanh, ReLU,
-leaky ReLU, ELU and softplus are the primitives of :mod:`gradlab.ops.elementwise`; softmax and
-log-softmax those of :mod:`gradlab.ops.softmax`; SELU, GELU, SiLU, PReLU and Step are fused
-primitives here.
+leaky ReLU, ELU, softplus, SELU, GELU, SiLU, PReLU and Step are the primitives of
+:mod:`gradlab.ops.activation`; softmax and log-softmax those of :mod:`gradlab.ops.softmax`.
 
 GELU's exact form uses :func:`gradlab.ops.special.erf` (NumPy has no erf).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from gradlab.autograd import Function
 from gradlab.backend import get_default_dtype, xp
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops import activation as _ew
 from gradlab.ops.softmax import log_softmax, softmax
-from gradlab.ops.special import erf, erf_array
+from gradlab.ops.special import erf
 
 __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Softplus",
@@ -29,110 +25,6 @@ __all__ = [
     "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "softplus",
     "softmax", "log_softmax", "step", "erf",
 ]  # fmt: skip
-
-# ---------------------------------------------------------------------- fused primitives
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-_GELU_TANH_C = math.sqrt(2 / math.pi)
-_INV_SQRT2 = 1 / math.sqrt(2)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-
-
-class Selu(Function):
-    __slots__ = ()
-
-    def forward(self, a):
-        positive = a > 0
-        negative_part = (_SELU_SCALE * _SELU_ALPHA) * xp.expm1(xp.minimum(a, 0))
-        out = xp.where(positive, _SELU_SCALE * a, negative_part).astype(a.dtype, copy=False)
-        self.saved = (positive, negative_part)
-        return out
-
-    def backward(self, grad):
-        positive, negative_part = self.saved
-        return xp.where(
-            positive, grad * _SELU_SCALE, grad * (negative_part + _SELU_SCALE * _SELU_ALPHA)
-        )
-
-
-class Gelu(Function):
-    """x·Φ(x) (``approximate='none'``) or PyTorch's tanh approximation (``'tanh'``)."""
-
-    __slots__ = ()
-
-    def forward(self, a, approximate="none"):
-        if approximate == "tanh":
-            t = xp.tanh(_GELU_TANH_C * (a + 0.044715 * a * a * a))
-            self.saved = (a, t, approximate)
-            return 0.5 * a * (1 + t)
-        cdf = erf_array(a * _INV_SQRT2)
-        cdf += 1
-        cdf *= 0.5
-        self.saved = (a, cdf, approximate)
-        return a * cdf
-
-    def backward(self, grad):
-        a, value, approximate = self.saved
-        if approximate == "tanh":
-            inner = _GELU_TANH_C * (1 + 3 * 0.044715 * a * a)
-            return grad * (0.5 * (1 + value) + 0.5 * a * (1 - value * value) * inner)
-        return grad * (value + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a))
-
-
-class Silu(Function):
-    __slots__ = ()
-
-    def forward(self, a):
-        sig = xp.tanh(0.5 * a)
-        sig += 1
-        sig *= 0.5
-        self.saved = (a, sig)
-        return a * sig
-
-    def backward(self, grad):
-        a, sig = self.saved
-        return grad * sig * (1 + a * (1 - sig))
-
-
-class Prelu(Function):
-    """max(0, x) + w·min(0, x); w has one value or one per channel (dim 1 of the input)."""
-
-    __slots__ = ()
-
-    def forward(self, a, weight):
-        w = weight
-        if weight.size > 1 and a.ndim >= 2:
-            w = weight.reshape((1, weight.size) + (1,) * (a.ndim - 2))
-        positive = a > 0
-        self.saved = (a, w, positive, weight.shape)
-        return xp.where(positive, a, w * a).astype(a.dtype, copy=False)
-
-    def backward(self, grad):
-        a, w, positive, w_shape = self.saved
-        grad_a = xp.where(positive, grad, grad * w) if self.needs_input_grad(0) else None
-        grad_w = None
-        if self.needs_input_grad(1):
-            per_element = xp.where(positive, 0, grad * a)
-            if w.ndim > 1:  # a per-channel weight: sum over every dim but the channel dim
-                per_element = per_element.sum(axis=(0, *range(2, a.ndim)))
-            else:
-                per_element = per_element.sum()
-            grad_w = per_element.reshape(w_shape)
-        return grad_a, grad_w
-
-
-class StepFn(Function):
-    __slots__ = ()
-
-    def forward(self, a, threshold=0.0):
-        self.saved = (a.shape, a.dtype)
-        return (a > threshold).astype(a.dtype)
-
-    def backward(self, grad):
-        shape, dtype = self.saved
-        return xp.zeros(shape, dtype=grad.dtype)
-
 
 # ---------------------------------------------------------------------- functions
 
@@ -164,7 +56,7 @@ def prelu(input, weight):  # noqa: A002
             f"prelu: weight has shape {tuple(w)}, expected (1,) or ({channels},) for input of "
             f"shape {tuple(input.shape)} (one weight per channel, dim 1)"
         )
-    return Prelu.apply(input, weight)
+    return _ew.Prelu.apply(input, weight)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
@@ -173,7 +65,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
 
 def selu(input, inplace: bool = False):  # noqa: A002
     """scale·ELU(x, alpha) with PyTorch's constants (alpha ≈ 1.6733, scale ≈ 1.0507)."""
-    return Selu.apply(input)
+    return _ew.Selu.apply(input)
 
 
 def gelu(input, approximate: str = "none"):  # noqa: A002
@@ -181,12 +73,12 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
     0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), as PyTorch."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate=approximate)
+    return _ew.Gelu.apply(input, approximate=approximate)
 
 
 def silu(input, inplace: bool = False):  # noqa: A002
     """x·sigmoid(x) (SiLU, also called Swish)."""
-    return Silu.apply(input)
+    return _ew.Silu.apply(input)
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
@@ -201,7 +93,7 @@ def step(input, threshold: float = 0.0):  # noqa: A002
     a step learns nothing. The perceptron learns by its own rule, w += lr·(y − ŷ)·x, not by
     backprop; the graph stays connected so ``backward()`` runs and gives zeros.
     """
-    return StepFn.apply(input, threshold=threshold)
+    return _ew.Step.apply(input, threshold=threshold)
 
 
 # ---------------------------------------------------------------------- modules

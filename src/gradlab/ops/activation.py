@@ -1,11 +1,15 @@
-"""Activation primitives: sigmoid, tanh, relu, leaky_relu, elu, softplus (forward and
-backward side by side; gradients at kinks as PyTorch: relu'(0) = 0, leaky_relu and elu take
-the negative branch at 0). Their module forms live in :mod:`gradlab.nn.activations`."""
+"""Activation primitives: sigmoid, tanh, relu, leaky_relu, elu, softplus, selu, gelu, silu,
+prelu and the perceptron's step (forward and backward side by side; gradients at kinks as
+PyTorch: relu'(0) = 0, leaky_relu and elu take the negative branch at 0). Their module forms
+live in :mod:`gradlab.nn.activations`."""
 
 from __future__ import annotations
 
+import math
+
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops.special import erf_array
 from gradlab.ops.workspace import zeros_like_layout
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"]
@@ -105,6 +109,110 @@ class Softplus(Function):
         scaled, linear = self.saved
         sig = 0.5 * (1 + xp.tanh(0.5 * scaled))
         return xp.where(linear, grad, grad * sig)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_GELU_TANH_C = math.sqrt(2 / math.pi)
+_INV_SQRT2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class Selu(Function):
+    __slots__ = ()
+
+    def forward(self, a):
+        positive = a > 0
+        negative_part = (_SELU_SCALE * _SELU_ALPHA) * xp.expm1(xp.minimum(a, 0))
+        out = xp.where(positive, _SELU_SCALE * a, negative_part).astype(a.dtype, copy=False)
+        self.saved = (positive, negative_part)
+        return out
+
+    def backward(self, grad):
+        positive, negative_part = self.saved
+        return xp.where(
+            positive, grad * _SELU_SCALE, grad * (negative_part + _SELU_SCALE * _SELU_ALPHA)
+        )
+
+
+class Gelu(Function):
+    """x·Φ(x) (``approximate='none'``) or PyTorch's tanh approximation (``'tanh'``)."""
+
+    __slots__ = ()
+
+    def forward(self, a, approximate="none"):
+        if approximate == "tanh":
+            t = xp.tanh(_GELU_TANH_C * (a + 0.044715 * a * a * a))
+            self.saved = (a, t, approximate)
+            return 0.5 * a * (1 + t)
+        cdf = erf_array(a * _INV_SQRT2)
+        cdf += 1
+        cdf *= 0.5
+        self.saved = (a, cdf, approximate)
+        return a * cdf
+
+    def backward(self, grad):
+        a, value, approximate = self.saved
+        if approximate == "tanh":
+            inner = _GELU_TANH_C * (1 + 3 * 0.044715 * a * a)
+            return grad * (0.5 * (1 + value) + 0.5 * a * (1 - value * value) * inner)
+        return grad * (value + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a))
+
+
+class Silu(Function):
+    __slots__ = ()
+
+    def forward(self, a):
+        sig = xp.tanh(0.5 * a)
+        sig += 1
+        sig *= 0.5
+        self.saved = (a, sig)
+        return a * sig
+
+    def backward(self, grad):
+        a, sig = self.saved
+        return grad * sig * (1 + a * (1 - sig))
+
+
+class Prelu(Function):
+    """max(0, x) + w·min(0, x); w has one value or one per channel (dim 1 of the input)."""
+
+    __slots__ = ()
+
+    def forward(self, a, weight):
+        w = weight
+        if weight.size > 1 and a.ndim >= 2:
+            w = weight.reshape((1, weight.size) + (1,) * (a.ndim - 2))
+        positive = a > 0
+        self.saved = (a, w, positive, weight.shape)
+        return xp.where(positive, a, w * a).astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        a, w, positive, w_shape = self.saved
+        grad_a = xp.where(positive, grad, grad * w) if self.needs_input_grad(0) else None
+        grad_w = None
+        if self.needs_input_grad(1):
+            per_element = xp.where(positive, 0, grad * a)
+            if w.ndim > 1:  # a per-channel weight: sum over every dim but the channel dim
+                per_element = per_element.sum(axis=(0, *range(2, a.ndim)))
+            else:
+                per_element = per_element.sum()
+            grad_w = per_element.reshape(w_shape)
+        return grad_a, grad_w
+
+
+class Step(Function):
+    """The perceptron's Heaviside step: 1 where x > threshold, else 0; gradient 0."""
+
+    __slots__ = ()
+
+    def forward(self, a, threshold=0.0):
+        self.saved = (a.shape, a.dtype)
+        return (a > threshold).astype(a.dtype)
+
+    def backward(self, grad):
+        shape, dtype = self.saved
+        return xp.zeros(shape, dtype=grad.dtype)
 
 
 # ---------------------------------------------------------------------- functions

@@ -11,6 +11,8 @@ PyTorch. Logits of ±1e4 give finite losses and gradients.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from gradlab.autograd import Function
 from gradlab.backend import xp
 
@@ -191,6 +193,24 @@ def _row_scale(grad, reduction, denominator, rows):
     return grad / denominator if reduction == "mean" else grad
 
 
+class _CrossEntropySaved(NamedTuple):
+    """What :class:`CrossEntropy`'s backward needs, by name (rows M, classes C)."""
+
+    targets: str  # "probabilities" (M, C), "indices" (M,), or "plain indices": the common
+    # case (no weight, smoothing or ignored row, mean) whose gradient is softmax - one-hot
+    shape: tuple  # the input's shape
+    e: object  # exp(x - row max) (M, C)
+    total: object  # its row sums (M, 1)
+    log_p: object = None  # log-probabilities (M, C), probability targets only
+    w_t: object = None  # per row weight (M,), or weighted smoothed targets (M, C)
+    safe: object = None  # class index per row (M,), 0 where ignored
+    keep: object = None  # rows not ignored (M,)
+    weight: object = None  # class weights (C,) or None
+    label_smoothing: float = 0.0
+    reduction: str = "mean"
+    denominator: object = 1  # what the mean divides by
+
+
 class CrossEntropy(Function):
     """log-softmax over classes and negative log-likelihood in one op.
 
@@ -220,20 +240,10 @@ class CrossEntropy(Function):
                 t = t * (1 - label_smoothing) + label_smoothing / c
             wt = t if weight is None else t * weight
             loss = -(log_p * wt).sum(axis=1)
-            denominator = m
-            self.saved = (
-                shape,
-                e,
-                total,
-                log_p,
-                wt,
-                None,
-                None,
-                weight,
-                label_smoothing,
-                reduction,
-                denominator,
-            )
+            self.saved = _CrossEntropySaved(
+                "probabilities", shape, e, total, log_p=log_p, w_t=wt, weight=weight,
+                label_smoothing=label_smoothing, reduction=reduction, denominator=m,
+            )  # fmt: skip
             return _class_reduce(
                 loss.astype(x.dtype, copy=False),
                 m,
@@ -246,7 +256,7 @@ class CrossEntropy(Function):
         no_ignore = ignore_index is None or ignore_index < 0
         if common and m and no_ignore and t.min() >= 0:  # no row ignored: mean NLL
             loss = (log_total.sum() - shifted[index, t].sum()) / m
-            self.saved = (shape, e, total, None, None, t, None, None, 0.0, "fast", m)
+            self.saved = _CrossEntropySaved("plain indices", shape, e, total, safe=t, denominator=m)
             return xp.asarray(loss, dtype=x.dtype)
         keep = t != ignore_index
         safe = xp.where(keep, t, 0)
@@ -258,39 +268,34 @@ class CrossEntropy(Function):
             smooth = -(log_p.sum(axis=1) if weight is None else log_p @ weight)
             loss = (1 - label_smoothing) * loss + (label_smoothing / c) * (smooth * keep)
         denominator = w_t.sum()
-        self.saved = (
-            shape,
-            e,
-            total,
-            None,
-            w_t,
-            safe,
-            keep,
-            weight,
-            label_smoothing,
-            reduction,
-            denominator,
-        )
+        self.saved = _CrossEntropySaved(
+            "indices", shape, e, total, w_t=w_t, safe=safe, keep=keep, weight=weight,
+            label_smoothing=label_smoothing, reduction=reduction, denominator=denominator,
+        )  # fmt: skip
         return _class_reduce(loss.astype(x.dtype, copy=False), denominator, reduction, target.shape)
 
     def backward(self, grad):
-        (shape, e, total, log_p, w_t, safe, keep, weight, eps, reduction, denominator) = self.saved
+        saved = self.saved
+        shape, e, total, w_t, safe, keep = (
+            saved.shape, saved.e, saved.total, saved.w_t, saved.safe, saved.keep
+        )  # fmt: skip
+        eps, weight, reduction = saved.label_smoothing, saved.weight, saved.reduction
         m, c = e.shape
-        if reduction == "fast":  # softmax minus one-hot, over m
+        if saved.targets == "plain indices":  # softmax minus one-hot, over m
             scale = grad / m
             grad_x = e * (scale / total)
             grad_x[xp.arange(m), safe] -= scale
             return from_rows(grad_x.astype(e.dtype, copy=False), shape), None
-        s = _row_scale(grad, reduction, denominator, m)
+        s = _row_scale(grad, reduction, saved.denominator, m)
         grad_x = grad_t = None
-        if safe is None:  # probability targets: d/dx = p·Σ_c w t' - w t'
+        if saved.targets == "probabilities":  # d/dx = p·Σ_c w t' - w t'
             if self.needs_input_grad(0):
                 grad_x = e * (w_t.sum(axis=1, keepdims=True) / total)
                 grad_x -= w_t
                 grad_x *= s
                 grad_x = from_rows(grad_x, shape)
             if self.needs_input_grad(1):
-                g_t = -log_p * (1 - eps) * s
+                g_t = -saved.log_p * (1 - eps) * s
                 grad_t = from_rows(g_t if weight is None else g_t * weight, shape)
             return grad_x, grad_t
         row = w_t * (1 - eps)  # d/dx = (1-eps)·w[t]·(p - onehot) + eps/C·(W·p - w), kept rows
