@@ -63,10 +63,6 @@ class Function:
     def backward(self, grad):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def save_for_backward(self, *values):
-        """Keep arrays (and settings) that backward needs; released after backward."""
-        self.saved = values
-
     def needs_input_grad(self, index: int) -> bool:
         """Whether positional input ``index`` is a Tensor that requires a gradient."""
         return self.next[index] is not None

@@ -52,7 +52,7 @@ class _Synchronized(Function):
                 f"{type(output).__name__}; gradlab's DistributedDataParallel takes modules "
                 "that return one Tensor"
             )
-        self.save_for_backward(ddp, leaves, output)
+        self.saved = (ddp, leaves, output)
         return output.data
 
     def backward(self, grad):

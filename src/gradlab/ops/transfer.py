@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import (
-    array_module,
     backend_of,
     device,
     device_of,
@@ -116,8 +115,3 @@ def is_cuda(self) -> bool:
 
 def is_cpu(self) -> bool:
     return tensor_device(self).type == "cpu"
-
-
-def new_array_module(self):
-    """The array module of this tensor's device (for code that makes arrays beside it)."""
-    return array_module(self._data)

@@ -41,16 +41,8 @@ class Adadelta(Optimizer):
 
     def _step_group(self, group: dict) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data, grad = p.numpy(), np.asarray(p.grad)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["square_avg"] = np.zeros_like(data)
-                state["acc_delta"] = np.zeros_like(data)
-            state["step"] += 1
+        for p, state in self._stepped(group, "square_avg", "acc_delta"):
+            data, grad = p._data, p.grad._data
             g = effective_grad(data, grad, group["weight_decay"], group["maximize"],
                                np.empty_like(data))  # fmt: skip
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]

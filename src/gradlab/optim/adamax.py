@@ -39,16 +39,8 @@ class Adamax(Optimizer):
 
     def _step_group(self, group: dict) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data, grad = p.numpy(), np.asarray(p.grad)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"] = np.zeros_like(data)
-                state["exp_inf"] = np.zeros_like(data)
-            state["step"] += 1
+        for p, state in self._stepped(group, "exp_avg", "exp_inf"):
+            data, grad = p._data, p.grad._data
             g = effective_grad(data, grad, group["weight_decay"], group["maximize"],
                                np.empty_like(data))  # fmt: skip
             exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]

@@ -79,16 +79,7 @@ class NAdam(Optimizer):
         shrink = 1 - lr * weight_decay if weight_decay and decoupled else 1.0
         l2 = 0 if decoupled else weight_decay
         jobs = []
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["mu_product"] = 1.0
-                state["exp_avg"] = xp.zeros_like(p._data)
-                state["exp_avg_sq"] = xp.zeros_like(p._data)
-            state["step"] += 1
+        for p, state in self._stepped(group, "exp_avg", "exp_avg_sq", mu_product=1.0):
             step = state["step"]
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))

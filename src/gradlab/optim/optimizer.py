@@ -192,22 +192,21 @@ class Optimizer:
             self._scratch[p] = buffers
         return buffers
 
-    def _effective_grad(self, p: Tensor, weight_decay: float, maximize: bool, out):
-        """The gradient after ``maximize`` (negate) and L2 ``weight_decay`` (+ wd·p).
-
-        Returns ``p.grad`` itself when neither applies (never modified), else ``out``.
-        """
-        grad = p.grad._data
-        if weight_decay:
-            xp.multiply(p._data, weight_decay, out=out)
-            if maximize:
-                xp.subtract(out, grad, out=out)
-            else:
-                xp.add(out, grad, out=out)
-            return out
-        if maximize:
-            return xp.negative(grad, out=out)
-        return grad
+    def _stepped(self, group: dict, *buffers: str, **initial):
+        """``(p, state)`` for each parameter of ``group`` that has a gradient, its state made
+        on the first step (``step`` 0.0, then ``initial``'s values, then a zero array shaped
+        like ``p`` for each name in ``buffers``) and ``state["step"]`` counted."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = 0.0
+                state.update(initial)
+                for name in buffers:
+                    state[name] = xp.zeros_like(p._data)
+            state["step"] += 1
+            yield p, state
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:

@@ -49,16 +49,8 @@ class RAdam(Optimizer):
     def _step_group(self, group: dict) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd = group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            data, grad = p.numpy(), np.asarray(p.grad)
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"] = np.zeros_like(data)
-                state["exp_avg_sq"] = np.zeros_like(data)
-            state["step"] += 1
+        for p, state in self._stepped(group, "exp_avg", "exp_avg_sq"):
+            data, grad = p._data, p.grad._data
             t = state["step"]
             if wd and group["decoupled_weight_decay"]:
                 data *= 1 - lr * wd
