@@ -57,8 +57,7 @@ class Relu(Function):
 
     def forward(self, a):
         out = relu_values(a)
-        # The mask, made while ``out`` is in cache, makes backward one multiply (measured:
-        # 0.35 ms against 0.59 for grad * (out > 0) on 1.8M float32).
+        # The mask, made while ``out`` is in cache, makes backward one multiply.
         self.saved = (xp.greater(out, 0),)
         return out
 

@@ -1,17 +1,10 @@
 """Embedding lookup: rows of a weight matrix picked by integer indices; backward scatter-adds.
 
 The backward is a scatter-add of the output gradient into the rows that were looked up
-(repeated indices accumulate). ``np.add.at`` is the obvious way and the slowest; measured on
-this machine (float32, M lookups of D-vectors into a V-row table):
-
-| V, D, M | add.at | sort + reduceat | flat bincount | one-hot GEMM |
-| --- | --- | --- | --- | --- |
-| 1000, 32, 1600 | 0.34 ms | 0.16 ms | 0.09 ms | 0.73 ms |
-| 10000, 64, 1600 | 0.68 ms | 0.36 ms | 0.31 ms | 15 ms |
-| 100000, 64, 4096 | 2.0 ms | 1.3 ms | 5.9 ms | 400 ms |
-
-so a flat ``bincount`` (one pass, float64 sums) serves tables up to a few times the number of
-lookups, and sorting the indices then ``add.reduceat`` over runs of equal ones serves larger.
+(repeated indices accumulate). ``np.add.at`` is the obvious way and the slowest (see
+benchmarks/results/embedding_backward.md), so a flat ``bincount`` (one pass, float64 sums)
+serves tables up to a few times the number of lookups, and sorting the indices then
+``add.reduceat`` over runs of equal ones serves larger.
 """
 
 from __future__ import annotations

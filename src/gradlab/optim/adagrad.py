@@ -7,8 +7,8 @@ from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
 PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters this large are updated by two threads (the square root, ~0.27 ms per 1M float32
-elements on one core, dominates the update); below it the hand-off costs about what it saves."""
+"""Parameters this large are updated by two threads (the square root dominates the update);
+below it the thread hand-off costs about what the second core saves."""
 
 
 class Adagrad(Optimizer):

@@ -7,10 +7,9 @@ from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
 PARALLEL_MIN_NUMEL = 1 << 22
-"""Parameters this large are updated by two threads. SGD's update is two BLAS passes
-(~0.2 ms per 1M float32 elements), so below this the thread hand-off (~15-20 µs each way on
-this VM, and much more while another runtime's threads spin on the second core) costs about
-what the second core saves."""
+"""Parameters this large are updated by two threads. SGD's update is two cheap BLAS passes,
+so below this the thread hand-off (much longer while another runtime's threads spin on the
+second core) costs about what the second core saves."""
 
 
 class SGD(Optimizer):
