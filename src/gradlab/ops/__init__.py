@@ -12,8 +12,8 @@ from gradlab.ops import (
     catalogue,
     comparison,
     elementwise,
-    inplace,
     inplace_catalogue,
+    inplace_methods,
     linalg,
     movement,
     reduce,
@@ -149,7 +149,7 @@ def _bind():
     )
     methods["register_hook"] = autograd_api.register_hook
     methods["register_post_accumulate_grad_hook"] = autograd_api.register_post_accumulate_grad_hook
-    methods.update(inplace.METHODS)
+    methods.update(inplace_methods.METHODS)
     for name, fn in {**operators, **methods}.items():
         setattr(Tensor, name, fn)
 
