@@ -3,7 +3,7 @@
 ``gradlab.autograd.grad(outputs, inputs)`` returns d(outputs)/d(inputs) without touching any
 ``.grad``; ``Tensor.register_hook(fn)`` calls ``fn(grad)`` when the tensor's gradient is
 computed and uses its return value, if not None, in its place. The engine
-(:func:`gradlab.tensor.run_backward`) asks :func:`engine_hooks` for an :class:`_EngineHooks`
+(:func:`gradlab.engine.run_backward`) asks :func:`engine_hooks` for an :class:`_EngineHooks`
 only when a hook is registered or a gradient is captured, so ordinary backward passes take
 the same path as before.
 
@@ -214,7 +214,8 @@ def grad(
 ):
     """Gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per input); no
     ``.grad`` is changed. As ``torch.autograd.grad``; ``create_graph=True`` is not supported."""
-    from gradlab.tensor import Tensor, run_backward
+    from gradlab.engine import run_backward
+    from gradlab.tensor import Tensor
 
     _no_create_graph("grad", create_graph)
     if is_grads_batched:
@@ -260,7 +261,7 @@ def backward(
 ):  # fmt: skip
     """Accumulate the gradients of ``tensors`` (weighted by ``grad_tensors``) into the leaves'
     ``.grad`` (only into ``inputs``' when given), as ``torch.autograd.backward``."""
-    from gradlab.tensor import _accumulate_leaf, run_backward
+    from gradlab.engine import _accumulate_leaf, run_backward
 
     _no_create_graph("backward", create_graph)
     if grad_variables is not None:
