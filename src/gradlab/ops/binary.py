@@ -332,7 +332,7 @@ def div(input, other, *, rounding_mode=None):  # noqa: A002
         return Tensor(q.astype(a.dtype, copy=False))
     rounding = xp.trunc if rounding_mode == "trunc" else xp.floor
     quotient = elementwise.div(a, b)
-    from gradlab.ops.math import Rounding
+    from gradlab.ops.rounding import Rounding
 
     return Rounding.apply(quotient, fn=rounding)
 

@@ -1,5 +1,6 @@
 """Unary elementwise math: trigonometric, hyperbolic, exp/log variants, error functions,
-rounding, as ``torch.sin`` ... ``torch.erfinv``; each differentiable as in PyTorch.
+rounding (from :mod:`gradlab.ops.rounding`), as ``torch.sin`` ... ``torch.erfinv``; each
+differentiable as in PyTorch.
 
 Integer and bool inputs are promoted to the default float dtype first (``torch.sin`` of an
 int64 tensor is float32). Rounding functions (floor, ceil, round, trunc, sign) have a zero
@@ -12,6 +13,7 @@ import math
 
 from gradlab.autograd import Function
 from gradlab.backend import get_default_dtype, xp
+from gradlab.ops.rounding import ceil, fix, floor, round, sgn, sign, signbit, trunc  # noqa: A004
 from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
 from gradlab.ops.special import erf as _erf
 from gradlab.tensor import Tensor
@@ -259,19 +261,6 @@ class Digamma(_Unary):
         return trigamma_array(a)
 
 
-class Rounding(Function):
-    """floor, ceil, round, trunc, sign: a zero gradient, as PyTorch."""
-
-    __slots__ = ()
-
-    def forward(self, a, fn=None):
-        self.saved = (a.shape, a.dtype)
-        return fn(a)
-
-    def backward(self, grad):
-        return xp.zeros(self.saved[0], grad.dtype)
-
-
 class Logit(Function):
     """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given (no gradient outside)."""
 
@@ -346,47 +335,6 @@ def erf(input):  # noqa: A002 - PyTorch's name
 rsqrt, reciprocal = _unary(Rsqrt, "rsqrt"), _unary(Reciprocal, "reciprocal")
 frac, sinc = _unary(Frac, "frac"), _unary(Sinc, "sinc")
 lgamma, digamma = _unary(Lgamma, "lgamma"), _unary(Digamma, "digamma")
-
-
-def _rounding(a, fn):
-    if not isinstance(a, Tensor):
-        raise TypeError(f"expected a Tensor, got {type(a).__name__}")
-    if a.dtype.kind not in "fc":
-        return Tensor(fn(a.numpy()))
-    return Rounding.apply(a, fn=fn)
-
-
-def floor(input):  # noqa: A002
-    return _rounding(input, xp.floor)
-
-
-def ceil(input):  # noqa: A002
-    return _rounding(input, xp.ceil)
-
-
-def trunc(input):  # noqa: A002
-    return _rounding(input, xp.trunc)
-
-
-fix = trunc
-
-
-def round(input, *, decimals=0):  # noqa: A001, A002 - PyTorch's names
-    """Round half to even, to ``decimals`` places (as ``torch.round``)."""
-    return _rounding(input, lambda a: xp.round(a, decimals))
-
-
-def sign(input):  # noqa: A002
-    if input.dtype == bool:
-        return Tensor(input.numpy().copy())
-    return _rounding(input, xp.sign)
-
-
-sgn = sign
-
-
-def signbit(input):  # noqa: A002
-    return Tensor(xp.signbit(input.numpy()))
 
 
 def deg2rad(input):  # noqa: A002
