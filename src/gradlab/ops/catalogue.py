@@ -1,6 +1,6 @@
 """PyTorch's function catalogue: the ``gradlab.*`` functions (with ``out=`` where PyTorch
 takes it) and the Tensor methods of the op families in ``math``, ``binary``, ``statistics``,
-``scan``, ``sorting``, ``indexing``, ``shape``, ``products``, ``factories``, ``random`` and
+``scan``, ``sorting``, ``indexing``, ``scatter``, ``shape``, ``products``, ``factories``, ``random`` and
 ``protocols``. :func:`bind` attaches the methods; ``gradlab.ops`` calls it.
 """
 
@@ -23,6 +23,7 @@ from gradlab.ops import (
     protocols,
     random,
     scan,
+    scatter,
     shape,
     sorting,
     statistics,
@@ -30,8 +31,8 @@ from gradlab.ops import (
 from gradlab.tensor import Tensor
 
 _FAMILIES = (
-    math, binary, logical, statistics, scan, sorting, indexing, shape, joining, products,
-    factories, random, numeric,
+    math, binary, logical, statistics, scan, sorting, indexing, scatter, shape, joining,
+    products, factories, random, numeric,
 )  # fmt: skip
 
 

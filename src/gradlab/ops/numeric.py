@@ -175,7 +175,7 @@ def split_with_sizes(input, split_sizes, dim=0):  # noqa: A002
 
 def _scatter_into(input, src, key):
     """A copy of input with src at ``key`` (basic indexing), differentiable in both."""
-    from gradlab.ops.indexing import scatter
+    from gradlab.ops.scatter import scatter
 
     order = xp.arange(input.numel()).reshape(input.shape)[key]
     if not isinstance(src, Tensor):
@@ -205,7 +205,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
     order = xp.arange(input.numel()).reshape(input.shape)
     positions = xp.diagonal(order, offset, d1, d2)
     flat = movement.reshape(input, -1)
-    from gradlab.ops.indexing import scatter
+    from gradlab.ops.scatter import scatter
 
     return movement.reshape(scatter(flat, 0, Tensor(positions.reshape(-1)),
                                     movement.reshape(src, -1)), input.shape)  # fmt: skip
@@ -222,7 +222,7 @@ def index_put(input, indices, values, accumulate=False):  # noqa: A002
     spread = (
         movement.reshape(movement.expand(values, *target_shape), -1) if target_shape else values
     )
-    from gradlab.ops.indexing import scatter, scatter_add
+    from gradlab.ops.scatter import scatter, scatter_add
 
     if accumulate:
         return movement.reshape(scatter_add(flat, 0, Tensor(order), spread), input.shape)
@@ -232,7 +232,7 @@ def index_put(input, indices, values, accumulate=False):  # noqa: A002
 def put(input, index, source, accumulate=False):  # noqa: A002
     flat_index = _index("put", index).reshape(-1) % max(input.numel(), 1)
     flat = movement.reshape(input, -1)
-    from gradlab.ops.indexing import scatter, scatter_add
+    from gradlab.ops.scatter import scatter, scatter_add
 
     fn = scatter_add if accumulate else scatter
     return movement.reshape(fn(flat, 0, Tensor(flat_index), movement.reshape(source, -1)),
@@ -248,7 +248,7 @@ def masked_scatter(input, mask, source):  # noqa: A002
             "masked_scatter: expected source to have at least as many elements as ones in mask"
         )
     taken = movement.getitem(movement.reshape(source, -1), slice(0, positions.size))
-    from gradlab.ops.indexing import scatter
+    from gradlab.ops.scatter import scatter
 
     out = scatter(movement.reshape(input, -1), 0, Tensor(positions), taken)
     return movement.reshape(out, input.shape)

@@ -1,0 +1,142 @@
+"""Scatter: write or add ``src`` into a copy of the input at index positions along ``dim``
+(``scatter``, ``scatter_add``, ``scatter_reduce``), as PyTorch's; differentiable in the
+input and the source (``scatter_reduce`` for "sum")."""
+
+from __future__ import annotations
+
+from gradlab.autograd import Function
+from gradlab.backend import xp
+from gradlab.ops.indexing import _block, _check_range, _dim, _index, _positions
+from gradlab.tensor import Tensor
+
+__all__ = ["scatter", "scatter_add", "scatter_reduce"]
+
+
+class Scatter(Function):
+    """out = a, with src (a tensor or a number) written at index along dim."""
+
+    __slots__ = ()
+
+    def forward(self, a, index, src, dim=0):
+        places = _positions(index, dim)
+        out = a.copy()
+        values = src[_block(src.shape, index.shape, dim)] if xp.ndim(src) else src
+        out[places] = values
+        self.saved = (places, xp.shape(src), index.shape, dim)
+        return out
+
+    def backward(self, grad):
+        places, src_shape, index_shape, dim = self.saved
+        grad_a = grad.copy()
+        grad_a[places] = 0
+        grad_src = None
+        if self.needs_input_grad(2):
+            grad_src = xp.zeros(src_shape, grad.dtype)
+            grad_src[_block(src_shape, index_shape, dim)] = grad[places]
+        return grad_a, None, grad_src
+
+
+class ScatterAdd(Function):
+    __slots__ = ()
+
+    def forward(self, a, index, src, dim=0):
+        places = _positions(index, dim)
+        out = a.copy()
+        xp.add.at(out, places, src[_block(src.shape, index.shape, dim)])
+        self.saved = (places, src.shape, index.shape, dim)
+        return out
+
+    def backward(self, grad):
+        places, src_shape, index_shape, dim = self.saved
+        grad_src = None
+        if self.needs_input_grad(2):
+            grad_src = xp.zeros(src_shape, grad.dtype)
+            grad_src[_block(src_shape, index_shape, dim)] = grad[places]
+        return grad, None, grad_src
+
+
+def _scatter_src(op, input, index, dim, src, value):
+    if src is None and value is None:
+        raise TypeError(f"{op}() missing 1 required argument: 'src' or 'value'")
+    src = value if src is None else src
+    dim = _dim(op, dim, input.ndim)
+    index = _index(op, index, input.ndim)
+    _check_range(op, index, input.shape[dim] if input.ndim else 1, dim)
+    if index.ndim == 0 and input.ndim == 1:  # a 0-d index counts as one position, as torch
+        index = index.reshape(1)
+        if isinstance(src, Tensor) and src.ndim == 0:
+            src = src.reshape(1)
+    if isinstance(src, Tensor):
+        if src.ndim and src.ndim != index.ndim:
+            raise RuntimeError(
+                f"{op}(): Index tensor must have the same number of dimensions as src tensor"
+            )
+        if src.dtype != input.dtype:
+            raise RuntimeError(
+                f"{op}(): Expected self.dtype to be equal to src.dtype ({input.dtype} vs "
+                f"{src.dtype})"
+            )
+    return dim, index, src
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):  # noqa: A002
+    """A copy of input with src (a tensor, or the number ``value``) written at index."""
+    dim, index, src = _scatter_src("scatter", input, index, dim, src, value)
+    if reduce is not None:
+        return _scatter_reduce_legacy(input, dim, index, src, reduce)
+    if not isinstance(src, Tensor):
+        src = xp.asarray(src, input.dtype)
+    return Scatter.apply(input, index, src, dim=dim)
+
+
+def _scatter_reduce_legacy(input, dim, index, src, reduce):
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    if isinstance(src, Tensor) and src.requires_grad or input.requires_grad:
+        raise RuntimeError("scatter(): reduce= is not differentiable (as in PyTorch)")
+    out = input.numpy().copy()
+    src_array = src.numpy() if isinstance(src, Tensor) else xp.full(index.shape, src, out.dtype)
+    ufunc = xp.add if reduce == "add" else xp.multiply
+    ufunc.at(out, _positions(index, dim), src_array[_block(src_array.shape, index.shape, dim)])
+    return Tensor(out)
+
+
+def scatter_add(input, dim, index, src):  # noqa: A002
+    """A copy of input with src added at index (repeated indices add up)."""
+    dim, index, src = _scatter_src("scatter_add", input, index, dim, src, None)
+    return ScatterAdd.apply(input, index, src, dim=dim)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
+    """scatter with reduce "sum", "prod", "mean", "amax" or "amin" (differentiable for sum)."""
+    if reduce == "sum" and include_self:
+        return scatter_add(input, dim, index, src)
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+        )
+    if input.requires_grad or src.requires_grad:
+        raise NotImplementedError(
+            f"scatter_reduce(reduce={reduce!r}, include_self={include_self}): gradients are "
+            f"implemented in gradlab for reduce='sum' with include_self=True only"
+        )
+    dim, index, src = _scatter_src("scatter_reduce", input, index, dim, src, None)
+    out = input.numpy().copy()
+    places = _positions(index, dim)
+    values = src.numpy()[_block(src.shape, index.shape, dim)]
+    ufunc = {"sum": xp.add, "prod": xp.multiply, "mean": xp.add, "amax": xp.maximum,
+             "amin": xp.minimum}[reduce]  # fmt: skip
+    if not include_self:
+        identity = {"sum": 0, "prod": 1, "mean": 0, "amax": -xp.inf, "amin": xp.inf}[reduce]
+        out[places] = (
+            identity
+            if out.dtype.kind == "f" or reduce in ("sum", "prod", "mean")
+            else (xp.iinfo(out.dtype).min if reduce == "amax" else xp.iinfo(out.dtype).max)
+        )
+    ufunc.at(out, places, values)
+    if reduce == "mean":
+        counts = xp.zeros(out.shape, xp.int64) + (1 if include_self else 0)
+        xp.add.at(counts, places, 1)
+        counts = xp.maximum(counts, 1)
+        out = out / counts if out.dtype.kind == "f" else out // counts
+    return Tensor(out.astype(input.dtype, copy=False))
