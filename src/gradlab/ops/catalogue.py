@@ -1,7 +1,7 @@
 """PyTorch's function catalogue: the ``gradlab.*`` functions (with ``out=`` where PyTorch
 takes it) and the Tensor methods of the op families in ``math``, ``binary``, ``statistics``,
-``scan``, ``sorting``, ``indexing``, ``scatter``, ``shape``, ``products``, ``factories``, ``random`` and
-``protocols``. :func:`bind` attaches the methods; ``gradlab.ops`` calls it.
+``scan``, ``sorting``, ``indexing``, ``scatter``, ``shape``, ``products``, ``factories``,
+``random`` and ``protocols``. :func:`bind` attaches the methods; ``gradlab.ops`` calls it.
 """
 
 from __future__ import annotations
