@@ -7,30 +7,16 @@ tree. Subclasses define ``forward``; calling the module runs it (and any forward
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from gradlab import backend
 from gradlab.backend import xp
+from gradlab.nn.parameter import Parameter
+from gradlab.nn.state_dict import IncompatibleKeys, load_state
 from gradlab.tensor import Tensor
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class Parameter(Tensor):
-    """A leaf Tensor that a Module registers as one of its parameters (requires_grad=True)."""
-
-    __slots__ = ()
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            data = xp.empty(0, dtype=np.float32)
-        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
 
 
 class RemovableHandle:
@@ -41,45 +27,6 @@ class RemovableHandle:
 
     def remove(self) -> None:
         self._hooks.pop(self._key, None)
-
-
-def _as_array(value, key: str):
-    """A state-dict entry as a NumPy array: arrays, gradlab Tensors, numbers, torch tensors.
-
-    As in PyTorch, bfloat16 values are read as float32 and complex values lose their
-    imaginary part with a UserWarning; any other non-numeric dtype is a TypeError naming it."""
-    if isinstance(value, Tensor):
-        return value._data
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, converted as-is
-        value = value.detach().cpu()
-        if str(value.dtype) == "torch.bfloat16":  # NumPy has no bfloat16
-            value = value.float()
-        value = value.numpy()
-    try:
-        array = xp.asarray(value)
-    except (TypeError, ValueError):
-        array = None
-    if array is None or (not hasattr(value, "dtype") and array.dtype.kind not in "biufc"):
-        raise TypeError(
-            f"load_state_dict: {key}: expected an array or Tensor, got {type(value).__name__}"
-        )
-    if array.dtype.name == "bfloat16":  # ml_dtypes' bfloat16 (kind "V")
-        array = array.astype(np.float32)
-    if array.dtype.kind == "c":
-        import warnings
-
-        warnings.warn(
-            f"load_state_dict: {key}: casting {array.dtype} values to real discards the "
-            "imaginary part",
-            UserWarning,
-            stacklevel=3,
-        )
-        array = array.real
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"load_state_dict: {key}: expected numbers, got an array of dtype {array.dtype}"
-        )
-    return array
 
 
 class Module:
@@ -369,43 +316,8 @@ class Module:
         buffers, keeping their dtype. Every missing, unexpected, mis-shaped and unreadable key
         is reported in one error (missing and unexpected ones only when ``strict``); nothing
         is copied unless every entry is good."""
-        targets = OrderedDict(self._state_entries())
-        missing = [key for key in targets if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in targets]
-        problems = []
-        if strict and unexpected:
-            problems.append(
-                "Unexpected key(s) in state_dict: " + ", ".join(f'"{key}"' for key in unexpected)
-            )
-        if strict and missing:
-            problems.append(
-                "Missing key(s) in state_dict: " + ", ".join(f'"{key}"' for key in missing)
-            )
-        arrays = {}
-        for key, target in targets.items():
-            if key not in state_dict:
-                continue
-            try:
-                array = _as_array(state_dict[key], key)
-            except TypeError as error:
-                problems.append(str(error))
-                continue
-            if array.shape != target._data.shape:
-                problems.append(
-                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {target._data.shape}"
-                )
-            else:
-                arrays[key] = array
-        if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(problems)
-            )
-        for key, array in arrays.items():
-            target = targets[key]
-            target._data[...] = array
-        return IncompatibleKeys(missing, unexpected)
+        return load_state(OrderedDict(self._state_entries()), state_dict, strict,
+                          type(self).__name__)  # fmt: skip
 
     # ------------------------------------------------------------------ display
     def summary(self, input_shape, dtype=None, print_fn=print) -> str:
