@@ -7,8 +7,8 @@ Optuna is reported as ``pip install 'gradlab[lab]'`` only when tuning is asked f
 
 Modules: search_space (``[search]``), settings (``[tune]``), samplers (grid, random, TPE),
 storage (SQLite by default, any Optuna URL), objective (one trial, pruning), workers
-(processes sharing a study), study (:func:`tune`), outputs (report, plots, best
-parameters), search_comparison (grid vs random vs TPE at one budget).
+(processes sharing a study), tune_config (checking a config), study (:func:`tune`), outputs
+(report, plots, best parameters), search_comparison (grid vs random vs TPE at one budget).
 """
 
 from __future__ import annotations
