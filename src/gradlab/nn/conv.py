@@ -160,6 +160,42 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(owner, input, weight, bias, stride, pads, dilation)
 
 
+def check_channels(owner: str, in_channels, out_channels, groups) -> None:
+    """Channel counts and groups of a convolution layer: positive integers, groups 1."""
+    for name, value in (
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("groups", groups),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    if groups != 1:
+        raise NotImplementedError(
+            f"{owner}: groups={groups} is not supported (grouped and depthwise "
+            f"convolutions are not implemented); use groups=1"
+        )
+
+
+def add_parameters(layer: Module, weight_shape: tuple, bias_size: int, dtype) -> None:
+    """``layer.weight`` (weight_shape) and ``layer.bias`` (bias_size,), or no bias for size
+    0, uninitialized, in ``dtype`` (default: the default dtype)."""
+    dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
+    layer.weight = Parameter(xp.empty(weight_shape, dtype=dtype))
+    if bias_size:
+        layer.bias = Parameter(xp.empty(bias_size, dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+
+
+def init_conv_parameters(layer: Module, fan_in: int, generator=None) -> None:
+    """PyTorch's initialization of a convolution's weight and bias: kaiming_uniform_(a=√5)
+    and U(-1/√fan_in, 1/√fan_in), i.e. both uniform within 1/√fan_in."""
+    init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    if layer.bias is not None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
 class Conv2d(Module):
     """2-d convolution layer over (N, in_channels, H, W) inputs, as ``torch.nn.Conv2d``.
 
@@ -186,18 +222,7 @@ class Conv2d(Module):
     ):
         super().__init__()
         owner = f"Conv2d(in_channels={in_channels})"
-        for name, value in (
-            ("in_channels", in_channels),
-            ("out_channels", out_channels),
-            ("groups", groups),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-        if groups != 1:
-            raise NotImplementedError(
-                f"{owner}: groups={groups} is not supported (grouped and depthwise "
-                f"convolutions are not implemented); use groups=1"
-            )
+        check_channels(owner, in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"{owner}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}"
@@ -211,21 +236,12 @@ class Conv2d(Module):
         self.padding = padding if isinstance(padding, str) else _pair("padding", owner, padding, 0)
         self.groups = int(groups)
         self.padding_mode = padding_mode
-        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        self.weight = Parameter(xp.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(xp.empty(self.out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_parameters(self, shape, self.out_channels if bias else 0, dtype)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init_conv_parameters(self, self.in_channels * math.prod(self.kernel_size), generator)
 
     def forward(self, input):  # noqa: A002
         shape = input.shape

@@ -12,9 +12,15 @@ import math
 
 import numpy as np
 
-from gradlab.backend import get_default_dtype, xp
-from gradlab.nn import init
-from gradlab.nn.conv import Conv2d, _pair, conv2d
+from gradlab.backend import xp
+from gradlab.nn.conv import (
+    Conv2d,
+    _pair,
+    add_parameters,
+    check_channels,
+    conv2d,
+    init_conv_parameters,
+)
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops.conv_transpose import ConvTranspose2dOp, conv_transpose_output_hw
 from gradlab.ops.movement import reshape
@@ -76,11 +82,7 @@ class Conv1d(Conv2d):
         self.padding = padding if isinstance(padding, str) else (pad[1],)
 
     def reset_parameters(self, generator=None) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in = math.prod(self.weight.shape[1:])
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init_conv_parameters(self, math.prod(self.weight.shape[1:]), generator)
 
     def forward(self, input):  # noqa: A002
         shape = input.shape
@@ -166,11 +168,7 @@ class ConvTranspose2d(Module):
                  padding_mode: str = "zeros", *, generator=None, dtype=None):  # fmt: skip
         super().__init__()
         owner = f"ConvTranspose2d(in_channels={in_channels})"
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-        if groups != 1:
-            raise NotImplementedError(f"{owner}: groups={groups} is not supported; use groups=1")
+        check_channels(owner, in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(
                 f'Only "zeros" padding mode is supported for ConvTranspose2d, got {padding_mode!r}'
@@ -183,21 +181,13 @@ class ConvTranspose2d(Module):
         self.dilation = _pair("dilation", owner, dilation, 1)
         self.groups = 1
         self.padding_mode = padding_mode
-        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         shape = (self.in_channels, self.out_channels, *self.kernel_size)
-        self.weight = Parameter(xp.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(xp.empty(self.out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_parameters(self, shape, self.out_channels if bias else 0, dtype)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in = self.out_channels * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in)
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        # PyTorch's fan-in of this weight layout is dim 1 (out_channels) times the kernel
+        init_conv_parameters(self, self.out_channels * math.prod(self.kernel_size), generator)
 
     def forward(self, input, output_size=None):  # noqa: A002
         output_padding = self.output_padding
