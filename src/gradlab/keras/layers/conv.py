@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.keras import activations
+from gradlab.keras.layers.kernel import add_kernel_and_bias, set_kernel_options
 from gradlab.keras.layers.layer import Layer
 from gradlab.ops.conv import Conv2dOp
 from gradlab.ops.movement import permute, reshape
@@ -74,11 +74,9 @@ class Conv2D(Layer):
         self.strides = as_tuple(f"{owner} strides", strides, self.rank)
         self.dilation_rate = as_tuple(f"{owner} dilation_rate", dilation_rate, self.rank)
         self.padding = padding
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer, kernel_constraint,
+                           bias_constraint)  # fmt: skip
         if self._batch_input_shape is not None:
             self._maybe_build(self._batch_input_shape)
 
@@ -90,22 +88,7 @@ class Conv2D(Layer):
                 f"shape {tuple(input_shape)}"
             )
         channels = input_shape[-1]
-        self.add_weight(
-            (*self.kernel_size, channels, self.filters),
-            self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        if self.use_bias:
-            self.add_weight(
-                (self.filters,),
-                self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        self.built = True
+        add_kernel_and_bias(self, (*self.kernel_size, channels, self.filters), self.filters)
 
     def _pads(self, spatial) -> tuple:
         if self.padding == "valid":

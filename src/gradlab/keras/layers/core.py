@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from gradlab.keras import activations
+from gradlab.keras.layers.kernel import add_kernel_and_bias, set_kernel_options
 from gradlab.keras.layers.layer import Layer
 from gradlab.nn.dropout import dropout as _dropout
 from gradlab.ops.linalg import matmul
@@ -42,11 +43,9 @@ class Dense(Layer):
         if not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer, kernel_constraint,
+                           bias_constraint)  # fmt: skip
         if self._batch_input_shape is not None:
             self._maybe_build(self._batch_input_shape)
 
@@ -54,22 +53,7 @@ class Dense(Layer):
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"Dense {self.name!r}: the last dimension of the input must be known")
-        self.add_weight(
-            (in_features, self.units),
-            self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        if self.use_bias:
-            self.add_weight(
-                (self.units,),
-                self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        self.built = True
+        add_kernel_and_bias(self, (in_features, self.units), self.units)
 
     def call(self, inputs):
         if inputs.shape[-1] != self.kernel.shape[0]:
