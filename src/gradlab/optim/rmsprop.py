@@ -81,24 +81,12 @@ class RMSprop(Optimizer):
             group["maximize"],
         )
         jobs = []
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = 0.0
-                state["square_avg"] = xp.zeros_like(p._data)
-                if momentum > 0:
-                    state["momentum_buffer"] = xp.zeros_like(p._data)
-                if centered:
-                    state["grad_avg"] = xp.zeros_like(p._data)
-            state["step"] += 1
-            arrays = [p._data, p.grad._data, *self._buffers(p, 2), state["square_avg"]]
-            if momentum > 0:
-                arrays.append(state["momentum_buffer"])
-            if centered:
-                arrays.append(state["grad_avg"])
-            jobs.append((arrays, settings))
+        buffers = ["square_avg"]
+        buffers += ["momentum_buffer"] if momentum > 0 else []
+        buffers += ["grad_avg"] if centered else []
+        for p, state in self._stepped(group, *buffers):
+            arrays = [p._data, p.grad._data, *self._buffers(p, 2)]
+            jobs.append((arrays + [state[name] for name in buffers], settings))
         foreach_elementwise(_rmsprop_kernel, jobs, PARALLEL_MIN_NUMEL)
 
 
