@@ -2,7 +2,9 @@
 
 Input (N, C_in, H, W) or unbatched (C_in, H, W); output (N, C_out, H_out, W_out) with, per
 spatial axis, ``H_out = floor((H + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1``.
-The work is im2col and one GEMM, channels-last inside (see :mod:`gradlab.ops.conv`).
+The work is im2col and one GEMM, channels-last inside (see :mod:`gradlab.ops.conv`); its
+readable reference, :func:`gradlab.nn.reference.conv.conv2d`, runs instead under
+``gradlab.use_reference_kernels(True)`` and for tensors on a device other than the CPU.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 from gradlab.backend import get_default_dtype, xp
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
+from gradlab.nn.reference import conv as reference
+from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops.conv import Conv2dOp
 from gradlab.ops.movement import getitem, reshape
 from gradlab.tensor import Tensor
@@ -126,7 +130,9 @@ def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zero
         input = getitem(input, (slice(None), slice(None), rows[:, None], cols[None, :]))  # noqa: A001
         pads = (0, 0, 0, 0)
     settings = {"stride": stride, "padding": pads, "dilation": dilation}
-    if bias is None:
+    if wants_reference(input, weight):
+        out = reference.conv2d(input, weight, bias, **settings)
+    elif bias is None:
         out = Conv2dOp.apply(input, weight, **settings)
     else:
         out = Conv2dOp.apply(input, weight, bias, **settings)
