@@ -26,6 +26,8 @@ CONVS = [
     (2, 3, 3, {"padding": 2, "padding_mode": "reflect"}, (2, 2, 5, 6)),
     (2, 3, 3, {"padding": 1, "padding_mode": "circular"}, (2, 2, 5, 6)),
     (2, 3, 3, {}, (2, 5, 6)),  # unbatched
+    (4, 6, 3, {"groups": 2, "padding": 1}, (2, 4, 6, 5)),
+    (3, 6, 3, {"groups": 3, "stride": 2, "bias": False}, (2, 3, 7, 7)),  # depthwise
 ]
 
 
@@ -37,11 +39,11 @@ def test_conv2d_equals_reference(cin, cout, kernel, kwargs, shape):
     assert "Conv2dOp" in fast_ops and "Conv2dOp" not in ref_ops and "Stack" in ref_ops
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"stride": 2, "padding": 1, "dilation": 2}])
+@pytest.mark.parametrize("kwargs", [{}, {"stride": 2, "padding": 1, "dilation": 2}, {"groups": 2}])
 def test_conv1d_equals_reference(kwargs):
     gradlab.manual_seed(0)
-    conv = nn.Conv1d(3, 4, 3, dtype=np.float64, **kwargs)
-    compare(conv, [rng.standard_normal((2, 3, 9))], module=conv)
+    conv = nn.Conv1d(4, 6, 3, dtype=np.float64, **kwargs)
+    compare(conv, [rng.standard_normal((2, 4, 9))], module=conv)
 
 
 def test_reference_conv_is_a_cross_correlation():

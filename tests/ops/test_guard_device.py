@@ -149,6 +149,7 @@ ON_REFERENCE = {
         lambda: gradlab.nn.Conv2d(2, 3, (3, 2), stride=2, padding=1, dilation=(1, 2)),
         (2, 2, 6, 7),
     ),
+    "Conv2d grouped": (lambda: gradlab.nn.Conv2d(4, 6, 3, groups=2), (1, 4, 5, 5)),
     "Conv1d": (lambda: gradlab.nn.Conv1d(2, 3, 3, padding=1), (2, 2, 6)),
     "MaxPool2d": (lambda: gradlab.nn.MaxPool2d(2), (1, 2, 4, 4)),
     "MaxPool2d ceil": (lambda: gradlab.nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), (2, 2, 6, 6)),

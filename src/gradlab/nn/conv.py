@@ -19,7 +19,7 @@ from gradlab.nn.module import Module, Parameter
 from gradlab.nn.reference import conv as reference
 from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops.conv import Conv2dOp
-from gradlab.ops.movement import getitem, reshape
+from gradlab.ops.movement import cat, getitem, reshape
 from gradlab.tensor import Tensor
 
 __all__ = ["Conv2d", "conv2d", "conv_output_size"]
@@ -112,7 +112,20 @@ def _padded_index(size: int, before: int, after: int, mode: str):
     return xp.where(folded >= size, period - folded, folded)
 
 
-def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zeros"):  # noqa: A002
+def _grouped(input, weight, bias, groups, settings):  # noqa: A002
+    """A grouped convolution on the fast path: group g's output channels see only group g's
+    input channels, one op per group, the outputs joined along the channels."""
+    c, o = weight.shape[1], weight.shape[0] // groups
+    outs = []
+    for g in range(groups):
+        params = [weight[g * o : (g + 1) * o]] + (
+            [] if bias is None else [bias[g * o : (g + 1) * o]]
+        )
+        outs.append(Conv2dOp.apply(input[:, g * c : (g + 1) * c], *params, **settings))
+    return cat(outs, dim=1)
+
+
+def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zeros", groups=1):  # noqa: A002
     """Run the op on a checked 4-d or 3-d input; non-zero padding modes gather first."""
     unbatched = input.ndim == 3
     if unbatched:
@@ -131,7 +144,9 @@ def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zero
         pads = (0, 0, 0, 0)
     settings = {"stride": stride, "padding": pads, "dilation": dilation}
     if wants_reference(input, weight):
-        out = reference.conv2d(input, weight, bias, **settings)
+        out = reference.conv2d(input, weight, bias, **settings, groups=groups)
+    elif groups != 1:
+        out = _grouped(input, weight, bias, groups, settings)
     elif bias is None:
         out = Conv2dOp.apply(input, weight, **settings)
     else:
@@ -143,21 +158,28 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d cross-correlation: input (N, C, H, W) or (C, H, W), weight (O, C, kh, kw), bias (O,).
 
     ``stride``, ``padding`` and ``dilation`` are ints or pairs; padding may be 'same' (stride
-    1 only) or 'valid'. Returns (N, O, H_out, W_out). ``groups`` must be 1.
+    1 only) or 'valid'. Returns (N, O, H_out, W_out). With ``groups`` G, weight is
+    (O, C / G, kh, kw) and output channels of group g see only input channels of group g.
     """
     owner = "conv2d"
-    if groups != 1:
-        raise NotImplementedError(f"{owner}: groups={groups} is not supported (only groups=1)")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{owner}: groups must be a positive integer, got {groups!r}")
+    groups = int(groups)
     if weight.ndim != 4:
         raise ValueError(
             f"{owner}: weight has shape {tuple(weight.shape)}, expected "
             f"(out_channels, in_channels, kH, kW)"
         )
-    c = weight.shape[1]
+    c = weight.shape[1] * groups
     if input.ndim not in (3, 4) or input.shape[-3] != c:
         raise ValueError(
             f"{owner}: input has shape {tuple(input.shape)}, expected (N, {c}, H, W) "
-            f"(weight has shape {tuple(weight.shape)})"
+            f"(weight has shape {tuple(weight.shape)}, groups={groups})"
+        )
+    if weight.shape[0] % groups:
+        raise ValueError(
+            f"{owner}: weight has shape {tuple(weight.shape)}, expected out_channels "
+            f"{weight.shape[0]} divisible by groups={groups}"
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise ValueError(
@@ -166,7 +188,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     stride = _pair("stride", owner, stride, 1)
     dilation = _pair("dilation", owner, dilation, 1)
     pads = _resolve_padding(owner, padding, weight.shape[2:], stride, dilation)
-    return _conv(owner, input, weight, bias, stride, pads, dilation)
+    return _conv(owner, input, weight, bias, stride, pads, dilation, groups=groups)
 
 
 class Conv2d(Module):
@@ -175,7 +197,9 @@ class Conv2d(Module):
     weight (out_channels, in_channels, kH, kW) ~ kaiming_uniform_(a=sqrt(5)), i.e.
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels * kH * kW; bias
     (out_channels,) ~ the same uniform. ``padding_mode`` is 'zeros', 'reflect',
-    'replicate' or 'circular'. ``groups`` must be 1 (NotImplementedError otherwise).
+    'replicate' or 'circular'. With ``groups`` G (dividing both channel counts), weight is
+    (out_channels, in_channels / G, kH, kW): each group of output channels sees one group of
+    input channels (G = in_channels: depthwise).
     """
 
     def __init__(
@@ -202,11 +226,10 @@ class Conv2d(Module):
         ):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-        if groups != 1:
-            raise NotImplementedError(
-                f"{owner}: groups={groups} is not supported (grouped and depthwise "
-                f"convolutions are not implemented); use groups=1"
-            )
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if value % groups:
+                raise ValueError(f"{owner}: {name} must be divisible by groups, got "
+                                 f"{name}={value} and groups={groups}")  # fmt: skip
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"{owner}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}"
@@ -221,7 +244,7 @@ class Conv2d(Module):
         self.groups = int(groups)
         self.padding_mode = padding_mode
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(xp.empty(shape, dtype=dtype))
         if bias:
             self.bias = Parameter(xp.empty(self.out_channels, dtype=dtype))
@@ -232,7 +255,7 @@ class Conv2d(Module):
     def reset_parameters(self, generator=None) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = math.prod(self.weight.shape[1:])
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
@@ -255,6 +278,7 @@ class Conv2d(Module):
             self._pads,
             self.dilation,
             self.padding_mode,
+            self.groups,
         )
 
     def extra_repr(self) -> str:
@@ -270,6 +294,8 @@ class Conv2d(Module):
             )
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
         if self.padding_mode != "zeros":

@@ -95,6 +95,7 @@ def _conv_relu_max_pool(conv: Conv2d, relu: ReLU, pool: MaxPool2d, x):
     if (
         conv._forward_hooks
         or conv.padding_mode != "zeros"
+        or conv.groups != 1
         or not _fusable_input(x)
         or x.shape[1] != conv.in_channels
         or min(conv_output_hw(x.shape, conv.weight.shape, conv.stride, conv._pads,

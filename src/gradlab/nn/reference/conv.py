@@ -25,21 +25,27 @@ def window_slices(x, kernel, stride, dilation, out_hw):
     ]
 
 
-def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
-    """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,).
+def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+           groups=1):  # fmt: skip
+    """Cross-correlation of x (N, C, H, W) with weight (O, C / groups, kh, kw), plus bias (O,).
 
     ``padding`` is (top, bottom, left, right) of zeros. Returns (N, O, Ho, Wo) with
-    Ho = (H + top + bottom - dh*(kh - 1) - 1) // sh + 1, and Wo likewise.
+    Ho = (H + top + bottom - dh*(kh - 1) - 1) // sh + 1, and Wo likewise. With ``groups`` G,
+    output channels [g*O/G, (g+1)*O/G) see only input channels [g*C/G, (g+1)*C/G).
     """
     n, c, _, _ = x.shape
     o, _, kh, kw = weight.shape
+    g = groups
     top, bottom, left, right = padding
     ho, wo = conv_output_hw(x.shape, weight.shape, stride, padding, dilation)
     if any(padding):
         x = pad(x, (left, right, top, bottom))
     patches = window_slices(x, (kh, kw), stride, dilation, (ho, wo))
-    cols = stack(patches, dim=2).reshape(n, c * kh * kw, ho * wo)  # im2col: a column per output
-    out = weight.reshape(o, c * kh * kw) @ cols  # (N, O, Ho*Wo): every window times every filter
+    # im2col: one column per output position, one row per (channel, kernel offset), by group
+    cols = stack(patches, dim=2).reshape(n, g, c // g * kh * kw, ho * wo)
+    # every window times every filter of its group: (G, O/G, K) @ (N, G, K, Ho*Wo)
+    out = weight.reshape(g, o // g, c // g * kh * kw) @ cols
+    out = out.reshape(n, o, ho * wo)
     if bias is not None:
         out = out + bias.reshape(1, o, 1)
     return out.reshape(n, o, ho, wo)
