@@ -62,6 +62,13 @@ def test_layer_equals_reference(name, config, with_state):
 
 
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_long_sequence_equals_reference(name):
+    """More steps than the fused ops' CHUNK (their GEMMs off the chain go chunk by chunk)."""
+    layer = _layer(name, {"bidirectional": True})
+    compare(layer, [rng.standard_normal((23, 2, I))], module=layer)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
 def test_unbatched_layer_equals_reference(name):
     layer = _layer(name, {"bidirectional": True})
     arrays = [rng.standard_normal((T, I)), *_states(name, {"bidirectional": True}, batch=None)]

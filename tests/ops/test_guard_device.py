@@ -223,3 +223,12 @@ def test_layer_runs_its_reference_on_guard_device_as_on_cpu(name):
             np.testing.assert_allclose(
                 host(p.grad._data), p_cpu.grad.numpy(), rtol=1e-10, atol=1e-12
             )
+
+
+def test_max_pool_indices_on_guard_device_as_on_cpu():
+    pool = gradlab.nn.MaxPool2d(3, 2, padding=1, ceil_mode=True, return_indices=True)
+    array = np.random.default_rng(2).integers(-2, 3, (2, 3, 7, 6)).astype(np.float64)
+    _, indices = pool(Tensor(guard_device.from_host(array)))
+    _, cpu = pool(Tensor(array))
+    assert indices.device.type == "guard" and indices.dtype == cpu.dtype
+    np.testing.assert_array_equal(guard_device.to_host(indices._data), cpu.numpy())

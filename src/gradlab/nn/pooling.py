@@ -106,6 +106,12 @@ def max_pool2d(
     )
     if not return_indices:
         return out
+    if wants_reference(input):
+        geometry = (kernel, stride, padding, dilation, bool(ceil_mode))
+        x = input.detach()
+        if input.ndim == 3:
+            return out, reference.max_pool2d_indices(x.unsqueeze(0), *geometry)[0]
+        return out, reference.max_pool2d_indices(x, *geometry)
     data = input._data if input.ndim == 4 else input._data[None]
     indices = max_pool2d_indices(data, kernel, stride, padding, dilation, bool(ceil_mode))
     return out, Tensor(indices if input.ndim == 4 else indices[0])

@@ -14,7 +14,7 @@ from gradlab.nn.reference.conv import window_slices
 from gradlab.ops.movement import pad, stack
 from gradlab.ops.pool import pool_out_size
 
-__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+__all__ = ["max_pool2d", "max_pool2d_indices", "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 def _padded_windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
@@ -37,6 +37,20 @@ def max_pool2d(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1),
     """Max over each window of x (N, C, H, W) -> (N, C, Ho, Wo); padding counts as -inf."""
     windows = _padded_windows(x, kernel, stride, padding, dilation, ceil_mode, -float("inf"))
     return windows.max(dim=2).values
+
+
+def max_pool2d_indices(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1),
+                       ceil_mode=False):  # fmt: skip
+    """int64 (N, C, Ho, Wo): where in each (H, W) plane of x the window's first maximum is,
+    as the flat index h * W + w (PyTorch's ``return_indices``)."""
+    windows = _padded_windows(x, kernel, stride, padding, dilation, ceil_mode, -float("inf"))
+    k = windows.max(dim=2).indices  # the kernel offset of each maximum, row-major
+    ho, wo = k.shape[2:]
+    top = gradlab.arange(ho, device=x.device).reshape(ho, 1) * stride[0] - padding[0]
+    left = gradlab.arange(wo, device=x.device) * stride[1] - padding[1]
+    rows = top + (k // kernel[1]) * dilation[0]
+    cols = left + (k % kernel[1]) * dilation[1]
+    return rows * x.shape[3] + cols
 
 
 def _window_counts(size, k, s, p, out, include_pad):
