@@ -45,12 +45,13 @@ def max_pool2d_indices(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation
     as the flat index h * W + w (PyTorch's ``return_indices``)."""
     windows = _padded_windows(x, kernel, stride, padding, dilation, ceil_mode, -float("inf"))
     k = windows.max(dim=2).indices  # the kernel offset of each maximum, row-major
-    ho, wo = k.shape[2:]
+    ho, wo, width = k.shape[2], k.shape[3], x.shape[3]
     top = gradlab.arange(ho, device=x.device).reshape(ho, 1) * stride[0] - padding[0]
     left = gradlab.arange(wo, device=x.device) * stride[1] - padding[1]
-    rows = top + (k // kernel[1]) * dilation[0]
-    cols = left + (k % kernel[1]) * dilation[1]
-    return rows * x.shape[3] + cols
+    # kernel offset (i, j) lies i*dh rows and j*dw columns from its window's corner
+    steps = [i * dilation[0] * width + j * dilation[1]
+             for i in range(kernel[0]) for j in range(kernel[1])]  # fmt: skip
+    return top * width + left + gradlab.tensor(steps, device=x.device)[k]
 
 
 def _window_counts(size, k, s, p, out, include_pad):
