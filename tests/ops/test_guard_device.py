@@ -129,6 +129,17 @@ class _BothStates(gradlab.nn.Module):
         return h + c
 
 
+class _ClassLoss(gradlab.nn.Module):
+    """A class-index loss module on targets made from the input (its buffers move with it)."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x, (x.detach() > 0).long()[:, 0])
+
+
 LAYERS = {
     "Linear": (lambda: gradlab.nn.Linear(4, 3), (2, 4)),
     "BatchNorm1d": (lambda: gradlab.nn.BatchNorm1d(3), (4, 3)),
@@ -170,6 +181,10 @@ ON_REFERENCE = {
                 x, (x.detach() > 0).long()[:, 0]
             )
         ),
+        (4, 3),
+    ),
+    "CrossEntropyLoss weighted": (
+        lambda: _ClassLoss(gradlab.nn.CrossEntropyLoss(weight=gradlab.tensor([1.0, 2.0, 0.5]))),
         (4, 3),
     ),
     "NLLLoss": (

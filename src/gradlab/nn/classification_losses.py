@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import warnings
 
-from gradlab.backend import xp
+from gradlab.backend import backend_of, xp
 from gradlab.nn.losses import (
     _Loss,
     _WeightedLoss,
@@ -60,7 +60,9 @@ def _classes(name, input) -> int:  # noqa: A002
 
 
 def _class_weight(name, weight, classes, dtype):
-    w = as_const(weight, dtype)
+    data = weight._data if isinstance(weight, Tensor) else weight
+    on_device = data is not None and backend_of(data).type != "cpu"
+    w = data.astype(dtype, copy=False) if on_device else as_const(weight, dtype)
     if w is not None and w.shape != (classes,):
         raise ValueError(
             f"{name}: weight has shape {tuple(w.shape)}, expected ({classes},) "
