@@ -125,6 +125,20 @@ def _grouped(input, weight, bias, groups, settings):  # noqa: A002
     return cat(outs, dim=1)
 
 
+def run_conv2d(x, weight, bias, stride, padding, dilation, groups=1):
+    """The convolution of checked arguments, x (N, C, H, W), weight (O, C / groups, kh, kw),
+    padding (top, bottom, left, right): the fast op, or its readable reference under
+    ``gradlab.use_reference_kernels(True)`` and for tensors off the CPU."""
+    settings = {"stride": stride, "padding": padding, "dilation": dilation}
+    if wants_reference(x, weight):
+        return reference.conv2d(x, weight, bias, **settings, groups=groups)
+    if groups != 1:
+        return _grouped(x, weight, bias, groups, settings)
+    if bias is None:
+        return Conv2dOp.apply(x, weight, **settings)
+    return Conv2dOp.apply(x, weight, bias, **settings)
+
+
 def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zeros", groups=1):  # noqa: A002
     """Run the op on a checked 4-d or 3-d input; non-zero padding modes gather first."""
     unbatched = input.ndim == 3
@@ -142,15 +156,7 @@ def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zero
         cols = _padded_index(w, left, right, padding_mode)
         input = getitem(input, (slice(None), slice(None), rows[:, None], cols[None, :]))  # noqa: A001
         pads = (0, 0, 0, 0)
-    settings = {"stride": stride, "padding": pads, "dilation": dilation}
-    if wants_reference(input, weight):
-        out = reference.conv2d(input, weight, bias, **settings, groups=groups)
-    elif groups != 1:
-        out = _grouped(input, weight, bias, groups, settings)
-    elif bias is None:
-        out = Conv2dOp.apply(input, weight, **settings)
-    else:
-        out = Conv2dOp.apply(input, weight, bias, **settings)
+    out = run_conv2d(input, weight, bias, stride, pads, dilation, groups)
     return reshape(out, *out.shape[1:]) if unbatched else out
 
 
