@@ -168,3 +168,20 @@ def test_reference_log_softmax_is_stable_and_exact():
     np.testing.assert_allclose(
         got[1], np.log(np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum()), rtol=1e-12
     )
+
+
+def test_a_whole_model_runs_on_the_references():
+    """One setting moves a CNN and its loss onto the references: same loss and gradients, and
+    none of the fast ops in the graph."""
+    gradlab.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1, dtype=np.float64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 4, 3, dtype=np.float64), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
+        nn.Linear(4, 3, dtype=np.float64),
+    )  # fmt: skip
+    target = gradlab.tensor(rng.integers(0, 3, 5))
+    loss = nn.CrossEntropyLoss(label_smoothing=0.1)
+    fast_ops, ref_ops = compare(lambda x: loss(model(x), target), [rng.standard_normal((5, 2, 8, 8))],
+                                module=model)  # fmt: skip
+    assert {"Conv2dOp", "MaxPool2dOp", "AvgPool2dOp", "CrossEntropy"} <= fast_ops
+    assert not {"Conv2dOp", "MaxPool2dOp", "AvgPool2dOp", "CrossEntropy"} & ref_ops
