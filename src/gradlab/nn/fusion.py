@@ -126,7 +126,10 @@ def _may_fuse(step: tuple, x) -> bool:
         return True
     if isinstance(x, Tensor) and x.requires_grad:
         return False
-    return not any(p.requires_grad for module in step for p in module.parameters())
+    # the fused modules (Linear, Conv2d, ReLU, MaxPool2d) own their parameters directly
+    return not any(
+        p is not None and p.requires_grad for module in step for p in module._parameters.values()
+    )
 
 
 def _one_by_one(step: tuple, x):
