@@ -86,3 +86,21 @@ def test_gradflow_lists_every_layer_with_parameters(name):
     last = "2 (Linear)" if name == "dense" else "4 (Linear)"
     assert result.layers == [first, last]
     assert result.norms.shape == (4, 2) and (result.norms > 0).all()
+
+
+def test_explain_gradflow_command_on_a_cnn_lists_every_layer(capsys, tmp_path):
+    """``gradlab explain gradflow`` on LeNet (Conv2d -> ReLU -> MaxPool2d twice, then
+    Linear -> ReLU): a norm for each of its five layers with parameters."""
+    from gradlab.cli import main
+
+    config = tmp_path / "cnn.toml"
+    config.write_text(
+        '[data]\nname = "digits"\nview = "image"\n[model]\nname = "cnn"\n'
+        '[optimizer]\nname = "sgd"\nlr = 0.01\n[training]\nepochs = 1\nbatch_size = 256\n'
+    )
+    status = main(["explain", "gradflow", str(config)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    for layer in ("features.0 (Conv2d)", "features.3 (Conv2d)", "classifier.0 (Linear)",
+                  "classifier.3 (Linear)", "classifier.5 (Linear)"):  # fmt: skip
+        assert layer in out, out
