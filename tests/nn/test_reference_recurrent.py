@@ -168,3 +168,22 @@ def test_switch_setting_and_errors():
     assert "GRULayer" in ops and "Sigmoid" not in ops
     with pytest.raises(TypeError, match="expected True or False"):
         gradlab.use_reference_kernels("yes")
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN", "Conv2D"])
+def test_keras_layers_follow_the_switch(name):
+    """gradlab.keras is a front end over the same layers: the switch covers it too."""
+    from gradlab import keras
+
+    gradlab.manual_seed(0)
+    if name == "Conv2D":
+        layer, shape = keras.layers.Conv2D(4, 3, padding="same"), (2, 6, 6, 3)
+    else:
+        layer, shape = getattr(keras.layers, name)(5, return_sequences=True), (2, 6, 3)
+    x = gradlab.tensor(rng.standard_normal(shape).astype(np.float32))
+    fast = layer(x)
+    with gradlab.reference_kernels():
+        readable = layer(x)
+    np.testing.assert_allclose(readable.numpy(), fast.numpy(), rtol=1e-5, atol=1e-6)
+    ops = {n.op for n in gradlab.explain.graph(readable).ops} if readable.grad_fn else set()
+    assert not ops & {"LSTMLayer", "GRULayer", "RNNLayer", "Conv2dOp"}
