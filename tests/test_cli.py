@@ -101,7 +101,7 @@ def test_explain_graph_renders_svg(capsys, tmp_path):
 def test_explain_graph_without_graphviz_exits_2_with_the_install_advice(capsys, monkeypatch):
     import importlib
 
-    module = importlib.import_module("gradlab.explain.graph")
+    module = importlib.import_module("gradlab.explain.dot")
     monkeypatch.setattr(module.shutil, "which", lambda name: None)
     status, out, err = _cli(capsys, "explain", "graph", "x*y", "--x", "2", "--y", "3",
                             "--out", "f.svg")  # fmt: skip

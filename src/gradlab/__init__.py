@@ -47,6 +47,11 @@ from gradlab.ops import *  # noqa: F403
 
 from gradlab import accelerator, cuda, data, explain, linalg, nn, optim, special, train  # noqa: E402
 from gradlab.train.checkpoint import CheckpointError  # noqa: E402
+from gradlab.nn.reference.switch import (  # noqa: E402
+    are_reference_kernels_enabled,
+    reference_kernels,
+    use_reference_kernels,
+)
 from gradlab.serialization import load, save  # noqa: E402
 from gradlab import backends, distributions, utils  # noqa: E402
 from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)

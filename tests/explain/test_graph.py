@@ -150,8 +150,8 @@ def test_render_writes_svg_and_png(tmp_path, suffix, magic):
 
 
 def test_render_without_dot_says_how_to_install(tmp_path, monkeypatch):
-    # gradlab.explain.graph is the function; the module is reached through sys.modules
-    module = sys.modules["gradlab.explain.graph"]
+    # the module that runs dot, reached through sys.modules
+    module = sys.modules["gradlab.explain.dot"]
     monkeypatch.setattr(module.shutil, "which", lambda name: None)
     view, _ = _f_view()
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz") as info:

@@ -215,9 +215,52 @@ def test_bad_arguments_name_argument_and_value(kwargs, message):
         nn.Conv2d(**args)
 
 
-def test_groups_not_implemented():
-    with pytest.raises(NotImplementedError, match="groups=2 is not supported"):
-        nn.Conv2d(4, 4, 3, groups=2)
+@pytest.mark.parametrize(
+    "cin, cout, groups, kwargs",
+    [(4, 6, 2, {}), (3, 6, 3, {"padding": 1, "bias": False}), (4, 4, 4, {"stride": 2}),
+     (6, 4, 2, {"dilation": 2, "padding": "same"})],
+)  # fmt: skip
+@pytest.mark.parametrize("dims", [1, 2])
+def test_grouped_and_depthwise_convolutions_match_torch(cin, cout, groups, kwargs, dims):
+    """Output channels of group g see only the input channels of group g; weight (O, C/G, ...)."""
+    layer, t_layer = (nn.Conv1d, torch.nn.Conv1d) if dims == 1 else (nn.Conv2d, torch.nn.Conv2d)
+    ours = layer(cin, cout, 3, groups=groups, dtype=np.float64, **kwargs)
+    theirs = t_layer(cin, cout, 3, groups=groups, dtype=torch.float64, **kwargs)
+    assert tuple(ours.weight.shape) == tuple(theirs.weight.shape)
+    assert f"groups={groups}" in repr(ours)
+    with torch.no_grad():
+        for p, tp in zip(ours.parameters(), theirs.parameters(), strict=True):
+            tp.copy_(torch.from_numpy(p.numpy()))
+    x_np = rng.standard_normal((2, cin, 7) if dims == 1 else (2, cin, 7, 6))
+    x = gradlab.tensor(x_np, requires_grad=True)
+    tx = torch.tensor(x_np, requires_grad=True)
+    out, t_out = ours(x), theirs(tx)
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    grad = rng.standard_normal(out.shape)
+    out.backward(grad)
+    t_out.backward(torch.from_numpy(grad))
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    for p, tp in zip(ours.parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-12, atol=1e-12)
+    t_f = F.conv1d if dims == 1 else F.conv2d
+    f = gradlab.nn.functional.conv1d if dims == 1 else conv2d
+    args = {k: v for k, v in kwargs.items() if k != "bias"}
+    np.testing.assert_allclose(
+        f(gradlab.tensor(x_np), ours.weight, ours.bias, groups=groups, **args).numpy(),
+        t_f(torch.from_numpy(x_np), theirs.weight, theirs.bias, groups=groups, **args).detach(),
+        rtol=1e-12, atol=1e-12,
+    )  # fmt: skip
+
+
+def test_groups_must_divide_the_channels():
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.Conv2d(5, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="out_channels must be divisible by groups"):
+        nn.Conv2d(4, 5, 3, groups=2)
+    with pytest.raises(ValueError, match=r"input has shape \(1, 3, 5, 5\), expected \(N, 4"):
+        conv2d(gradlab.zeros(1, 3, 5, 5), gradlab.zeros(4, 2, 3, 3), groups=2)
+    with pytest.raises(ValueError, match="groups must be a positive integer"):
+        conv2d(gradlab.zeros(1, 4, 5, 5), gradlab.zeros(4, 2, 3, 3), groups=0)
 
 
 def test_functional_errors():

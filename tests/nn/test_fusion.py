@@ -1,7 +1,8 @@
-"""Sequential runs Conv2d + ReLU + MaxPool2d(2) and ReLU + MaxPool2d(2) as one op each: the
-values and gradients of the separate layers and of PyTorch (ReLU + pooling bit for bit: max
-and relu are exact), and the fusion steps aside for hooks, other settings, other inputs and
-changed module lists."""
+"""The fused primitives (Conv2d + ReLU + MaxPool2d(2), ReLU + MaxPool2d(2), Linear + ReLU):
+values and gradients against PyTorch's separate layers (ReLU + pooling bit for bit: max and
+relu are exact); and Sequential's use of them: only where no graph is recorded, so a graph
+always has a node for every layer; stepping aside for hooks, other settings, other inputs,
+changed module lists and the reference switch."""
 
 import numpy as np
 import pytest
@@ -9,8 +10,10 @@ import pytest
 import gradlab
 from gradlab import nn
 from gradlab.autograd import gradcheck
+from gradlab.nn import fusion
 from gradlab.ops import conv_block
 from gradlab.ops.conv_block import ConvReluMaxPool2dOp
+from gradlab.ops.linear import LinearReluOp
 from gradlab.ops.pool import ReluMaxPool2dOp
 
 torch = pytest.importorskip("torch")
@@ -31,14 +34,29 @@ def _layout(x_np, channels_last):
     return x_np
 
 
+def _spy(monkeypatch, name):
+    """Count the forward calls of the fused op ``name`` that Sequential runs."""
+    calls = []
+    op = getattr(fusion, name)
+
+    class Spy(op):
+        __slots__ = ()
+
+        def forward(self, *arrays, **settings):
+            calls.append(name)
+            return super().forward(*arrays, **settings)
+
+    monkeypatch.setattr(fusion, name, Spy)
+    return calls
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 8, 8), (2, 4, 13, 13), (3, 5, 7, 6), (1, 1, 2, 2)])
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("channels_last", [False, True])
 def test_fused_relu_max_pool_equals_torch_exactly(shape, ties, channels_last):
     x_np = _inputs(shape, ties)
     x = gradlab.Tensor(_layout(x_np, channels_last), requires_grad=True)
-    out = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(x)
-    assert out.grad_fn.name() == "ReluMaxPool2dOpBackward0"
+    out = ReluMaxPool2dOp.apply(x)
     tx = torch.tensor(x_np, requires_grad=True)
     t_out = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.MaxPool2d(2))(tx)
     np.testing.assert_array_equal(out.numpy(), t_out.detach().numpy())
@@ -53,35 +71,46 @@ def _conv_block(seed):
     return nn.Sequential(
         nn.Conv2d(3, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 4, 3), nn.ReLU(),
         nn.MaxPool2d(kernel_size=(2, 2), stride=2), nn.Flatten(), nn.Linear(4 * 2 * 2, 3),
+        nn.ReLU(),
     )  # fmt: skip
 
 
 @pytest.mark.parametrize("ties", [False, True])
-def test_fused_block_equals_separate_layers(ties):
-    """The same network with a do-nothing hook on each ReLU (which turns the fusion off):
-    outputs, input gradients and parameter gradients agree (the chunked weight gradient is
-    summed in another order, so to float32 rounding)."""
-    fused, separate = _conv_block(1), _conv_block(1)
-    for module in separate:
-        if isinstance(module, nn.ReLU):
-            module.register_forward_hook(lambda module, inputs, output: None)
+def test_fused_only_where_no_graph_is_recorded(ties, monkeypatch):
+    """Training: every layer is a node of the graph, no fused op runs. no_grad: the fused ops
+    run, with the values of the separate layers."""
+    calls = [_spy(monkeypatch, n) for n in ("ConvReluMaxPool2dOp", "LinearReluOp")]
+    model = _conv_block(1)
     x_np = _inputs((4, 3, 14, 14), ties)
-    results = []
-    for model in (fused, separate):
-        x = gradlab.Tensor(x_np, requires_grad=True)
-        out = model(x)
-        out.backward(np.ones(out.shape, np.float32))
-        results.append((out.numpy(), x.grad, [p.grad for p in model.parameters()]))
-    (out_a, dx_a, grads_a), (out_b, dx_b, grads_b) = results
-    np.testing.assert_allclose(out_a, out_b, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(dx_a, dx_b, rtol=1e-6, atol=1e-6)
-    for ga, gb in zip(grads_a, grads_b, strict=True):
-        np.testing.assert_allclose(ga, gb, rtol=1e-5, atol=1e-6)
-    x = gradlab.Tensor(x_np)
-    ops = [node.op for node in gradlab.explain.graph(fused(x)).ops]
-    assert ops.count("ConvReluMaxPool2dOp") == 2 and "Relu" not in ops and "Conv2dOp" not in ops
-    ops = [node.op for node in gradlab.explain.graph(separate(x)).ops]
+    out = model(gradlab.Tensor(x_np, requires_grad=True))
+    ops = [node.op for node in gradlab.explain.graph(out).ops]
     assert ops.count("Conv2dOp") == 2 and ops.count("MaxPool2dOp") == 2
+    assert ops.count("Relu") == 3 and ops.count("LinearOp") == 1
+    assert calls == [[], []]
+    with gradlab.no_grad():
+        fast = model(gradlab.Tensor(x_np))
+    assert len(calls[0]) == 2 and len(calls[1]) == 1 and fast.grad_fn is None
+    np.testing.assert_allclose(fast.numpy(), out.numpy(), rtol=1e-6, atol=1e-6)
+    # nothing requires grad (an evaluation with frozen weights) records no graph either
+    model.requires_grad_(False)
+    frozen = model(gradlab.Tensor(x_np))
+    assert len(calls[0]) == 4 and frozen.grad_fn is None
+    with gradlab.reference_kernels(), gradlab.no_grad():
+        model(gradlab.Tensor(x_np))
+    assert len(calls[0]) == 4 and len(calls[1]) == 2
+
+
+def test_grad_fn_chain_names_every_layer():
+    """Walking ``grad_fn.next_functions`` from the output, as a user draws a graph by hand,
+    meets the second Linear, the ReLU and the first Linear."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    out = model(gradlab.Tensor(rng.standard_normal((2, 3)), requires_grad=True))
+    names, fn = [], out.grad_fn
+    while fn is not None:
+        names.append(fn.name())
+        fn = next((f for f, _ in fn.next_functions if f is not None and hasattr(f, "inputs")),
+                  None)  # fmt: skip
+    assert names == ["LinearOpBackward0", "ReluBackward0", "LinearOpBackward0"]
 
 
 CONV_BLOCKS = [
@@ -119,8 +148,9 @@ def test_fused_conv_block_matches_torch(cin, cout, kernel, kwargs, h, w, channel
             t_conv.bias.copy_(torch.from_numpy(conv.bias.numpy()))
     x_np = rng.integers(-2, 3, (n, cin, h, w)).astype(np.float64)
     x = gradlab.Tensor(_layout(x_np, channels_last), requires_grad=True)
-    out = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))(x)
-    assert out.grad_fn.name() == "ConvReluMaxPool2dOpBackward0"
+    settings = {"stride": conv.stride, "padding": conv._pads, "dilation": conv.dilation}
+    params = (conv.weight,) if conv.bias is None else (conv.weight, conv.bias)
+    out = ConvReluMaxPool2dOp.apply(x, *params, **settings)
     tx = torch.tensor(x_np, requires_grad=True)
     t_out = torch.nn.Sequential(t_conv, torch.nn.ReLU(), torch.nn.MaxPool2d(2))(tx)
     np.testing.assert_array_equal(out.numpy(), t_out.detach().numpy())
@@ -148,25 +178,26 @@ def test_conv_block_chunks():
     assert conv_block.chunk_size(3, 10 << 20) == 1  # one image larger than a chunk
 
 
-def test_conv_block_steps_aside():
+@gradlab.no_grad()
+def test_conv_block_steps_aside(monkeypatch):
     """A hook on the conv, a padding mode other than zeros, an output smaller than 2x2 or a
     wrong channel count: the layers run one by one (and the conv raises its own error)."""
-    x = gradlab.Tensor(_inputs((2, 3, 8, 8), False), requires_grad=True)
+    block = _spy(monkeypatch, "ConvReluMaxPool2dOp")
+    tail = _spy(monkeypatch, "ReluMaxPool2dOp")
+    x = gradlab.Tensor(_inputs((2, 3, 8, 8), False))
     conv = nn.Conv2d(3, 4, 3)
     handle = conv.register_forward_hook(lambda module, inputs, output: None)
-    assert (
-        nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))(x).grad_fn.name()
-        == "ReluMaxPool2dOpBackward0"
-    )
+    nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))(x)
+    assert (len(block), len(tail)) == (0, 1)
     handle.remove()
-    assert nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))(x).grad_fn.name() == (
-        "ConvReluMaxPool2dOpBackward0"
-    )
+    nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))(x)
+    assert (len(block), len(tail)) == (1, 1)
     reflect = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), nn.ReLU(),
                             nn.MaxPool2d(2))  # fmt: skip
-    assert reflect(x).grad_fn.name() == "ReluMaxPool2dOpBackward0"
+    reflect(x)
+    assert (len(block), len(tail)) == (1, 2)
     two = nn.Sequential(nn.Conv2d(3, 4, 7), nn.ReLU(), nn.MaxPool2d(2))  # a 2x2 output
-    assert two(x).grad_fn.name() == "ConvReluMaxPool2dOpBackward0" and two(x).shape == (2, 4, 1, 1)
+    assert two(x).shape == (2, 4, 1, 1) and len(block) == 2
     one = nn.Sequential(nn.Conv2d(3, 4, 8), nn.ReLU(), nn.MaxPool2d(2))  # a 1x1 output
     with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=2\)"):
         one(x)
@@ -179,15 +210,14 @@ def test_fused_op_gradcheck_float64():
     assert gradcheck(lambda t: ReluMaxPool2dOp.apply(t), (x,))
 
 
-def test_hook_sees_its_own_layers_output():
+@gradlab.no_grad()
+def test_hook_sees_its_own_layers_output(monkeypatch):
+    tail = _spy(monkeypatch, "ReluMaxPool2dOp")
     seen = []
     relu, pool = nn.ReLU(), nn.MaxPool2d(2)
     relu.register_forward_hook(lambda module, inputs, output: seen.append(output.shape))
-    out = nn.Sequential(relu, pool)(gradlab.Tensor(_inputs((1, 2, 4, 4), False)))
-    assert seen == [(1, 2, 4, 4)]
-    assert out.grad_fn is None or out.grad_fn.name() == "MaxPool2dOpBackward0"
-    x = gradlab.Tensor(_inputs((1, 2, 4, 4), False), requires_grad=True)
-    assert nn.Sequential(relu, pool)(x).grad_fn.name() == "MaxPool2dOpBackward0"
+    nn.Sequential(relu, pool)(gradlab.Tensor(_inputs((1, 2, 4, 4), False)))
+    assert seen == [(1, 2, 4, 4)] and tail == []
 
 
 @pytest.mark.parametrize(
@@ -200,15 +230,17 @@ def test_hook_sees_its_own_layers_output():
         nn.MaxPool2d(2, dilation=2),
     ],
 )
-def test_other_pooling_settings_run_separately(pool):
+@gradlab.no_grad()
+def test_other_pooling_settings_run_separately(pool, monkeypatch):
+    tail = _spy(monkeypatch, "ReluMaxPool2dOp")
     x_np = _inputs((2, 3, 9, 9), True)
-    x = gradlab.Tensor(x_np, requires_grad=True)
-    out = nn.Sequential(nn.ReLU(), pool)(x)
-    assert out.grad_fn.name() == "MaxPool2dOpBackward0"
+    out = nn.Sequential(nn.ReLU(), pool)(gradlab.Tensor(x_np))
+    assert tail == []
     expected = pool(nn.ReLU()(gradlab.Tensor(x_np)))
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
 
 
+@gradlab.no_grad()
 def test_unbatched_and_plain_array_inputs():
     x_np = _inputs((3, 6, 6), True)
     model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
@@ -217,18 +249,21 @@ def test_unbatched_and_plain_array_inputs():
     np.testing.assert_array_equal(model(x_np[None]).numpy(), expected[None])
 
 
-def test_plan_follows_changes_to_the_module_list():
+@gradlab.no_grad()
+def test_plan_follows_changes_to_the_module_list(monkeypatch):
+    tail = _spy(monkeypatch, "ReluMaxPool2dOp")
     model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
-    x = gradlab.Tensor(-np.ones((1, 1, 2, 2), np.float32), requires_grad=True)
-    assert model(x).grad_fn.name() == "ReluMaxPool2dOpBackward0"
+    x = gradlab.Tensor(-np.ones((1, 1, 2, 2), np.float32))
+    model(x)
+    assert len(tail) == 1
     model[0] = nn.Tanh()
     out = model(x)
-    assert out.grad_fn.name() == "MaxPool2dOpBackward0"
+    assert len(tail) == 1
     np.testing.assert_allclose(out.numpy(), np.tanh(-1.0), rtol=1e-6)
     model[0] = nn.ReLU()
     model.append(nn.Flatten())
-    assert model(x).grad_fn.name() == "ReshapeBackward0"
     np.testing.assert_array_equal(model(x).numpy(), np.zeros((1, 1), np.float32))
+    assert len(tail) == 2
 
 
 def test_fused_linear_relu_matches_torch():
@@ -243,13 +278,13 @@ def test_fused_linear_relu_matches_torch():
             tp.copy_(torch.from_numpy(p.numpy()))
     x_np = rng.standard_normal((6, 5))
     x = gradlab.Tensor(x_np, requires_grad=True)
-    out = model(x)
-    assert out.grad_fn.name() == "LinearReluOpBackward0"
-    ops = [node.op for node in gradlab.explain.graph(out).ops]
-    assert ops == ["LinearReluOp", "LinearReluOp"]
+    hidden = LinearReluOp.apply(x, model[0].weight, model[0].bias)
+    out = LinearReluOp.apply(hidden, model[2].weight)
     tx = torch.tensor(x_np, requires_grad=True)
     t_out = t_model(tx)
     np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    with gradlab.no_grad():
+        np.testing.assert_allclose(model(gradlab.Tensor(x_np)).numpy(), out.numpy(), rtol=1e-12)
     grad = rng.standard_normal(out.shape)
     out.backward(grad)
     t_out.backward(torch.from_numpy(grad))
@@ -259,8 +294,6 @@ def test_fused_linear_relu_matches_torch():
 
 
 def test_fused_linear_relu_gradcheck_and_retain_graph():
-    from gradlab.nn.linear import LinearReluOp
-
     x = gradlab.Tensor(rng.standard_normal((4, 3)), requires_grad=True)
     w = gradlab.Tensor(rng.standard_normal((5, 3)), requires_grad=True)
     b = gradlab.Tensor(rng.standard_normal(5), requires_grad=True)
@@ -272,13 +305,15 @@ def test_fused_linear_relu_gradcheck_and_retain_graph():
     np.testing.assert_allclose(w.grad, 2 * first)
 
 
-def test_linear_relu_hook_and_plain_array_run_separately():
+@gradlab.no_grad()
+def test_linear_relu_hook_and_plain_array_run_separately(monkeypatch):
+    fused = _spy(monkeypatch, "LinearReluOp")
     linear, relu = nn.Linear(3, 2), nn.ReLU()
     seen = []
     relu.register_forward_hook(lambda module, inputs, output: seen.append(output.shape))
-    x = gradlab.Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
-    assert nn.Sequential(linear, relu)(x).grad_fn.name() == "ReluBackward0" and seen == [(4, 2)]
-    out = nn.Sequential(nn.Linear(3, 2), nn.ReLU())(np.ones((4, 3), np.float32))
-    assert out.grad_fn.name() == "ReluBackward0"
+    nn.Sequential(linear, relu)(gradlab.Tensor(rng.standard_normal((4, 3)).astype(np.float32)))
+    assert seen == [(4, 2)] and fused == []
+    nn.Sequential(nn.Linear(3, 2), nn.ReLU())(np.ones((4, 3), np.float32))
+    assert fused == []
     with pytest.raises(ValueError, match=r"Linear\(in_features=3\): input has shape \(4, 5\)"):
         nn.Sequential(nn.Linear(3, 2), nn.ReLU())(gradlab.Tensor(np.ones((4, 5), np.float32)))

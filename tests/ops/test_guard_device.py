@@ -106,9 +106,6 @@ def _guard_leaf(array, requires_grad=True):
     return Tensor(guard_device.from_host(array), requires_grad=requires_grad)
 
 
-_RNG = np.random.default_rng(0)
-
-
 class _FirstOutput(gradlab.nn.Module):
     """A recurrent layer's output sequence (it returns (output, state))."""
 
@@ -118,6 +115,29 @@ class _FirstOutput(gradlab.nn.Module):
 
     def forward(self, x):
         return self.inner(x)[0]
+
+
+class _BothStates(gradlab.nn.Module):
+    """h' + c' of an LSTM cell (it returns the pair)."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        h, c = self.inner(x)
+        return h + c
+
+
+class _ClassLoss(gradlab.nn.Module):
+    """A class-index loss module on targets made from the input (its buffers move with it)."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x, (x.detach() > 0).long()[:, 0])
 
 
 LAYERS = {
@@ -130,43 +150,100 @@ LAYERS = {
         (4,),
     ),
 }
-# Known host leaks, each an xfail until its op asks the tensor's device for its arrays:
-# im2col/BLAS pointers (conv), pooling's host index/zero arrays, dropout's host mask,
-# cross-entropy's target handling, embedding's host scatter, the recurrent workspace buffers.
-LEAKING = {
+# Layers whose fast path is host NumPy code (im2col with pooled buffers, pooling masks, the
+# fused recurrent ops, the fused cross-entropy): off the CPU they run their readable references
+# (gradlab.nn.reference), and dropout moves its host-drawn mask to the device. Values and
+# gradients must equal the CPU's fast path's.
+ON_REFERENCE = {
     "Conv2d": (lambda: gradlab.nn.Conv2d(2, 3, 3), (1, 2, 5, 5)),
+    "Conv2d strided": (
+        lambda: gradlab.nn.Conv2d(2, 3, (3, 2), stride=2, padding=1, dilation=(1, 2)),
+        (2, 2, 6, 7),
+    ),
+    "Conv2d grouped": (lambda: gradlab.nn.Conv2d(4, 6, 3, groups=2), (1, 4, 5, 5)),
+    "Conv1d": (lambda: gradlab.nn.Conv1d(2, 3, 3, padding=1), (2, 2, 6)),
     "MaxPool2d": (lambda: gradlab.nn.MaxPool2d(2), (1, 2, 4, 4)),
+    "MaxPool2d ceil": (lambda: gradlab.nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), (2, 2, 6, 6)),
     "AvgPool2d": (lambda: gradlab.nn.AvgPool2d(2), (1, 2, 4, 4)),
+    "AvgPool2d padded": (
+        lambda: gradlab.nn.AvgPool2d(3, 2, padding=1, count_include_pad=False),
+        (1, 2, 5, 5),
+    ),
+    "AdaptiveAvgPool2d": (lambda: gradlab.nn.AdaptiveAvgPool2d((2, 3)), (1, 2, 5, 7)),
     "Dropout": (lambda: gradlab.nn.Dropout(0.5), (4, 3)),
     "CrossEntropyLoss": (
         lambda: lambda x: gradlab.nn.CrossEntropyLoss()(x, (x.detach() > 0).long()[:, 0]),
         (4, 3),
     ),
+    "CrossEntropyLoss smoothed": (
+        lambda: (
+            lambda x: gradlab.nn.CrossEntropyLoss(ignore_index=1, label_smoothing=0.1)(
+                x, (x.detach() > 0).long()[:, 0]
+            )
+        ),
+        (4, 3),
+    ),
+    "CrossEntropyLoss weighted": (
+        lambda: _ClassLoss(gradlab.nn.CrossEntropyLoss(weight=gradlab.tensor([1.0, 2.0, 0.5]))),
+        (4, 3),
+    ),
+    "NLLLoss": (
+        lambda: lambda x: gradlab.nn.NLLLoss()(x.log_softmax(1), (x.detach() > 0).long()[:, 0]),
+        (4, 3),
+    ),
     "LSTM": (lambda: _FirstOutput(gradlab.nn.LSTM(3, 4, batch_first=True)), (2, 5, 3)),
     "GRU": (lambda: _FirstOutput(gradlab.nn.GRU(3, 4, batch_first=True)), (2, 5, 3)),
+    "RNN 2 layers bidirectional": (
+        lambda: _FirstOutput(gradlab.nn.RNN(3, 4, num_layers=2, bidirectional=True)),
+        (5, 2, 3),
+    ),
+    "LSTMCell": (lambda: _BothStates(gradlab.nn.LSTMCell(3, 4)), (2, 3)),
+    "GRUCell": (lambda: gradlab.nn.GRUCell(3, 4), (2, 3)),
 }
 
 
-def _layer_step(make, shape, optimizer):
+def _layer_step(make, shape, optimizer, on_guard=True):
     gradlab.manual_seed(0)
     layer = make()
     if isinstance(layer, gradlab.nn.Module):
-        layer.to("guard")
-    x = _guard_leaf(_RNG.standard_normal(shape))
-    layer(x).sum().backward()
+        layer.to(gradlab.float64)
+        if on_guard:
+            layer.to("guard")
+    array = np.random.default_rng(1).standard_normal(shape)
+    x = _guard_leaf(array) if on_guard else Tensor(array, requires_grad=True)
+    out = layer(x)
+    out.sum().backward()
     if optimizer and isinstance(layer, gradlab.nn.Module):
         optimizer(layer.parameters(), lr=0.1).step()
-    return x
+    return x, layer, out
 
 
 @pytest.mark.parametrize("name", LAYERS)
 @pytest.mark.parametrize("optimizer", [gradlab.optim.SGD, gradlab.optim.Adam])
 def test_layer_and_optimizer_run_on_guard_device(name, optimizer):
-    x = _layer_step(*LAYERS[name], optimizer)
+    x, _, _ = _layer_step(*LAYERS[name], optimizer)
     assert x.grad.device.type == "guard"
 
 
-@pytest.mark.parametrize("name", LEAKING)
-@pytest.mark.xfail(raises=guard_device.LeakError, strict=True, reason="known host leak")
-def test_known_host_leaks(name):
-    _layer_step(*LEAKING[name], None)
+@pytest.mark.parametrize("name", ON_REFERENCE)
+def test_layer_runs_its_reference_on_guard_device_as_on_cpu(name):
+    x, layer, out = _layer_step(*ON_REFERENCE[name], None)
+    x_cpu, layer_cpu, out_cpu = _layer_step(*ON_REFERENCE[name], None, on_guard=False)
+    assert x.grad.device.type == "guard"
+    host = guard_device.to_host
+    np.testing.assert_allclose(host(out._data), out_cpu.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(x.grad._data), x_cpu.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if isinstance(layer, gradlab.nn.Module):
+        for p, p_cpu in zip(layer.parameters(), layer_cpu.parameters(), strict=True):
+            np.testing.assert_allclose(
+                host(p.grad._data), p_cpu.grad.numpy(), rtol=1e-10, atol=1e-12
+            )
+
+
+def test_max_pool_indices_on_guard_device_as_on_cpu():
+    pool = gradlab.nn.MaxPool2d(3, 2, padding=1, ceil_mode=True, return_indices=True)
+    array = np.random.default_rng(2).integers(-2, 3, (2, 3, 7, 6)).astype(np.float64)
+    _, indices = pool(Tensor(guard_device.from_host(array)))
+    _, cpu = pool(Tensor(array))
+    assert indices.device.type == "guard" and indices.dtype == cpu.dtype
+    np.testing.assert_array_equal(guard_device.to_host(indices._data), cpu.numpy())

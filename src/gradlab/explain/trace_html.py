@@ -1,5 +1,5 @@
 """A :class:`~gradlab.explain.trace.BackpropTrace` as HTML tables (Jupyter's display of a
-trace): the same three tables as :func:`~gradlab.explain.trace.format_trace`, numbers and
+trace): the same three tables as :func:`~gradlab.explain.trace_text.format_trace`, numbers and
 the arithmetic behind each of them, one table per step of backprop."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 
 from gradlab._display import html_table
-from gradlab.explain.trace import LOSSES, _num, _vector
+from gradlab.explain.trace import LOSSES, _num
+from gradlab.explain.trace_text import _vector
 
 __all__ = ["trace_html", "trace_tables"]
 

@@ -1,7 +1,9 @@
 """Classification losses with PyTorch's names and semantics: BCELoss, BCEWithLogitsLoss,
 CrossEntropyLoss, NLLLoss, KLDivLoss (FocalLoss is in :mod:`gradlab.nn.focal`). Each is a
-module and a function; the math is one fused
-primitive of :mod:`gradlab.ops.losses`.
+module and a function; the math is one fused primitive of :mod:`gradlab.ops.losses`.
+Cross-entropy and NLL have a readable reference (log-softmax and a weighted sum, in
+:mod:`gradlab.nn.reference.cross_entropy`) that runs instead under
+``gradlab.use_reference_kernels(True)`` and for tensors on a device other than the CPU.
 
 Shapes: C classes; logits (N, C) or (N, C, d1, ...) or (C,) unbatched; class-index targets
 (N,) or (N, d1, ...) or () of integers in [0, C) (or ``ignore_index``); probability targets
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import warnings
 
-from gradlab.backend import xp
+from gradlab.backend import backend_of, xp
 from gradlab.nn.losses import (
     _Loss,
     _WeightedLoss,
@@ -21,6 +23,8 @@ from gradlab.nn.losses import (
     as_input,
     check_reduction,
 )
+from gradlab.nn.reference import cross_entropy as reference
+from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops import losses as _ops
 from gradlab.tensor import Tensor
 
@@ -56,7 +60,9 @@ def _classes(name, input) -> int:  # noqa: A002
 
 
 def _class_weight(name, weight, classes, dtype):
-    w = as_const(weight, dtype)
+    data = weight._data if isinstance(weight, Tensor) else weight
+    on_device = data is not None and backend_of(data).type != "cpu"
+    w = data.astype(dtype, copy=False) if on_device else as_const(weight, dtype)
     if w is not None and w.shape != (classes,):
         raise ValueError(
             f"{name}: weight has shape {tuple(w.shape)}, expected ({classes},) "
@@ -182,6 +188,12 @@ def cross_entropy(
         target = as_float_target(name, input, target)
     else:
         target = _class_target(name, input, target, classes, ignore_index)
+    if wants_reference(input, target):
+        if not isinstance(target, Tensor):
+            target = Tensor(target)
+        return reference.cross_entropy(
+            input, target, w, ignore_index, reduction, float(label_smoothing)
+        )
     return _ops.CrossEntropy.apply(
         input,
         target,
@@ -209,6 +221,8 @@ def nll_loss(
     classes = _classes(name, input)
     w = _class_weight(name, weight, classes, input.dtype)
     target = _class_target(name, input, target, classes, ignore_index)
+    if wants_reference(input, target):
+        return reference.nll_loss(input, Tensor(target), w, ignore_index, reduction)
     return _ops.NLL.apply(input, target, weight=w, ignore_index=ignore_index, reduction=reduction)
 
 

@@ -2,7 +2,9 @@
 
 Input (N, C_in, H, W) or unbatched (C_in, H, W); output (N, C_out, H_out, W_out) with, per
 spatial axis, ``H_out = floor((H + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1``.
-The work is im2col and one GEMM, channels-last inside (see :mod:`gradlab.ops.conv`).
+The work is im2col and one GEMM, channels-last inside (see :mod:`gradlab.ops.conv`); its
+readable reference, :func:`gradlab.nn.reference.conv.conv2d`, runs instead under
+``gradlab.use_reference_kernels(True)`` and for tensors on a device other than the CPU.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import numpy as np
 from gradlab.backend import get_default_dtype, xp
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
+from gradlab.nn.reference import conv as reference
+from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops.conv import Conv2dOp
-from gradlab.ops.movement import getitem, reshape
+from gradlab.ops.movement import cat, getitem, reshape
 from gradlab.ops.windows import same_padding, window_out_size, window_span
 from gradlab.tensor import Tensor
 
@@ -105,7 +109,34 @@ def _padded_index(size: int, before: int, after: int, mode: str):
     return xp.where(folded >= size, period - folded, folded)
 
 
-def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zeros"):  # noqa: A002
+def _grouped(input, weight, bias, groups, settings):  # noqa: A002
+    """A grouped convolution on the fast path: group g's output channels see only group g's
+    input channels, one op per group, the outputs joined along the channels."""
+    c, o = weight.shape[1], weight.shape[0] // groups
+    outs = []
+    for g in range(groups):
+        params = [weight[g * o : (g + 1) * o]] + (
+            [] if bias is None else [bias[g * o : (g + 1) * o]]
+        )
+        outs.append(Conv2dOp.apply(input[:, g * c : (g + 1) * c], *params, **settings))
+    return cat(outs, dim=1)
+
+
+def run_conv2d(x, weight, bias, stride, padding, dilation, groups=1):
+    """The convolution of checked arguments, x (N, C, H, W), weight (O, C / groups, kh, kw),
+    padding (top, bottom, left, right): the fast op, or its readable reference under
+    ``gradlab.use_reference_kernels(True)`` and for tensors off the CPU."""
+    settings = {"stride": stride, "padding": padding, "dilation": dilation}
+    if wants_reference(x, weight):
+        return reference.conv2d(x, weight, bias, **settings, groups=groups)
+    if groups != 1:
+        return _grouped(x, weight, bias, groups, settings)
+    if bias is None:
+        return Conv2dOp.apply(x, weight, **settings)
+    return Conv2dOp.apply(x, weight, bias, **settings)
+
+
+def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zeros", groups=1):  # noqa: A002
     """Run the op on a checked 4-d or 3-d input; non-zero padding modes gather first."""
     unbatched = input.ndim == 3
     if unbatched:
@@ -122,11 +153,7 @@ def _conv(owner, input, weight, bias, stride, pads, dilation, padding_mode="zero
         cols = _padded_index(w, left, right, padding_mode)
         input = getitem(input, (slice(None), slice(None), rows[:, None], cols[None, :]))  # noqa: A001
         pads = (0, 0, 0, 0)
-    settings = {"stride": stride, "padding": pads, "dilation": dilation}
-    if bias is None:
-        out = Conv2dOp.apply(input, weight, **settings)
-    else:
-        out = Conv2dOp.apply(input, weight, bias, **settings)
+    out = run_conv2d(input, weight, bias, stride, pads, dilation, groups)
     return reshape(out, *out.shape[1:]) if unbatched else out
 
 
@@ -134,21 +161,28 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d cross-correlation: input (N, C, H, W) or (C, H, W), weight (O, C, kh, kw), bias (O,).
 
     ``stride``, ``padding`` and ``dilation`` are ints or pairs; padding may be 'same' (stride
-    1 only) or 'valid'. Returns (N, O, H_out, W_out). ``groups`` must be 1.
+    1 only) or 'valid'. Returns (N, O, H_out, W_out). With ``groups`` G, weight is
+    (O, C / G, kh, kw) and output channels of group g see only input channels of group g.
     """
     owner = "conv2d"
-    if groups != 1:
-        raise NotImplementedError(f"{owner}: groups={groups} is not supported (only groups=1)")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{owner}: groups must be a positive integer, got {groups!r}")
+    groups = int(groups)
     if weight.ndim != 4:
         raise ValueError(
             f"{owner}: weight has shape {tuple(weight.shape)}, expected "
             f"(out_channels, in_channels, kH, kW)"
         )
-    c = weight.shape[1]
+    c = weight.shape[1] * groups
     if input.ndim not in (3, 4) or input.shape[-3] != c:
         raise ValueError(
             f"{owner}: input has shape {tuple(input.shape)}, expected (N, {c}, H, W) "
-            f"(weight has shape {tuple(weight.shape)})"
+            f"(weight has shape {tuple(weight.shape)}, groups={groups})"
+        )
+    if weight.shape[0] % groups:
+        raise ValueError(
+            f"{owner}: weight has shape {tuple(weight.shape)}, expected out_channels "
+            f"{weight.shape[0]} divisible by groups={groups}"
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise ValueError(
@@ -157,7 +191,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     stride = _pair("stride", owner, stride, 1)
     dilation = _pair("dilation", owner, dilation, 1)
     pads = _resolve_padding(owner, padding, weight.shape[2:], stride, dilation)
-    return _conv(owner, input, weight, bias, stride, pads, dilation)
+    return _conv(owner, input, weight, bias, stride, pads, dilation, groups=groups)
 
 
 def check_channels(owner: str, in_channels, out_channels, groups) -> None:
@@ -202,7 +236,9 @@ class Conv2d(Module):
     weight (out_channels, in_channels, kH, kW) ~ kaiming_uniform_(a=sqrt(5)), i.e.
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels * kH * kW; bias
     (out_channels,) ~ the same uniform. ``padding_mode`` is 'zeros', 'reflect',
-    'replicate' or 'circular'. ``groups`` must be 1 (NotImplementedError otherwise).
+    'replicate' or 'circular'. With ``groups`` G (dividing both channel counts), weight is
+    (out_channels, in_channels / G, kH, kW): each group of output channels sees one group of
+    input channels (G = in_channels: depthwise).
     """
 
     def __init__(
@@ -222,7 +258,17 @@ class Conv2d(Module):
     ):
         super().__init__()
         owner = f"Conv2d(in_channels={in_channels})"
-        check_channels(owner, in_channels, out_channels, groups)
+        for name, value in (
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("groups", groups),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if value % groups:
+                raise ValueError(f"{owner}: {name} must be divisible by groups, got "
+                                 f"{name}={value} and groups={groups}")  # fmt: skip
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"{owner}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}"
@@ -236,12 +282,12 @@ class Conv2d(Module):
         self.padding = padding if isinstance(padding, str) else _pair("padding", owner, padding, 0)
         self.groups = int(groups)
         self.padding_mode = padding_mode
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         add_parameters(self, shape, self.out_channels if bias else 0, dtype)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator=None) -> None:
-        init_conv_parameters(self, self.in_channels * math.prod(self.kernel_size), generator)
+        init_conv_parameters(self, math.prod(self.weight.shape[1:]), generator)
 
     def forward(self, input):  # noqa: A002
         shape = input.shape
@@ -262,6 +308,7 @@ class Conv2d(Module):
             self._pads,
             self.dilation,
             self.padding_mode,
+            self.groups,
         )
 
     def extra_repr(self) -> str:
@@ -277,6 +324,8 @@ class Conv2d(Module):
             )
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
         if self.padding_mode != "zeros":

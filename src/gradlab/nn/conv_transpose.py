@@ -47,9 +47,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             f"{owner}: weight has shape {tuple(weight.shape)}, expected (out_channels, "
             f"in_channels, kernel_size)"
         )
-    if input.ndim not in (2, 3) or input.shape[-2] != weight.shape[1]:
+    if input.ndim not in (2, 3) or input.shape[-2] != weight.shape[1] * groups:
         raise ValueError(
-            f"{owner}: input has shape {tuple(input.shape)}, expected (N, {weight.shape[1]}, L)"
+            f"{owner}: input has shape {tuple(input.shape)}, expected "
+            f"(N, {weight.shape[1] * groups}, L)"
         )
     stride = _single("stride", owner, stride, 1)
     dilation = _single("dilation", owner, dilation, 1)
@@ -76,7 +77,7 @@ class Conv1d(Conv2d):
         pad = padding if isinstance(padding, str) else (0, _single("padding", owner, padding, 0))
         super().__init__(in_channels, out_channels, (1, k), (1, s), pad, (1, d), groups, bias,
                          padding_mode, generator=generator, dtype=dtype)  # fmt: skip
-        with_axis = self.weight.numpy().reshape(out_channels, in_channels, k)
+        with_axis = self.weight.numpy().reshape(out_channels, in_channels // groups, k)
         self.weight = Parameter(xp.ascontiguousarray(with_axis))
         self.kernel_size, self.stride, self.dilation = (k,), (s,), (d,)
         self.padding = padding if isinstance(padding, str) else (pad[1],)
@@ -99,7 +100,7 @@ class Conv1d(Conv2d):
         w = reshape(self.weight, *self.weight.shape[:2], 1, self.weight.shape[2])
         owner = f"Conv1d(in_channels={self.in_channels})"
         out = _conv(owner, x, w, self.bias, (1, self.stride[0]), self._pads,
-                    (1, self.dilation[0]), self.padding_mode)  # fmt: skip
+                    (1, self.dilation[0]), self.padding_mode, self.groups)  # fmt: skip
         return reshape(out, *out.shape[:-2], out.shape[-1])
 
     def extra_repr(self) -> str:
@@ -109,6 +110,8 @@ class Conv1d(Conv2d):
             text += f", padding={self.padding!r}"
         if self.dilation != (1,):
             text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
         return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from gradlab.backend import default_generator
+from gradlab.backend import backend_of, default_generator, to_backend
 from gradlab.nn.module import Module
 from gradlab.ops.elementwise import Mul
 
@@ -31,7 +31,9 @@ def _masked(input, p: float, mask_shape, generator):  # noqa: A002
     rng = default_generator() if generator is None else generator
     dtype = input._data.dtype
     draw_dtype = dtype if dtype.kind == "f" and dtype.itemsize in (4, 8) else "float64"
-    keep = rng.random(mask_shape, dtype=draw_dtype) >= p
+    # drawn on the host from the explicit generator (the same stream on every device), then
+    # moved to the input's device, where the mask is made
+    keep = to_backend(rng.random(mask_shape, dtype=draw_dtype) >= p, backend_of(input._data))
     mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
     return Mul.apply(input, mask)
 

@@ -1,4 +1,5 @@
-"""Consecutive layers that :class:`~gradlab.nn.Sequential` runs as one op.
+"""Consecutive layers that :class:`~gradlab.nn.Sequential` runs as one op where no graph is
+recorded.
 
 Three patterns. The convolutional block and its tail, where the pooling is ``MaxPool2d(2)``
 (kernel 2, stride 2, no padding, dilation 1, floor mode, no indices):
@@ -10,25 +11,32 @@ Three patterns. The convolutional block and its tail, where the pooling is ``Max
   values and gradients, so :class:`gradlab.ops.pool.ReluMaxPool2dOp` pools first and applies
   relu to a quarter of the elements.
 
-And the dense layer: ``Linear`` -> ``ReLU`` runs as :class:`gradlab.nn.linear.LinearReluOp`,
-relu in place on the GEMM's output (small batches are bound by per-op overhead).
+And the dense layer: ``Linear`` -> ``ReLU`` runs as :class:`gradlab.ops.linear.LinearReluOp`,
+relu in place on the GEMM's output.
 
-The graph then shows one node where the layers are two or three. A group is fused only while
-none of its modules has a forward hook (a hook must see its own module's output) and each is
+An optimization never hides a layer from a graph: a group is fused only where the call records
+no graph (under ``no_grad``, or when neither the input nor a parameter of the group requires a
+gradient: evaluation and inference), so every graph a user renders, with
+:mod:`gradlab.explain` or by walking ``grad_fn.next_functions``, has a node for every layer,
+as PyTorch's. Nor under ``gradlab.use_reference_kernels(True)`` or off the CPU. And only while
+none of its modules has a forward hook (a hook must see its own module's output), each is
 exactly ``Linear``, ``Conv2d``, ``ReLU`` or ``MaxPool2d`` (a subclass may override
-``forward``), and only for a Tensor input the layers accept (for the convolutional patterns a
+``forward``), and for a Tensor input the layers accept (for the convolutional patterns a
 floating-point 4-d one); otherwise the modules run one after the other, as always, and raise
 their own errors.
 """
 
 from __future__ import annotations
 
+from gradlab.autograd import is_grad_enabled
 from gradlab.nn.activations import ReLU
 from gradlab.nn.conv import Conv2d
-from gradlab.nn.linear import Linear, LinearReluOp
+from gradlab.nn.linear import Linear
 from gradlab.nn.pooling import MaxPool2d
+from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops.conv import conv_output_hw
 from gradlab.ops.conv_block import ConvReluMaxPool2dOp
+from gradlab.ops.linear import LinearReluOp
 from gradlab.ops.pool import ReluMaxPool2dOp
 from gradlab.tensor import Tensor
 
@@ -87,6 +95,7 @@ def _conv_relu_max_pool(conv: Conv2d, relu: ReLU, pool: MaxPool2d, x):
     if (
         conv._forward_hooks
         or conv.padding_mode != "zeros"
+        or conv.groups != 1
         or not _fusable_input(x)
         or x.shape[1] != conv.in_channels
         or min(conv_output_hw(x.shape, conv.weight.shape, conv.stride, conv._pads,
@@ -108,11 +117,34 @@ def _linear_relu(linear: Linear, relu: ReLU, x):
     return linear._apply(LinearReluOp, x)
 
 
+def _may_fuse(step: tuple, x) -> bool:
+    """Whether running ``step`` fused hides nothing: no graph is recorded, and the fast paths
+    are on (no reference switch, a CPU input)."""
+    if wants_reference(x):
+        return False
+    if not is_grad_enabled():
+        return True
+    if isinstance(x, Tensor) and x.requires_grad:
+        return False
+    # the fused modules (Linear, Conv2d, ReLU, MaxPool2d) own their parameters directly
+    return not any(
+        p is not None and p.requires_grad for module in step for p in module._parameters.values()
+    )
+
+
+def _one_by_one(step: tuple, x):
+    for module in step:
+        x = module(x)
+    return x
+
+
 def run_plan(steps: tuple, x):
     """Run the steps of :func:`fusion_plan` on ``x``."""
     for step in steps:
         if type(step) is not tuple:
             x = step(x)
+        elif not _may_fuse(step, x):
+            x = _one_by_one(step, x)
         elif len(step) == 3:
             x = _conv_relu_max_pool(*step, x)
         elif type(step[0]) is Linear:

@@ -1,9 +1,7 @@
 """Linear layers and shape helpers: Linear, Identity, Flatten, Unflatten; functional ``linear``.
 
-``Linear`` runs one fused primitive, :class:`LinearOp` (``x @ W.T + b`` forward; ``dx = g @ W``,
-``dW = g.T @ x``, ``db = g.sum(0)`` backward, skipping what no input needs): at small batches a
-training step is bound by per-op overhead, and one node instead of a transpose, a matmul and an
-add saves two graph nodes and two temporaries per layer.
+``Linear`` runs one primitive, :class:`gradlab.ops.linear.LinearOp` (``x @ W.T + b``), one
+graph node per layer.
 """
 
 from __future__ import annotations
@@ -12,11 +10,10 @@ import math
 
 import numpy as np
 
-from gradlab.autograd import Function
 from gradlab.backend import get_default_dtype, xp
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
-from gradlab.ops.activation import relu_values
+from gradlab.ops.linear import LinearOp
 from gradlab.ops.movement import flatten as _flatten
 from gradlab.ops.movement import reshape as _reshape
 from gradlab.tensor import Tensor
@@ -24,56 +21,6 @@ from gradlab.tensor import Tensor
 # The functional forms below belong in gradlab.nn.functional, not in gradlab.nn's star import:
 # torch.nn has none, and names like ``linear`` would shadow the submodules of the same name.
 __all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
-
-
-class LinearOp(Function):
-    """y = x @ W.T + b for x (*, in), W (out, in), b (out,) or None; y is (*, out)."""
-
-    __slots__ = ()
-
-    def forward(self, x, weight, bias=None):
-        self.saved = (x, weight)
-        out = x @ weight.T
-        if bias is not None:
-            out += bias
-        return out
-
-    def backward(self, grad):
-        x, weight = self.saved
-        return self._backward(grad, x, weight)
-
-    def _backward(self, grad, x, weight):
-        grad_x = grad @ weight if self.needs_input_grad(0) else None
-        grad_w = grad_b = None
-        if x.ndim != 2:  # (*, in): every leading dimension is a batch dimension
-            x = x.reshape(-1, x.shape[-1])
-            grad = grad.reshape(-1, grad.shape[-1])
-        if self.needs_input_grad(1):
-            grad_w = grad.T @ x
-        if len(self.inputs) > 2 and self.needs_input_grad(2):
-            grad_b = grad.sum(axis=0)
-        return grad_x, grad_w, grad_b
-
-
-class LinearReluOp(LinearOp):
-    """relu(x @ W.T + b) as one node: how :class:`gradlab.nn.Sequential` runs a ``Linear``
-    followed by a ``ReLU`` (see :mod:`gradlab.nn.fusion`). relu runs in place on the GEMM's
-    fresh output and keeps a mask for backward: at small batches a step is bound by per-op
-    overhead, and this saves a node, a temporary and two passes per layer."""
-
-    __slots__ = ()
-
-    def forward(self, x, weight, bias=None):
-        out = x @ weight.T
-        if bias is not None:
-            out += bias
-        relu_values(out, out=out)
-        self.saved = (x, weight, xp.greater(out, 0))
-        return out
-
-    def backward(self, grad):
-        x, weight, positive = self.saved
-        return self._backward(grad * positive, x, weight)
 
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name

@@ -13,6 +13,8 @@ import numpy as np
 from gradlab.backend import xp
 from gradlab.nn.conv import _pair
 from gradlab.nn.module import Module
+from gradlab.nn.reference import pool as reference
+from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops.movement import reshape
 from gradlab.ops.pool import (
     AdaptiveAvgPool2dOp,
@@ -64,11 +66,14 @@ def _geometry(owner, input, kernel_size, stride, padding, dilation, ceil_mode): 
     return kernel, stride, padding, dilation
 
 
-def _run(op, input, **settings):  # noqa: A002
+def _run(op, readable, input, **settings):  # noqa: A002
+    """``op`` on a 4-d input, or its readable reference under the reference switch and off
+    the CPU (see :mod:`gradlab.nn.reference`)."""
+    run = readable if wants_reference(input) else op.apply
     if input.ndim == 3:
-        out = op.apply(reshape(input, 1, *input.shape), **settings)
+        out = run(reshape(input, 1, *input.shape), **settings)
         return reshape(out, *out.shape[1:])
-    return op.apply(input, **settings)
+    return run(input, **settings)
 
 
 def max_pool2d(
@@ -91,6 +96,7 @@ def max_pool2d(
     )
     out = _run(
         MaxPool2dOp,
+        reference.max_pool2d,
         input,
         kernel=kernel,
         stride=stride,
@@ -100,6 +106,12 @@ def max_pool2d(
     )
     if not return_indices:
         return out
+    if wants_reference(input):
+        geometry = (kernel, stride, padding, dilation, bool(ceil_mode))
+        x = input.detach()
+        if input.ndim == 3:
+            return out, reference.max_pool2d_indices(x.unsqueeze(0), *geometry)[0]
+        return out, reference.max_pool2d_indices(x, *geometry)
     data = input._data if input.ndim == 4 else input._data[None]
     indices = max_pool2d_indices(data, kernel, stride, padding, dilation, bool(ceil_mode))
     return out, Tensor(indices if input.ndim == 4 else indices[0])
@@ -133,6 +145,7 @@ def avg_pool2d(
         )
     return _run(
         AvgPool2dOp,
+        reference.avg_pool2d,
         input,
         kernel=kernel,
         stride=stride,
@@ -165,7 +178,7 @@ def adaptive_avg_pool2d(input, output_size, *, _owner="adaptive_avg_pool2d"):  #
     input = _as_tensor(input)  # noqa: A001
     _check_input(_owner, input)
     size = _adaptive_size(_owner, output_size, input)
-    return _run(AdaptiveAvgPool2dOp, input, output_size=size)
+    return _run(AdaptiveAvgPool2dOp, reference.adaptive_avg_pool2d, input, output_size=size)
 
 
 class MaxPool2d(Module):

@@ -2,7 +2,10 @@
 shapes, gate orders, default init, input and state shapes).
 
 Each layer and direction runs as one fused graph node from :mod:`gradlab.ops.recurrent`
-(forward loops over time in NumPy, backward is backpropagation through time by hand).
+(forward loops over time in NumPy, backward is backpropagation through time by hand). Under
+``gradlab.use_reference_kernels(True)``, and for tensors on a device other than the CPU, the
+layers run their readable reference instead: the cells of
+:mod:`gradlab.nn.reference.recurrent_cells` in the loop of :mod:`gradlab.nn.reference.recurrent`.
 
 Shapes: input (T, N, I), or (N, T, I) with ``batch_first``, or unbatched (T, I); initial and
 final states (L * D, N, H), unbatched (L * D, H), with L = num_layers and D = 2 if
@@ -12,85 +15,28 @@ forward direction's features come first.
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
 from gradlab.backend import get_default_dtype, xp
-from gradlab.nn import init
 from gradlab.nn.dropout import dropout as _dropout
-from gradlab.nn.module import Module, Parameter
+from gradlab.nn.module import Module
+from gradlab.nn.reference import recurrent as reference
+from gradlab.nn.reference.switch import wants_reference
+from gradlab.nn.rnn_common import (  # noqa: F401 - run_layer: gradlab.keras's RNN layers
+    GATES,
+    check_nonlinearity,
+    check_size,
+    make_weights,
+    reset_uniform,
+    run_layer,
+    shape_text,
+)
 from gradlab.ops.movement import Index, Permute, Reshape, cat, stack
-from gradlab.ops.recurrent import GRULayer, Head, LSTMLayer, RNNLayer
 from gradlab.tensor import Tensor
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def check_size(layer: str, name: str, value) -> int:
-    """A positive integer hyperparameter, or a ValueError/TypeError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{layer}: {name} should be an integer, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{layer}: {name}={value}, expected a positive integer")
-    return int(value)
-
-
-def check_nonlinearity(layer: str, nonlinearity) -> str:
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"{layer}: nonlinearity={nonlinearity!r}, expected 'tanh' or 'relu'")
-    return nonlinearity
-
-
-def make_weights(
-    module: Module, gates: int, input_size: int, hidden_size: int, bias: bool, suffix: str, dtype
-) -> None:
-    """Register weight_ih{suffix} (G*H, I), weight_hh{suffix} (G*H, H), bias_ih/bias_hh."""
-    rows = gates * hidden_size
-    module.register_parameter(
-        f"weight_ih{suffix}", Parameter(xp.empty((rows, input_size), dtype=dtype))
-    )
-    module.register_parameter(
-        f"weight_hh{suffix}", Parameter(xp.empty((rows, hidden_size), dtype=dtype))
-    )
-    for name in ("bias_ih", "bias_hh"):
-        module.register_parameter(
-            name + suffix, Parameter(xp.empty(rows, dtype=dtype)) if bias else None
-        )
-
-
-def reset_uniform(module: Module, hidden_size: int, generator=None) -> None:
-    """Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), in registration order (as PyTorch)."""
-    bound = 1.0 / math.sqrt(hidden_size)
-    for param in module.parameters():
-        init.uniform_(param, -bound, bound, generator=generator)
-
-
-def run_layer(mode: str, x, state, weights, reverse: bool):
-    """One direction of one layer over (T, N, I). Returns (output (T, N, H), h_n, c_n or None);
-    ``state`` is (h0, c0) with None for zeros."""
-    w_ih, w_hh, b_ih, b_hh = weights
-    h0, c0 = state
-    T = x.shape[0]
-    last = 0 if reverse else T - 1
-    if mode == "LSTM":
-        packed = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
-        out = Head.apply(packed, rows=T)
-        return out, Index.apply(packed, key=last), Index.apply(packed, key=T)
-    if mode == "GRU":
-        out = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
-    else:
-        out = RNNLayer.apply(
-            x, h0, w_ih, w_hh, b_ih, b_hh, relu=mode == "RNN_RELU", reverse=reverse
-        )
-    return out, Index.apply(out, key=last), None
-
-
-def _shape(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _row(t, k):
@@ -166,7 +112,7 @@ class RNNBase(Module):
             layer_input = input_size if layer == 0 else hidden_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                make_weights(self, _GATES[mode], layer_input, hidden_size, self.bias, suffix, dtype)
+                make_weights(self, GATES[mode], layer_input, hidden_size, self.bias, suffix, dtype)
                 self._flat_weights_names += [
                     n + suffix
                     for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -199,7 +145,7 @@ class RNNBase(Module):
         steps = shape[1] if self.batch_first and len(shape) == 3 else (shape or (1,))[0]
         if len(shape) in (2, 3) and shape[-1] == self.input_size and steps == 0:
             raise ValueError(
-                f"{self._name('input_size')}: input has shape {_shape(shape)}, expected a "
+                f"{self._name('input_size')}: input has shape {shape_text(shape)}, expected a "
                 f"sequence length T > 0"
             )
         if len(shape) == 3 and shape[2] == self.input_size:
@@ -210,7 +156,7 @@ class RNNBase(Module):
             len(shape), f"{batched} or unbatched (T, {self.input_size})"
         )
         raise ValueError(
-            f"{self._name('input_size')}: input has shape {_shape(shape)}, expected {expected}"
+            f"{self._name('input_size')}: input has shape {shape_text(shape)}, expected {expected}"
         )
 
     def _check_state(self, label: str, state, batch: int | None):
@@ -223,8 +169,8 @@ class RNNBase(Module):
         if tuple(state.shape) != expected:
             where = "" if batch is not None else " for unbatched input"
             raise ValueError(
-                f"{self._name('hidden_size')}: {label} has shape {_shape(state.shape)}, "
-                f"expected {_shape(expected)}{where}"
+                f"{self._name('hidden_size')}: {label} has shape {shape_text(state.shape)}, "
+                f"expected {shape_text(expected)}{where}"
             )
         if batch is None:
             state = Reshape.apply(state, shape=(layers, 1, self.hidden_size))
@@ -248,16 +194,38 @@ class RNNBase(Module):
         if not isinstance(input, Tensor):
             input = Tensor(xp.asarray(input))  # noqa: A001
         batched = self._check_input(input)
-        if not batched:
-            x = Reshape.apply(input, shape=(input.shape[0], 1, self.input_size))
-        elif self.batch_first:
-            x = Permute.apply(input, dims=(1, 0, 2))
+        if not batched:  # (T, I) as a batch of one
+            input = Reshape.apply(input, shape=(input.shape[0], 1, self.input_size))  # noqa: A001
+        batch_first = self.batch_first and batched
+        h0, c0 = self._states(hx, input.shape[0 if batch_first else 1] if batched else None)
+        weights = self._layer_weights()
+        lstm = self.mode == "LSTM"
+        if wants_reference(input, weights[0][0]):
+            state = None if h0 is None else ((h0, c0) if lstm else h0)
+            x, h_n = reference.rnn(self.mode, input, state, weights, self.num_layers,
+                                   self.bidirectional, batch_first, self.dropout, self.training,
+                                   self.generator)  # fmt: skip
+            h_n, c_n = h_n if lstm else (h_n, None)
         else:
-            x = input
-        h0, c0 = self._states(hx, x.shape[1] if batched else None)
+            x = Permute.apply(input, dims=(1, 0, 2)) if batch_first else input
+            x, h_n, c_n = self._fast_layers(x, h0, c0, weights)
+            if batch_first:
+                x = Permute.apply(x, dims=(1, 0, 2))
+        if not batched:
+            x = Reshape.apply(x, shape=(x.shape[0], x.shape[2]))
+            h_n = Reshape.apply(h_n, shape=(h_n.shape[0], h_n.shape[2]))
+            if c_n is not None:
+                c_n = Reshape.apply(c_n, shape=(c_n.shape[0], c_n.shape[2]))
+        return (x, (h_n, c_n)) if lstm else (x, h_n)
+
+    def _layer_weights(self) -> list:
+        """(w_ih, w_hh, b_ih, b_hh) per layer and direction (None biases without bias)."""
+        return [tuple(w) + (None, None) * (not self.bias) for w in self.all_weights]
+
+    def _fast_layers(self, x, h0, c0, weights):
+        """Every layer and direction as one fused op each, on x (T, N, I); returns the output
+        (T, N, D * H), h_n and c_n (None but for LSTM)."""
         directions = 2 if self.bidirectional else 1
-        per = 4 if self.bias else 2
-        names = self._flat_weights_names
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             if layer and self.dropout and self.training:
@@ -265,26 +233,13 @@ class RNNBase(Module):
             outs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                weights = [getattr(self, n) for n in names[k * per : (k + 1) * per]]
-                if not self.bias:
-                    weights += [None, None]
-                out, h, c = run_layer(
-                    self.mode, x, (_row(h0, k), _row(c0, k)), weights, reverse=bool(direction)
-                )
+                state = (_row(h0, k), _row(c0, k))
+                out, h, c = run_layer(self.mode, x, state, weights[k], reverse=bool(direction))
                 outs.append(out)
                 h_n.append(h)
                 c_n.append(c)
             x = outs[0] if directions == 1 else cat(outs, dim=2)
-        h_n = _stack(h_n)
-        c_n = _stack(c_n) if self.mode == "LSTM" else None
-        if not batched:
-            x = Reshape.apply(x, shape=(x.shape[0], x.shape[2]))
-            h_n = Reshape.apply(h_n, shape=(h_n.shape[0], h_n.shape[2]))
-            if c_n is not None:
-                c_n = Reshape.apply(c_n, shape=(c_n.shape[0], c_n.shape[2]))
-        elif self.batch_first:
-            x = Permute.apply(x, dims=(1, 0, 2))
-        return (x, (h_n, c_n)) if self.mode == "LSTM" else (x, h_n)
+        return x, _stack(h_n), _stack(c_n) if self.mode == "LSTM" else None
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -2,8 +2,10 @@
 
 A cell computes one time step, for loops written by hand. Input (N, I) or unbatched (I,);
 state (N, H) or (H,). Parameters weight_ih (G*H, I), weight_hh (G*H, H), bias_ih, bias_hh
-(G*H,), all ~ U(-1/sqrt(H), 1/sqrt(H)). Each call is one fused node of
-:mod:`gradlab.ops.recurrent` run over a sequence of length 1.
+(G*H,), all ~ U(-1/sqrt(H), 1/sqrt(H)). Each call runs one step through
+:func:`gradlab.nn.rnn_common.run_layer`, as the layers do: the fused op of
+:mod:`gradlab.ops.recurrent` over a sequence of length 1, or, under the reference switch and
+off the CPU, the readable cell of :mod:`gradlab.nn.reference.recurrent_cells`.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import numpy as np
 
 from gradlab.backend import get_default_dtype, xp
 from gradlab.nn.module import Module
-from gradlab.nn.recurrent import (
-    _shape,
+from gradlab.nn.rnn_common import (
     check_nonlinearity,
     check_size,
     make_weights,
     reset_uniform,
+    run_layer,
+    shape_text,
 )
-from gradlab.ops.movement import Index, Reshape
-from gradlab.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from gradlab.ops.movement import Reshape
 from gradlab.tensor import Tensor
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -57,7 +59,7 @@ class RNNCellBase(Module):
         if len(shape) == 1 and shape[0] == size:
             return Reshape.apply(input, shape=(1, 1, size)), None
         raise ValueError(
-            f"{type(self).__name__}(input_size={size}): input has shape {_shape(shape)}, "
+            f"{type(self).__name__}(input_size={size}): input has shape {shape_text(shape)}, "
             f"expected (N, {size}) or unbatched ({size},)"
         )
 
@@ -72,17 +74,16 @@ class RNNCellBase(Module):
         if tuple(state.shape) != expected:
             raise ValueError(
                 f"{type(self).__name__}(hidden_size={H}): {label} has shape "
-                f"{_shape(state.shape)}, expected {_shape(expected)}"
+                f"{shape_text(state.shape)}, expected {shape_text(expected)}"
             )
         return Reshape.apply(state, shape=(1, H)) if batch is None else state
 
     def _weights(self):
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
 
-    def _finish(self, out, batch):
-        """(1, N, H) op output row -> (N, H), or (H,) unbatched."""
-        shape = (self.hidden_size,) if batch is None else (batch, self.hidden_size)
-        return Reshape.apply(out, shape=shape)
+    def _finish(self, state, batch):
+        """A new state (N, H) as it is, or as (H,) when the input was unbatched."""
+        return state if batch is not None else Reshape.apply(state, shape=(self.hidden_size,))
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -114,8 +115,9 @@ class RNNCell(RNNCellBase):
     def forward(self, input, hx=None):  # noqa: A002
         x, batch = self._prepare(input)
         h0 = self._state("hx", hx, batch)
-        out = RNNLayer.apply(x, h0, *self._weights(), relu=self.nonlinearity == "relu")
-        return self._finish(out, batch)
+        mode = "RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH"
+        _, h, _ = run_layer(mode, x, (h0, None), self._weights(), reverse=False)
+        return self._finish(h, batch)
 
 
 class LSTMCell(RNNCellBase):
@@ -131,9 +133,7 @@ class LSTMCell(RNNCellBase):
             raise TypeError(f"LSTMCell: hx should be a tuple (h_0, c_0), got {type(hx).__name__}")
         else:
             h0, c0 = self._state("h_0", hx[0], batch), self._state("c_0", hx[1], batch)
-        packed = LSTMLayer.apply(x, h0, c0, *self._weights())  # (2, N, H): h', c'
-        h = Index.apply(packed, key=slice(0, 1))
-        c = Index.apply(packed, key=slice(1, 2))
+        _, h, c = run_layer("LSTM", x, (h0, c0), self._weights(), reverse=False)
         return self._finish(h, batch), self._finish(c, batch)
 
 
@@ -145,5 +145,5 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):  # noqa: A002
         x, batch = self._prepare(input)
         h0 = self._state("hx", hx, batch)
-        out = GRULayer.apply(x, h0, *self._weights())
-        return self._finish(out, batch)
+        _, h, _ = run_layer("GRU", x, (h0, None), self._weights(), reverse=False)
+        return self._finish(h, batch)

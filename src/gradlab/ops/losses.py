@@ -7,6 +7,9 @@ Inputs are validated by the functions of :mod:`gradlab.nn.losses`, not here (the
 Stability: binary cross-entropy on logits uses log(1 + exp(-|x|)) + max(-x, 0); cross-entropy
 subtracts the row maximum before exponentiating; probability logs are clamped at -100 as
 PyTorch. Logits of ±1e4 give finite losses and gradients.
+
+Cross-entropy and NLL have a readable reference, log-softmax and a weighted sum of Tensor ops
+with autograd's backward, in :mod:`gradlab.nn.reference.cross_entropy`; the tests compare them.
 """
 
 from __future__ import annotations

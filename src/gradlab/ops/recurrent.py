@@ -1,6 +1,11 @@
 """Fused recurrent primitives: one graph node runs one direction of one RNN, LSTM or GRU layer
 over a whole sequence, with backpropagation through time written by hand.
 
+The readable reference of these ops is :mod:`gradlab.nn.reference.recurrent_cells` (the gate
+equations as Tensor ops, ``c = f*c + i*g``, ``h = o*tanh(c)``) in the loop of
+:mod:`gradlab.nn.reference.recurrent`; the tests compare the two, values and every gradient,
+and ``gradlab.use_reference_kernels(True)`` runs the layers on the reference.
+
 Every op takes ``x`` (T, N, I), initial state(s) (N, H) or None (zeros), ``w_ih`` (G*H, I),
 ``w_hh`` (G*H, H) and ``b_ih``, ``b_hh`` (G*H,) or None, in PyTorch's layout and gate order
 (LSTM i, f, g, o; GRU r, z, n). ``reverse=True`` runs the steps from t = T-1 down to 0; output
@@ -9,7 +14,7 @@ row t is always the hidden state at time position t.
 Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GEMMs):
 - inside, states are feature-major, (H, N) per step: the gates of a step are one (G*H, N)
   array whose gate blocks are contiguous, so every elementwise pass runs on contiguous
-  memory (row slices of an (N, G*H) array cost 2-3x more per element);
+  memory;
 - the input projection of all T steps is one batched GEMM before the loop (the RNN's and
   GRU's biases added to it); then one GEMM per step for all gates into a preallocated
   buffer, and in-place ufuncs (``out=``);
@@ -21,17 +26,13 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 - backward writes each step's pre-activation gradients into one (C, T, N) array, so each
   weight gradient is one GEMM over all steps after the loop (``dW_hh = dG @ H_prev``), each
   bias gradient one sum, the input gradient one GEMM (skipped when x needs none);
-- the large arrays come from :mod:`gradlab.ops.workspace`, reused once nothing refers to them
-  (a fresh multi-megabyte array costs a page fault per 4 KiB on first touch);
-- the GEMMs go through :mod:`gradlab.ops.blas` (an AVX-512 copy of NumPy's OpenBLAS where
-  NumPy's runs AVX2 kernels, on one thread); the per-step products by address
+- the large arrays come from :mod:`gradlab.ops.workspace`, reused once nothing refers to them;
+- the GEMMs go through :mod:`gradlab.ops.blas`: the per-step products by address
   (:func:`~gradlab.ops.blas.gemm_plan`, the LSTM's ``+=`` folded in as beta = 1), and the
-  products off the sequential chain on the second core (:func:`~gradlab.ops.blas.helper`):
+  products off the sequential chain on a helper thread (:func:`~gradlab.ops.blas.helper`):
   the input projection CHUNK steps ahead of the forward loop, and the weight gradients and
   the input gradient CHUNK finished steps behind the backward loop
-  (:mod:`gradlab.ops.sequence_gemms`). With the copy (``GRADLAB_BLAS=avx512`` on this
-  project's machines), LSTM forward + backward (T=50, N=64, I=32, H=128), each alone:
-  12.2 -> 9.95 ms quiet, 12.5 -> 10.6 ms at load ~2 (PyTorch 6.0 ms).
+  (:mod:`gradlab.ops.sequence_gemms`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Conv2D: input (batch, height, width, channels), kernel (kh, kw, in, filters), bias
 (filters,), output (batch, out_h, out_w, filters). ``padding="valid"`` uses no padding;
 ``"same"`` pads so that out = ceil(in / stride), the odd pixel after (TensorFlow's rule).
-The computation is gradlab's Conv2dOp on the NCHW view, so it shows in the graph as one node.
+The computation is gradlab's convolution on the NCHW view (:func:`gradlab.nn.conv.run_conv2d`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from gradlab.keras.layers.kernel import add_kernel_and_bias, set_kernel_options
 from gradlab.keras.layers.layer import Layer
-from gradlab.ops.conv import Conv2dOp
+from gradlab.nn.conv import run_conv2d
 from gradlab.ops.movement import permute, reshape
 from gradlab.ops.windows import same_padding, window_out_size
 
@@ -114,10 +114,7 @@ class Conv2D(Layer):
             "padding": self._pads(inputs.shape[1:3]),
             "dilation": self.dilation_rate,
         }
-        if self.use_bias:
-            out = Conv2dOp.apply(x, weight, self.bias, **settings)
-        else:
-            out = Conv2dOp.apply(x, weight, **settings)
+        out = run_conv2d(x, weight, self.bias if self.use_bias else None, **settings)
         return self.activation(permute(out, 0, 2, 3, 1))
 
     def compute_output_shape(self, input_shape):
@@ -145,9 +142,6 @@ class Conv1D(Conv2D):
             "padding": (0, 0, *self._pads(inputs.shape[1:2])),
             "dilation": (1, *self.dilation_rate),
         }
-        if self.use_bias:
-            out = Conv2dOp.apply(x, weight, self.bias, **settings)
-        else:
-            out = Conv2dOp.apply(x, weight, **settings)
+        out = run_conv2d(x, weight, self.bias if self.use_bias else None, **settings)
         out = permute(out, 0, 2, 3, 1)
         return self.activation(reshape(out, out.shape[0], out.shape[2], out.shape[3]))
