@@ -28,6 +28,7 @@ __all__ = ["promote_types", "result_type", "can_cast"]
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _BARE_UNSIGNED = (np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64))
 _NDARRAY = np.ndarray
+_NUMBERS = (bool, int, float, complex, np.generic)
 _INT64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 
@@ -98,7 +99,7 @@ def result_np(*values) -> np.dtype:
     anything else a Python number), as a NumPy dtype."""
     dims = zero = number = None
     for v in values:
-        if isinstance(v, _NDARRAY) or hasattr(v, "_data"):
+        if not isinstance(v, _NUMBERS):  # a Tensor, or an array of any device
             array = v._data if hasattr(v, "_data") else v
             d = array.dtype
             if array.ndim:
@@ -140,10 +141,11 @@ def promote_pair(a, b, floating: bool = False):
     target = result_np(a, b)
     if floating and target.kind in "biu":
         target = backend.get_default_dtype()
-    if isinstance(a, _NDARRAY) and a.dtype != target:
+    a_number, b_number = isinstance(a, _NUMBERS), isinstance(b, _NUMBERS)
+    if not a_number and a.dtype != target:
         a = a.astype(target)
-    if isinstance(b, _NDARRAY) and b.dtype != target:
+    if not b_number and b.dtype != target:
         b = b.astype(target)
-    if not isinstance(a, _NDARRAY) and not isinstance(b, _NDARRAY):
+    if a_number and b_number:
         a = np.asarray(a, dtype=target)  # two numbers: at least one becomes an array
     return a, b
