@@ -126,8 +126,10 @@ def test_norm_dispatch(ord, dim):
 
 
 @pytest.mark.parametrize("left", [True, False])
-@pytest.mark.parametrize("a_shape, b_shape", [((3, 3), (3, 2)), ((2, 3, 3), (3,)),
-                                              ((2, 3, 3), (2, 3)), ((1, 3, 3), (4, 3, 1))])  # fmt: skip
+@pytest.mark.parametrize(
+    "a_shape, b_shape",
+    [((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3)), ((1, 3, 3), (4, 3, 1))],
+)
 def test_solve(left, a_shape, b_shape):
     if not left and len(b_shape) == 1 or not left and b_shape == (2, 3):
         return
@@ -143,8 +145,8 @@ def test_solve(left, a_shape, b_shape):
     y.sin().sum().backward()
     np.testing.assert_allclose(ga.grad.numpy(), ta.grad.numpy(), rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(gb.grad.numpy(), tb.grad.numpy(), rtol=1e-8, atol=1e-12)
-    assert gradcheck(lambda p, q: gradlab.linalg.solve(p, q, left=left).sin().sum(),
-                     (gradlab.tensor(a, requires_grad=True), gradlab.tensor(b, requires_grad=True)))  # fmt: skip
+    inputs = (gradlab.tensor(a, requires_grad=True), gradlab.tensor(b, requires_grad=True))
+    assert gradcheck(lambda p, q: gradlab.linalg.solve(p, q, left=left).sin().sum(), inputs)
 
 
 @pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
