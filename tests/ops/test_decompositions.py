@@ -235,3 +235,30 @@ def test_errors_as_torch():
         gradlab.linalg.solve(gradlab.zeros(2, 2), gradlab.ones(2))
     with pytest.raises(RuntimeError, match="floating point"):
         gradlab.linalg.svd(gradlab.ones(2, 2, dtype=gradlab.int64))
+
+
+def test_torch_top_level_spellings():
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 3))
+    for some in (True, False):
+        ours = gradlab.svd(gradlab.tensor(x), some=some)
+        theirs = torch.svd(torch.tensor(x), some=some)
+        assert [o.shape for o in ours] == [tuple(t.shape) for t in theirs]
+        np.testing.assert_allclose(ours.S.numpy(), theirs.S.numpy(), rtol=1e-12)
+        k = 3
+        recon = (ours.U[:, :k] * ours.S) @ ours.V[:, :k].T
+        np.testing.assert_allclose(recon.numpy(), x, atol=1e-12)
+    ours, theirs = (
+        gradlab.svd(gradlab.tensor(x), compute_uv=False),
+        torch.svd(torch.tensor(x), compute_uv=False),
+    )
+    assert [o.shape for o in ours] == [tuple(t.shape) for t in theirs] and not ours.U.numpy().any()
+    with pytest.warns(UserWarning, match="torch.linalg.qr"):
+        q, r = gradlab.qr(gradlab.tensor(x), some=False)
+    assert q.shape == (4, 4) and r.shape == (4, 3)
+    spd = x.T @ x + np.eye(3)
+    with pytest.warns(UserWarning, match="torch.linalg.cholesky"):
+        c = gradlab.tensor(spd).cholesky()
+    np.testing.assert_allclose(c.numpy(), np.linalg.cholesky(spd), atol=1e-12)
+    np.testing.assert_allclose(
+        gradlab.tensor(x).pinverse().numpy(), torch.pinverse(torch.tensor(x)).numpy(), atol=1e-12
+    )

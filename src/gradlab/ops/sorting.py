@@ -55,7 +55,7 @@ def _order(a, dim, descending):
 
 def _take(input, indices, dim, result, keepdim=True):
     indices = indices.astype(xp.int64, copy=False)
-    if input.dtype.kind in "fc":
+    if input._data.dtype.kind in "fc":
         values = Gather.apply(input, indices, dim=dim)
     else:
         values = Tensor(xp.take_along_axis(input.numpy(), indices, axis=dim))
@@ -132,7 +132,7 @@ def _median(input, dim, keepdim, ignore_nan):
             value = xp.nan
         else:
             value = ordered[(flat.size - 1) // 2]
-        if input.dtype.kind not in "fc":
+        if input._data.dtype.kind not in "fc":
             return Tensor(xp.asarray(value, a.dtype))
         return EvenlyDistributed.apply(input, value=value)
     dim = _dim(op, dim, input.ndim)
@@ -188,7 +188,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
             "quantile() interpolation must be one of linear, lower, higher, midpoint or "
             f"nearest. Got {interpolation}"
         )
-    if input.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
             f"quantile() input tensor must be either float or double dtype, got {input.dtype}"
         )
