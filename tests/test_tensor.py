@@ -134,9 +134,9 @@ def test_repr_like_torch():
     assert repr(gradlab.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(gradlab.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(gradlab.tensor([True])) == "tensor([ True])"
-    assert repr(gradlab.tensor([1, 2], dtype=np.int32)) == "tensor([1, 2], dtype=int32)"
+    assert repr(gradlab.tensor([1, 2], dtype=np.int32)) == "tensor([1, 2], dtype=gradlab.int32)"
     assert repr(gradlab.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
-    assert repr(gradlab.tensor(np.array([1.0]))) == "tensor([1.], dtype=float64)"
+    assert repr(gradlab.tensor(np.array([1.0]))) == "tensor([1.], dtype=gradlab.float64)"
     y = gradlab.tensor([1.0], requires_grad=True) * 2
     assert repr(y) == "tensor([2.], grad_fn=<MulBackward>)"
 

@@ -15,13 +15,14 @@ from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_ena
 from gradlab.autograd_api import inference_mode, is_inference_mode_enabled
 from gradlab.backend import (
     device,
-    default_generator,
-    get_default_dtype,
     get_rng_state,
+    initial_seed,
     manual_seed,
+    seed,
     set_default_dtype,
     set_rng_state,
 )
+from gradlab.backend import _generator as default_generator
 from gradlab.creation import (
     arange,
     as_tensor,
@@ -43,6 +44,7 @@ from gradlab.creation import (
     zeros_like,
 )
 from gradlab.ops import *  # noqa: F403
+from gradlab.ops.promotion import can_cast, promote_types, result_type
 
 
 from gradlab import accelerator, cuda, data, explain, linalg, nn, optim, special, train  # noqa: E402
@@ -57,6 +59,10 @@ from gradlab import backends, distributions, utils  # noqa: E402
 from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)
 from gradlab.dtypes import is_floating_point  # noqa: E402
 from gradlab.generator import Generator  # noqa: E402
+from gradlab.linalg import torch_cholesky as cholesky  # noqa: E402
+from gradlab.linalg import torch_pinverse as pinverse  # noqa: E402
+from gradlab.linalg import torch_qr as qr  # noqa: E402
+from gradlab.linalg import torch_svd as svd  # noqa: E402
 
 import numpy as _np  # noqa: E402
 

@@ -11,13 +11,16 @@ moving a tensor there raises an error that says what is missing.
 
 ``xp`` is the CPU module (NumPy), what ops use today on the arrays they are given (NumPy's
 functions dispatch to other array libraries through ``__array_ufunc__``/``__array_function__``).
-Randomness goes through one ``numpy.random.Generator`` (seeded by :func:`manual_seed`), never
-the global ``np.random`` state.
+Randomness goes through one generator, ``gradlab.default_generator`` (a
+:class:`gradlab.Generator`, which is a ``numpy.random.Generator``; reseeded in place by
+:func:`manual_seed`), never the global ``np.random`` state.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from gradlab.generator import Generator
 
 xp = np
 """The CPU device's array module (NumPy)."""
@@ -195,11 +198,13 @@ def to_backend(array, backend: Backend):
 
 
 _default_dtype = np.dtype(np.float32)
-_generator = np.random.default_rng()
+_generator = Generator()
+_generator.seed()  # as PyTorch's default generator: a fresh seed per process until seeded
 
 
 def get_default_dtype() -> np.dtype:
-    """The floating dtype that Python numbers, lists and factory functions get (float32)."""
+    """The floating dtype that Python numbers, lists and factory functions get (float32), as
+    a NumPy dtype (the engine's form; ``gradlab.get_default_dtype()`` gives the dtype object)."""
     return _default_dtype
 
 
@@ -212,25 +217,34 @@ def set_default_dtype(dtype) -> None:
     _default_dtype = dtype
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Seed gradlab's generator (used by rand, randn, init and dropout) and return it."""
-    global _generator
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"manual_seed: expected an integer seed, got {seed!r}")
-    _generator = np.random.default_rng(int(seed))
+def manual_seed(seed) -> Generator:
+    """Seed the default generator (used by rand, randn, init, dropout ...) in place and return
+    it, as ``torch.manual_seed``: any integer in [-2**63, 2**64), or a value ``int()`` takes."""
+    return _generator.manual_seed(int(seed))
+
+
+def seed() -> int:
+    """Reseed the default generator from the operating system's entropy; return the seed."""
+    return _generator.seed()
+
+
+def initial_seed() -> int:
+    """The seed the default generator was last given."""
+    return _generator.initial_seed()
+
+
+def default_generator() -> Generator:
+    """The generator that random functions use when none is passed
+    (``gradlab.default_generator`` is this object itself, as in PyTorch)."""
     return _generator
 
 
-def default_generator() -> np.random.Generator:
-    """The generator that random functions use when none is passed."""
-    return _generator
+def get_rng_state():
+    """The default generator's state, a uint8 Tensor (as PyTorch's ByteTensor; its bytes are
+    gradlab's PCG64 state, not PyTorch's Mersenne Twister's)."""
+    return _generator.get_state()
 
 
-def get_rng_state() -> dict:
-    """The default generator's state, as plain numbers (for checkpoints)."""
-    return _generator.bit_generator.state
-
-
-def set_rng_state(state: dict) -> None:
+def set_rng_state(new_state) -> None:
     """Restore a state returned by :func:`get_rng_state`."""
-    _generator.bit_generator.state = state
+    _generator.set_state(new_state)

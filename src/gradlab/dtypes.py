@@ -1,11 +1,14 @@
 """dtype objects and their aliases (``gradlab.float32``, ``gradlab.long`` ...), PyTorch's names.
 
-A :class:`dtype` wraps a NumPy dtype and works wherever a dtype is taken: gradlab's
-``dtype=`` arguments, ``np.dtype(gradlab.float32)``, ``array.astype(gradlab.long)`` (NumPy
-reads its ``.dtype`` attribute). It compares equal to the NumPy dtype it stands for, so
-``x.dtype == gradlab.float32`` holds whether ``x.dtype`` is a NumPy dtype or a gradlab one,
-and prints as PyTorch's does (``torch.float32``) so that programs print what they print
-under torch.
+``Tensor.dtype`` is one of these objects. A :class:`dtype` wraps a NumPy dtype and works
+wherever a dtype is taken: gradlab's ``dtype=`` arguments, ``np.dtype(gradlab.float32)``,
+``array.astype(gradlab.long)`` (NumPy reads its ``.dtype`` attribute). It has PyTorch's
+attributes (``is_floating_point``, ``is_complex``, ``is_signed``, ``itemsize``, ``to_real()``,
+``to_complex()``) and prints as ``gradlab.float32`` where PyTorch prints ``torch.float32``.
+Two dtypes compare equal when they are the same type. One deliberate difference from
+PyTorch: a gradlab dtype also equals the NumPy dtype it stands for (``gradlab.float32 ==
+np.float32``; PyTorch says False), and it answers NumPy's descriptive attributes (``kind``,
+``char``, ``type`` ...), so NumPy-side code that reads ``x.dtype`` keeps working.
 
 Also here: the legacy tensor-type names (``'torch.FloatTensor'``), the ``Tensor.type()``,
 ``.half()`` ... conversions, and the ``FloatTensor``/``LongTensor`` ... constructors.
@@ -18,9 +21,10 @@ import numpy as np
 __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double",
     "complex64", "cfloat", "complex128", "cdouble", "uint8", "int8", "int16", "short",
-    "int32", "int", "int64", "long", "bool", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "int32", "int", "int64", "long", "bool", "uint16", "uint32", "uint64", "FloatTensor",
+    "DoubleTensor", "HalfTensor",
     "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
-    "as_numpy_dtype", "is_floating_point",
+    "as_numpy_dtype", "is_floating_point", "finfo", "iinfo", "get_default_dtype",
 ]  # fmt: skip
 
 _builtin_bool = bool
@@ -59,7 +63,13 @@ class dtype:  # noqa: N801 - PyTorch's name
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self) -> dtype:
-        return {"float32": complex64, "float64": complex128}.get(self.name, self)
+        if self.is_complex:
+            return self
+        if self.name not in ("float16", "float32", "float64"):
+            raise RuntimeError(f"Unknown Complex ScalarType for {self.name}")
+        if self.name == "float16":
+            raise TypeError("gradlab has no complex32 (NumPy has no complex half type)")
+        return complex64 if self.name == "float32" else complex128
 
     def __eq__(self, other) -> bool:
         if isinstance(other, dtype):
@@ -79,11 +89,25 @@ class dtype:  # noqa: N801 - PyTorch's name
         return hash(self.dtype)
 
     def __repr__(self) -> str:
-        return f"torch.{self.name}"
+        return f"gradlab.{self.name}"
+
+    __str__ = __repr__
 
     def __reduce__(self):
         return (_by_name, (self.name,))
 
+    def __getattr__(self, name):
+        # NumPy's descriptive attributes (kind, char, type ...), for NumPy-side code that
+        # was written against Tensor.dtype being a NumPy dtype; PyTorch's dtype has none.
+        if name in _NUMPY_ATTRIBUTES:
+            return getattr(object.__getattribute__(self, "dtype"), name)
+        raise AttributeError(f"'gradlab.dtype' object has no attribute {name!r}")
+
+
+_NUMPY_ATTRIBUTES = frozenset(
+    "kind char type str byteorder num names fields base subdtype shape isbuiltin isnative "
+    "alignment flags hasobject descr metadata".split()
+)
 
 float16 = half = dtype("float16", np.float16, "HalfTensor")
 float32 = float = dtype("float32", np.float32, "FloatTensor")  # noqa: A001 - PyTorch's alias
@@ -96,8 +120,14 @@ int16 = short = dtype("int16", np.int16, "ShortTensor")
 int32 = int = dtype("int32", np.int32, "IntTensor")  # noqa: A001 - PyTorch's alias
 int64 = long = dtype("int64", np.int64, "LongTensor")
 bool = dtype("bool", np.bool_, "BoolTensor")  # noqa: A001 - PyTorch's alias
+uint16 = dtype("uint16", np.uint16, None)
+uint32 = dtype("uint32", np.uint32, None)
+uint64 = dtype("uint64", np.uint64, None)
 
-_ALL = (float16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool)
+_ALL = (
+    float16, float32, float64, complex64, complex128, uint8, int8, int16, int32, int64, bool,
+    uint16, uint32, uint64,
+)  # fmt: skip
 _BY_NUMPY = {d.dtype: d for d in _ALL}
 _BY_LEGACY = {d.legacy: d for d in _ALL if d.legacy}
 
@@ -131,11 +161,80 @@ def as_numpy_dtype(value) -> np.dtype:
 
 
 def from_numpy_dtype(numpy_dtype) -> dtype:
-    """The gradlab dtype object for a NumPy dtype."""
+    """The gradlab dtype object for a NumPy dtype (what ``Tensor.dtype`` returns)."""
+    found = _BY_NUMPY.get(numpy_dtype)
+    if found is not None:
+        return found
     numpy_dtype = np.dtype(numpy_dtype)
-    if numpy_dtype not in _BY_NUMPY:
-        raise TypeError(f"NumPy dtype {numpy_dtype} has no gradlab dtype")
-    return _BY_NUMPY[numpy_dtype]
+    found = _BY_NUMPY.get(numpy_dtype) or _BY_NUMPY.get(numpy_dtype.newbyteorder("="))
+    if found is None:
+        raise TypeError(
+            f"NumPy dtype {numpy_dtype} has no gradlab dtype (gradlab has "
+            f"{', '.join(d.name for d in _ALL)})"
+        )
+    return found
+
+
+class finfo:  # noqa: N801 - PyTorch's name
+    """Machine limits of a floating dtype (``torch.finfo``): ``bits``, ``eps``, ``max``,
+    ``min``, ``tiny``, ``smallest_normal``, ``resolution``, ``dtype`` (its name).
+    ``finfo()`` describes the default dtype."""
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+        if type is None:
+            from gradlab.backend import get_default_dtype
+
+            type = get_default_dtype()  # noqa: A001
+        numpy_dtype = as_numpy_dtype(type)
+        if numpy_dtype.kind not in "fc":
+            raise TypeError(
+                "finfo() requires a floating point input type. Use iinfo to handle "
+                f"{from_numpy_dtype(numpy_dtype)}"
+            )
+        info = np.finfo(numpy_dtype)
+        self.bits = _builtin_int(info.bits)
+        self.eps = _builtin_float(info.eps)
+        self.max = _builtin_float(info.max)
+        self.min = _builtin_float(info.min)
+        self.tiny = self.smallest_normal = _builtin_float(info.smallest_normal)
+        self.resolution = 10.0 ** -_builtin_int(info.precision)
+        self.dtype = info.dtype.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:  # noqa: N801 - PyTorch's name
+    """Limits of an integer (or bool) dtype (``torch.iinfo``): ``bits``, ``min``, ``max``,
+    ``dtype`` (its name)."""
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's argument name
+        numpy_dtype = as_numpy_dtype(type)
+        if numpy_dtype.kind == "b":
+            raise TypeError("gradlab.bool is not supported by gradlab.iinfo")
+        if numpy_dtype.kind not in "iu":
+            raise TypeError(
+                "iinfo() requires an integer input type. Use finfo to handle "
+                f"{from_numpy_dtype(numpy_dtype)}"
+            )
+        info = np.iinfo(numpy_dtype)
+        self.bits, self.min, self.max = info.bits, _builtin_int(info.min), _builtin_int(info.max)
+        self.dtype = numpy_dtype.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def get_default_dtype() -> dtype:
+    """The default floating dtype (``gradlab.float32`` unless ``set_default_dtype`` changed
+    it), as a dtype object as PyTorch returns it."""
+    from gradlab import backend
+
+    return from_numpy_dtype(backend.get_default_dtype())
 
 
 def is_floating_point(tensor) -> _builtin_bool:

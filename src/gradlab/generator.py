@@ -41,8 +41,15 @@ class Generator(np.random.Generator):
         """Reseed from an integer (any Python int: negative and large seeds are reduced
         modulo 2**64, as PyTorch) and return self."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"manual_seed: expected an integer seed, got {seed!r}")
-        seed = int(seed) % (1 << 64)
+            raise RuntimeError(
+                f"manual_seed expected a long, but got {type(seed).__name__} ({seed!r})"
+            )
+        seed = int(seed)
+        if not -(1 << 63) <= seed < (1 << 64):
+            raise ValueError(
+                f"manual_seed: seed {seed} is out of range (expected -2**63 <= seed < 2**64)"
+            )
+        seed %= 1 << 64
         self.bit_generator.state = np.random.PCG64(seed).state
         self._initial_seed = seed
         return self
@@ -73,7 +80,11 @@ class Generator(np.random.Generator):
     def set_state(self, new_state) -> Generator:
         """Restore a state returned by :meth:`get_state`; return self."""
         raw = np.asarray(new_state.numpy() if hasattr(new_state, "numpy") else new_state)
-        if raw.dtype != np.uint8 or raw.shape != (_STATE_BYTES,):
+        if raw.dtype != np.uint8:
+            raise TypeError(
+                f"RNG state must be a uint8 tensor (gradlab.ByteTensor), got dtype {raw.dtype}"
+            )
+        if raw.shape != (_STATE_BYTES,):
             raise RuntimeError(
                 f"Generator.set_state: expected the uint8 tensor of shape ({_STATE_BYTES},) "
                 f"that get_state() returns, got dtype {raw.dtype} and shape {raw.shape}"
@@ -96,6 +107,8 @@ class Generator(np.random.Generator):
 
     def __repr__(self) -> str:
         return f"<gradlab.Generator seed={self._initial_seed}>"
+
+    __str__ = __repr__
 
 
 def _rebuild(state: np.ndarray, initial_seed: int) -> Generator:

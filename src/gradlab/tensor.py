@@ -23,6 +23,7 @@ import numpy as np
 
 from gradlab.autograd import Function
 from gradlab.backend import as_array, backend_of, get_default_dtype, to_host, xp
+from gradlab.dtypes import from_numpy_dtype
 
 
 def unbroadcast(grad, shape):
@@ -175,7 +176,9 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        """The element type, a gradlab dtype object (``gradlab.float32``); NumPy takes it
+        wherever it takes a dtype."""
+        return from_numpy_dtype(self._data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -275,7 +278,7 @@ class Tensor:
         extras = []
         # As PyTorch: the dtype is shown unless it is the default float, int64 or bool.
         if self._data.dtype not in (get_default_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype={self._data.dtype}")
+            extras.append(f"dtype={from_numpy_dtype(self._data.dtype)}")
         if backend_of(self._data).type != "cpu":
             extras.insert(0, f"device='{self.device}'")
         if self.grad_fn is not None:

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import gradlab
 from gradlab.explain.expression import ExpressionError, evaluate, variables_of
 
 
@@ -13,7 +14,7 @@ def test_x_times_y_plus_z():
     assert out.item() == 110
     out.backward()
     assert [leaves[n].grad.item() for n in "xyz"] == [13, 7, 1]
-    assert all(t.dtype == "float64" and t.requires_grad for t in leaves.values())
+    assert all(t.dtype == gradlab.float64 and t.requires_grad for t in leaves.values())
 
 
 def test_every_allowed_form_against_math_and_finite_differences():

@@ -18,7 +18,7 @@ from gradlab.nn import init
 from gradlab.nn.dropout import dropout
 from gradlab.nn.linear import Linear, linear
 from gradlab.nn.module import Module, Parameter
-from gradlab.ops.movement import reshape, transpose
+from gradlab.ops.movement import cat, expand, reshape, transpose
 from gradlab.ops.softmax import softmax
 from gradlab.tensor import Tensor
 
@@ -64,11 +64,18 @@ class MultiheadAttention(Module):
     """``nn.MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True,
     add_bias_kv=False, add_zero_attn=False, kdim=None, vdim=None, batch_first=False)``.
 
-    Inputs (L, N, E) — (N, L, E) with ``batch_first`` — or unbatched (L, E). Returns
-    ``(attn_output, attn_weights)``: output like the query; weights (N, L, S) averaged over
-    heads (``average_attn_weights=False``: (N, h, L, S)), or None when ``need_weights=False``.
-    Parameters: ``in_proj_weight`` (3E, E) ~ xavier_uniform_, ``in_proj_bias`` (3E,) zeros,
-    ``out_proj`` a Linear(E, E) with a zero bias (PyTorch's layout and initialization).
+    Inputs (L, N, E) — (N, L, E) with ``batch_first`` — or unbatched (L, E); key (S, N, kdim)
+    and value (S, N, vdim). Returns ``(attn_output, attn_weights)``: output like the query;
+    weights (N, L, S') averaged over heads (``average_attn_weights=False``: (N, h, L, S')),
+    or None when ``need_weights=False``; S' = S, plus 1 with ``add_bias_kv``, plus 1 with
+    ``add_zero_attn``.
+
+    Parameters, PyTorch's names, layout and initialization: ``in_proj_weight`` (3E, E) when
+    kdim == vdim == E, else ``q_proj_weight`` (E, E), ``k_proj_weight`` (E, kdim),
+    ``v_proj_weight`` (E, vdim) (xavier_uniform_); ``in_proj_bias`` (3E,) zeros; ``bias_k``
+    and ``bias_v`` (1, 1, E) ~ xavier_normal_ with ``add_bias_kv`` (a learned key and value
+    appended to every sequence); ``out_proj`` a Linear(E, E) with a zero bias.
+    ``add_zero_attn`` appends a zero key and value after projection.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
@@ -82,35 +89,46 @@ class MultiheadAttention(Module):
             )
         if embed_dim % num_heads:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError(
-                "MultiheadAttention: add_bias_kv and add_zero_attn are not implemented in gradlab"
-            )
-        if (kdim not in (None, embed_dim)) or (vdim not in (None, embed_dim)):
-            raise NotImplementedError(
-                "MultiheadAttention: kdim/vdim different from embed_dim are not implemented in "
-                "gradlab"
-            )
         self.embed_dim = embed_dim
-        self.kdim = self.vdim = embed_dim
-        self._qkv_same_embed_dim = True
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.num_heads = num_heads
         self.dropout = float(dropout)
         self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
         self.generator = generator
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        self.in_proj_weight = Parameter(xp.empty((3 * embed_dim, embed_dim), dtype))
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(xp.empty((3 * embed_dim, embed_dim), dtype))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.register_parameter("in_proj_weight", None)
+            self.q_proj_weight = Parameter(xp.empty((embed_dim, embed_dim), dtype))
+            self.k_proj_weight = Parameter(xp.empty((embed_dim, self.kdim), dtype))
+            self.v_proj_weight = Parameter(xp.empty((embed_dim, self.vdim), dtype))
         if bias:
             self.in_proj_bias = Parameter(xp.zeros(3 * embed_dim, dtype))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype, generator=generator)
-        self.bias_k = self.bias_v = None
-        self.add_zero_attn = False
-        init.xavier_uniform_(self.in_proj_weight, generator=generator)
+        if add_bias_kv:
+            self.bias_k = Parameter(xp.empty((1, 1, embed_dim), dtype))
+            self.bias_v = Parameter(xp.empty((1, 1, embed_dim), dtype))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = bool(add_zero_attn)
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight, generator=generator)
+        else:
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(weight, generator=generator)
         if bias:
             self.out_proj.bias.numpy()[...] = 0
+        if add_bias_kv:
+            init.xavier_normal_(self.bias_k, generator=generator)
+            init.xavier_normal_(self.bias_v, generator=generator)
 
     def forward(
         self,
@@ -130,9 +148,16 @@ class MultiheadAttention(Module):
                 f"{owner}: query has shape {tuple(query.shape)}, expected (L, N, "
                 f"{self.embed_dim}) or (L, {self.embed_dim})"
             )
-        if key.shape != value.shape:
+        for name, t, size in (("key", key, self.kdim), ("value", value, self.vdim)):
+            if t.ndim != query.ndim or t.shape[-1] != size:
+                raise AssertionError(
+                    f"{owner}: {name} has shape {tuple(t.shape)}, expected {query.ndim} "
+                    f"dimensions and last dimension {size} ({'k' if name == 'key' else 'v'}dim)"
+                )
+        if key.shape[:-1] != value.shape[:-1]:
             raise AssertionError(
-                f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}"
+                f"key's sequence and batch dims {tuple(key.shape[:-1])} do not match value's "
+                f"{tuple(value.shape[:-1])}"
             )
         if is_causal and attn_mask is None:
             raise RuntimeError(
@@ -148,17 +173,36 @@ class MultiheadAttention(Module):
         tgt_len, n, e = query.shape
         src_len = key.shape[0]
         h, hd = self.num_heads, self.head_dim
-        w, b = self.in_proj_weight, self.in_proj_bias
-        q = linear(query, w[:e], None if b is None else b[:e])
-        k = linear(key, w[e : 2 * e], None if b is None else b[e : 2 * e])
-        v = linear(value, w[2 * e :], None if b is None else b[2 * e :])
+        b = self.in_proj_bias
+        if self._qkv_same_embed_dim:
+            w = self.in_proj_weight
+            wq, wk, wv = w[:e], w[e : 2 * e], w[2 * e :]
+        else:
+            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+        q = linear(query, wq, None if b is None else b[:e])
+        k = linear(key, wk, None if b is None else b[e : 2 * e])
+        v = linear(value, wv, None if b is None else b[2 * e :])
+        mask = self._mask(attn_mask, key_padding_mask, q._data.dtype, n, tgt_len, src_len, owner)
+        appended = 0
+        if self.bias_k is not None:  # one learned key and value after every sequence
+            k = cat([k, expand(self.bias_k, 1, n, e)])
+            v = cat([v, expand(self.bias_v, 1, n, e)])
+            appended += 1
         # (L, N, E) -> (N*h, L, hd), PyTorch's head layout
         q = transpose(reshape(q, tgt_len, n * h, hd), 0, 1)
-        k = transpose(reshape(k, src_len, n * h, hd), 0, 1)
-        v = transpose(reshape(v, src_len, n * h, hd), 0, 1)
+        k = transpose(reshape(k, k.shape[0], n * h, hd), 0, 1)
+        v = transpose(reshape(v, v.shape[0], n * h, hd), 0, 1)
+        if self.add_zero_attn:  # one zero key and value, after the projection
+            zeros = Tensor(xp.zeros((n * h, 1, hd), q._data.dtype))
+            k, v = cat([k, zeros], dim=1), cat([v, zeros], dim=1)
+            appended += 1
+        src_len = k.shape[1]
         scores = (q * math.sqrt(1.0 / hd)) @ transpose(k, 1, 2)  # (N*h, L, S)
-        mask = self._mask(attn_mask, key_padding_mask, scores.dtype, n, tgt_len, src_len, owner)
         if mask is not None:
+            if appended:  # the appended keys are never masked
+                mask = np.concatenate(
+                    [mask, np.zeros(mask.shape[:-1] + (appended,), mask.dtype)], axis=-1
+                )
             scores = scores + mask
         weights = softmax(scores, dim=-1)
         if self.dropout > 0.0 and self.training:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from gradlab.autograd import Function
 from gradlab.backend import get_default_dtype, xp
 from gradlab.ops import elementwise
+from gradlab.ops.promotion import result_np
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -22,52 +23,10 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _category(dtype) -> int:
-    return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}[dtype.kind]
-
-
-def promote_types(a, b):
-    """PyTorch's promote_types: the higher category wins; within one, the wider type."""
-    a, b = xp.dtype(a), xp.dtype(b)
-    if _category(a) != _category(b):
-        return a if _category(a) > _category(b) else b
-    return xp.result_type(a, b)
-
-
-def _promote_all(dtypes):
-    out = dtypes[0]
-    for d in dtypes[1:]:
-        out = promote_types(out, d)
-    return out
-
-
 def result_dtype(*values, floating=False):
-    """PyTorch's result dtype for tensors and Python numbers (floating: at least a float).
-
-    Tensors with dimensions decide; a 0-d tensor or a Python number counts only when it is
-    of a higher category (bool < int < float < complex) than every tensor with dimensions.
-    """
-    dims = [v.dtype for v in values if isinstance(v, Tensor) and v.ndim]
-    zero_dim = [v.dtype for v in values if isinstance(v, Tensor) and not v.ndim]
-    numbers = [v for v in values if not isinstance(v, Tensor)]
-    number_category = max(
-        (3 if isinstance(v, complex) else 2 if isinstance(v, float) else
-         0 if isinstance(v, bool) else 1 for v in numbers),
-        default=-1,
-    )  # fmt: skip
-    dtype = _promote_all(dims) if dims else None
-    if zero_dim:
-        zero = _promote_all(zero_dim)
-        if dtype is None or _category(zero) > _category(dtype):
-            dtype = zero
-    if dtype is None or number_category > _category(dtype):
-        dtype = {
-            -1: get_default_dtype(),
-            0: xp.dtype(bool),
-            1: xp.dtype(xp.int64),
-            2: get_default_dtype(),
-            3: xp.dtype(xp.complex64),
-        }[number_category]
+    """PyTorch's result dtype for tensors and Python numbers (floating: at least a float);
+    see :mod:`gradlab.ops.promotion`."""
+    dtype = result_np(*values)
     if floating and dtype.kind in "biu":
         return get_default_dtype()
     return dtype
@@ -79,7 +38,7 @@ def operands(*values, floating=False):
     out = []
     for v in values:
         if isinstance(v, Tensor):
-            out.append(v if v.dtype == dtype else elementwise.to_dtype(v, dtype))
+            out.append(v if v._data.dtype == dtype else elementwise.to_dtype(v, dtype))
         else:
             out.append(xp.asarray(v, dtype=dtype))
     return out

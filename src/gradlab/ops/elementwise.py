@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.ops.promotion import promote_pair
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -24,6 +25,7 @@ class Add(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b)
         return a + b
 
     def backward(self, grad):
@@ -34,6 +36,7 @@ class Sub(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b)
         return a - b
 
     def backward(self, grad):
@@ -44,6 +47,7 @@ class Mul(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b)
         self.saved = (a, b)
         return a * b
 
@@ -59,6 +63,7 @@ class Div(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b, floating=True)
         self.saved = (a, b)
         return a / b
 
@@ -75,6 +80,7 @@ class Pow(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b)
         out = a**b
         self.saved = (a, b, out)
         return out
@@ -180,6 +186,7 @@ class Maximum(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b)
         self.saved = (a, b)
         return xp.maximum(a, b)
 
@@ -193,6 +200,7 @@ class Minimum(Function):
     __slots__ = ()
 
     def forward(self, a, b):
+        a, b = promote_pair(a, b)
         self.saved = (a, b)
         return xp.minimum(a, b)
 
@@ -226,6 +234,7 @@ class Where(Function):
 
     def forward(self, condition, a, b):
         self.saved = (condition,)
+        a, b = promote_pair(a, b)
         return xp.where(condition, a, b)
 
     def backward(self, grad):

@@ -108,35 +108,10 @@ def scatter_add(input, dim, index, src):  # noqa: A002
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
-    """scatter with reduce "sum", "prod", "mean", "amax" or "amin" (differentiable for sum)."""
-    if reduce == "sum" and include_self:
-        return scatter_add(input, dim, index, src)
-    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
-        raise RuntimeError(
-            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
-        )
-    if input.requires_grad or src.requires_grad:
-        raise NotImplementedError(
-            f"scatter_reduce(reduce={reduce!r}, include_self={include_self}): gradients are "
-            f"implemented in gradlab for reduce='sum' with include_self=True only"
-        )
-    dim, index, src = _scatter_src("scatter_reduce", input, index, dim, src, None)
-    out = input.numpy().copy()
-    places = _positions(index, dim)
-    values = src.numpy()[_block(src.shape, index.shape, dim)]
-    ufunc = {"sum": xp.add, "prod": xp.multiply, "mean": xp.add, "amax": xp.maximum,
-             "amin": xp.minimum}[reduce]  # fmt: skip
-    if not include_self:
-        identity = {"sum": 0, "prod": 1, "mean": 0, "amax": -xp.inf, "amin": xp.inf}[reduce]
-        out[places] = (
-            identity
-            if out.dtype.kind == "f" or reduce in ("sum", "prod", "mean")
-            else (xp.iinfo(out.dtype).min if reduce == "amax" else xp.iinfo(out.dtype).max)
-        )
-    ufunc.at(out, places, values)
-    if reduce == "mean":
-        counts = xp.zeros(out.shape, xp.int64) + (1 if include_self else 0)
-        xp.add.at(counts, places, 1)
-        counts = xp.maximum(counts, 1)
-        out = out / counts if out.dtype.kind == "f" else out // counts
-    return Tensor(out.astype(input.dtype, copy=False))
+    """scatter with reduce "sum", "prod", "mean", "amax" or "amin", differentiable: see
+    :mod:`gradlab.ops.scatter_reduction`."""
+    from gradlab.ops import scatter_reduction
+
+    return scatter_reduction.scatter_reduce(
+        input, dim, index, src, reduce, include_self=include_self
+    )

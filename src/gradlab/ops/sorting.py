@@ -10,7 +10,7 @@ median and kthvalue pick by a stable sort; mode reports the last occurrence).
 from __future__ import annotations
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module, xp
 from gradlab.ops import movement
 from gradlab.ops.indexing import Gather, _dim
 from gradlab.ops.protocols import return_type
@@ -55,7 +55,7 @@ def _order(a, dim, descending):
 
 def _take(input, indices, dim, result, keepdim=True):
     indices = indices.astype(xp.int64, copy=False)
-    if input.dtype.kind in "fc":
+    if input._data.dtype.kind in "fc":
         values = Gather.apply(input, indices, dim=dim)
     else:
         values = Tensor(xp.take_along_axis(input.numpy(), indices, axis=dim))
@@ -132,7 +132,7 @@ def _median(input, dim, keepdim, ignore_nan):
             value = xp.nan
         else:
             value = ordered[(flat.size - 1) // 2]
-        if input.dtype.kind not in "fc":
+        if input._data.dtype.kind not in "fc":
             return Tensor(xp.asarray(value, a.dtype))
         return EvenlyDistributed.apply(input, value=value)
     dim = _dim(op, dim, input.ndim)
@@ -188,7 +188,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
             "quantile() interpolation must be one of linear, lower, higher, midpoint or "
             f"nearest. Got {interpolation}"
         )
-    if input.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
             f"quantile() input tensor must be either float or double dtype, got {input.dtype}"
         )
@@ -240,28 +240,62 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
-    """The distinct values (sorted), and optionally the inverse indices and counts."""
-    a = input.numpy()
-    values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=dim)
+    """The distinct values (sorted; NaNs are never equal, so each stays), and optionally the
+    inverse indices (input's shape, or (size along dim,)) and counts. With ``dim``: the
+    distinct slices along ``dim``, sorted lexicographically."""
+    a = input._data
+    xp_ = array_module(a)
+    if dim is not None:
+        dim = _dim("unique", dim, a.ndim)
+        _selected_empty("unique", a, dim)
+    values, inverse, counts = xp_.unique(
+        a, return_inverse=True, return_counts=True, axis=dim, equal_nan=False
+    )
     out = [Tensor(values)]
     if return_inverse:
-        out.append(Tensor(inverse.reshape(a.shape if dim is None else -1).astype(xp.int64)))
+        out.append(Tensor(inverse.reshape(a.shape if dim is None else -1).astype(xp_.int64)))
     if return_counts:
-        out.append(Tensor(counts.astype(xp.int64)))
+        out.append(Tensor(counts.astype(xp_.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
-    """Values with consecutive repeats collapsed (dim=None: of the flattened input)."""
-    if dim is not None:
-        raise NotImplementedError("unique_consecutive(dim=...) is not implemented in gradlab")
-    flat = input.numpy().reshape(-1)
-    starts = xp.ones(flat.size, bool)
-    starts[1:] = flat[1:] != flat[:-1]
-    out = [Tensor(flat[starts])]
+    """Consecutive repeats collapsed: of the flattened input (dim=None; inverse in input's
+    shape), or of the slices along ``dim`` (inverse (size along dim,)). NaNs never repeat."""
+    a = input._data
+    xp_ = array_module(a)
+    if dim is None:
+        rows, shape_back = a.reshape(-1, 1), None
+    else:
+        dim = _dim("unique_consecutive", dim, a.ndim)
+        _selected_empty("unique_consecutive", a, dim)
+        moved = xp_.moveaxis(a, dim, 0)
+        width = 1
+        for size in moved.shape[1:]:
+            width *= size
+        rows, shape_back = moved.reshape(moved.shape[0], width), moved.shape[1:]
+    n = rows.shape[0]
+    starts = xp_.ones(n, bool)
+    if n > 1:
+        starts[1:] = (rows[1:] != rows[:-1]).any(axis=1) if rows.shape[1] else False
+    kept = rows[starts]
+    if dim is None:
+        values = kept.reshape(-1)
+    else:
+        values = xp_.moveaxis(kept.reshape((kept.shape[0],) + shape_back), 0, dim)
+    out = [Tensor(xp_.ascontiguousarray(values))]
     if return_inverse:
-        out.append(Tensor((xp.cumsum(starts) - 1).reshape(input.shape).astype(xp.int64)))
+        inverse = (xp_.cumsum(starts) - 1).astype(xp_.int64)
+        out.append(Tensor(inverse.reshape(a.shape) if dim is None else inverse))
     if return_counts:
-        bounds = xp.append(xp.nonzero(starts)[0], flat.size)
-        out.append(Tensor(xp.diff(bounds).astype(xp.int64)))
+        bounds = xp_.append(xp_.nonzero(starts)[0], n)
+        out.append(Tensor(xp_.diff(bounds).astype(xp_.int64)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _selected_empty(op: str, a, dim: int) -> None:
+    if a.size == 0 and a.shape[dim] != 0:
+        raise RuntimeError(
+            f"{op}: There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+            f"applied"
+        )

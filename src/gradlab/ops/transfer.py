@@ -100,7 +100,7 @@ def type_(self, dtype=None, non_blocking=False):
     if dtype is None:
         from gradlab.autograd import _TYPE_NAMES
 
-        return "torch." + _TYPE_NAMES.get(str(self.dtype), f"Tensor[{self.dtype}]")
+        return "torch." + _TYPE_NAMES.get(str(self._data.dtype), f"Tensor[{self._data.dtype}]")
     return to_dtype(self, dtype)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gradlab
 from gradlab.nn.reference.conv import window_slices
 from gradlab.ops.movement import pad, stack
-from gradlab.ops.pool import pool_out_size
+from gradlab.ops.windows import window_out_size
 
 __all__ = ["max_pool2d", "max_pool2d_indices", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -22,8 +22,8 @@ def _padded_windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
     ``padding`` (ph, pw) on each side, and on the bottom/right as far as ceil mode's last
     window reaches."""
     h, w = x.shape[2:]
-    ho = pool_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
-    wo = pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    ho = window_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    wo = window_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
     (ph, pw), (sh, sw), (dh, dw), (kh, kw) = padding, stride, dilation, kernel
     eh = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - h - 2 * ph)  # ceil mode's last window
     ew = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - w - 2 * pw)
