@@ -3,12 +3,7 @@
 Re-exports only; each concept lives in its own module.
 """
 
-from gradlab import allocator  # noqa: I001  (first: see allocator.py)
-
-ALLOCATOR_SETTINGS = allocator.configure()
-"""What gradlab set in glibc's allocator at import ({} with ``GRADLAB_MALLOC=system``)."""
-
-from gradlab import autograd  # noqa: E402, I001  (autograd before tensor: see autograd.py)
+from gradlab import autograd  # noqa: I001  (autograd before tensor: see autograd.py)
 from gradlab.tensor import Tensor
 from gradlab import ops
 from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -52,6 +47,7 @@ from gradlab import backends, distributions, utils  # noqa: E402
 from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)
 from gradlab.dtypes import is_floating_point  # noqa: E402
 from gradlab.generator import Generator  # noqa: E402
+from gradlab._fast.allocator import configure as configure_allocator  # noqa: E402
 
 import numpy as _np  # noqa: E402
 

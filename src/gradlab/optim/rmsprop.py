@@ -6,10 +6,6 @@ from gradlab.backend import xp
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
-PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters this large are updated by two threads (the square root, ~0.27 ms per 1M float32
-elements on one core, dominates the update); below it the hand-off costs about what it saves."""
-
 
 class RMSprop(Optimizer):
     r"""RMSprop (PyTorch's ``torch.optim.RMSprop``, same update, step for step).
@@ -99,7 +95,7 @@ class RMSprop(Optimizer):
             if centered:
                 arrays.append(state["grad_avg"])
             jobs.append((arrays, settings))
-        foreach_elementwise(_rmsprop_kernel, jobs, PARALLEL_MIN_NUMEL)
+        foreach_elementwise(_rmsprop_kernel, jobs)
 
 
 def _rmsprop_kernel(arrays, lr, alpha, eps, weight_decay, momentum, centered, maximize):
