@@ -15,6 +15,7 @@ returned gradients are allocated normally.
 from __future__ import annotations
 
 from gradlab._fast.buffers import POOL
+from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.activation import relu_values
@@ -159,6 +160,10 @@ def max_pool_2x2(xn, ho, wo, relu, out=None):
     with it. Measured on a conv's (64, 30, 30, 32) output: ReLU + pooling forward and
     backward 4.9 ms as separate ops with comparisons in backward, about 1.6 fused.
     """
+    fast = kernels("pool")  # one compiled pass (gradlab[fast]), or None
+    done = fast.max_pool_2x2(xn, ho, wo, relu, out) if fast is not None else None
+    if done is not None:
+        return done
     a, b, c, d = _quarters(xn, ho, wo)
     shape = (xn.shape[0], ho, wo, xn.shape[3])
     top_max = xp.maximum(a, b, out=POOL.take(shape, xn.dtype))
@@ -186,6 +191,10 @@ def max_pool_2x2_backward(g, masks, x_shape, ho, wo, out=None):
     """The gradient (B, H, W, C) of :func:`max_pool_2x2` from ``g`` (B, ho, wo, C): each
     window's gradient to the corner its mask selects, zero elsewhere; written into ``out``
     when given."""
+    fast = kernels("pool")  # one compiled pass (gradlab[fast]), or None
+    done = fast.max_pool_2x2_backward(g, masks, x_shape, ho, wo, out) if fast else None
+    if done is not None:
+        return done
     dx = xp.empty(x_shape, g.dtype) if out is None else out
     _zero_uncovered(dx, ho, wo)
     for mask, target in zip(masks, _quarters(dx, ho, wo)):
