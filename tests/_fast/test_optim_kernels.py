@@ -49,11 +49,7 @@ def _trajectory(name, kwargs, dtype, compiled_on, sizes):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,kwargs", SETTINGS)
-def test_kernel_is_bit_identical_to_the_reference(name, kwargs, dtype, monkeypatch):
-    from gradlab._fast import optim_kernels
-
-    # one parameter on numba's threads, the others on the calling thread
-    monkeypatch.setattr(optim_kernels, "PARALLEL_MIN_NUMEL", 3000)
+def test_kernel_is_bit_identical_to_the_reference(name, kwargs, dtype):
     sizes = [(40, 101), (7,), (3, 5)]
     before = compiled.CALLS[KERNEL[name]]
     fast, fast_opt = _trajectory(name, kwargs, dtype, True, sizes)

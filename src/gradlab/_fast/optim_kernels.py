@@ -6,12 +6,15 @@ ufunc; an update is memory-bound, so these kernels read and write every array on
 the same floating-point operations in the same order and precision as the references (the
 scalars are cast to the arrays' dtype first, as NumPy does with a Python float, and numba
 does not fuse a multiply and an add unless asked), so the results are bit-identical.
+``error_model="numpy"``: a division by zero gives inf or NaN as in NumPy, and without
+Python's ZeroDivisionError check in the loop LLVM vectorizes it.
 
-Large parameters (:data:`PARALLEL_MIN_NUMEL` elements or more) are split over numba's threads
-(``prange``); smaller ones run on the calling thread, where starting the threads would cost
-more than it saves. The entry points return False, having done nothing, for arrays they do
-not take (not float32/float64, not C-contiguous, mixed dtypes): the caller then runs the
-reference.
+The kernels run on the calling thread. numba's threads (``parallel=True``, an OpenMP pool)
+were measured and not kept: on this 2-core machine they compete with NumPy's and PyTorch's
+own thread pools, and one pass over memory on one core already beats PyTorch's ``fused=True``
+(benchmarks/results/fast_ab.md). The entry points return False, having done nothing, for
+arrays they do not take (not float32/float64, not C-contiguous, mixed dtypes): the caller
+then runs the reference.
 """
 
 from __future__ import annotations
@@ -21,10 +24,7 @@ import numpy as np
 
 from gradlab._fast.compiled import CALLS
 
-__all__ = ["sgd", "adam", "PARALLEL_MIN_NUMEL"]
-
-PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters with at least this many elements are updated by numba's threads."""
+__all__ = ["sgd", "adam"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -47,38 +47,23 @@ def _takes(arrays) -> bool:
 # --- SGD ---------------------------------------------------------------------------------
 
 
-@numba.njit(inline="always")
-def _sgd_at(i, data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
-            neg_lr_momentum, maximize, has_buf):  # fmt: skip
-    g = grad[i]
-    if wd != 0:
-        g = data[i] * wd - g if maximize else data[i] * wd + g
-    elif maximize:
-        g = -g
-    if has_buf:
-        b = g if first else buf[i] * momentum + g * one_minus_damp
-        buf[i] = b
-        if nesterov:
-            data[i] = data[i] + g * neg_lr + b * neg_lr_momentum
-            return
-        g = b
-    data[i] = data[i] + g * neg_lr
-
-
-@numba.njit(cache=True)
-def _sgd_serial(data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
-                neg_lr_momentum, maximize, has_buf):  # fmt: skip
+@numba.njit(cache=True, error_model="numpy")
+def _sgd(data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
+         neg_lr_momentum, maximize, has_buf):  # fmt: skip
     for i in range(data.size):
-        _sgd_at(i, data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
-                neg_lr_momentum, maximize, has_buf)  # fmt: skip
-
-
-@numba.njit(cache=True, parallel=True)
-def _sgd_parallel(data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
-                  neg_lr_momentum, maximize, has_buf):  # fmt: skip
-    for i in numba.prange(data.size):
-        _sgd_at(i, data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
-                neg_lr_momentum, maximize, has_buf)  # fmt: skip
+        g = grad[i]
+        if wd != 0:
+            g = data[i] * wd - g if maximize else data[i] * wd + g
+        elif maximize:
+            g = -g
+        if has_buf:
+            b = g if first else buf[i] * momentum + g * one_minus_damp
+            buf[i] = b
+            if nesterov:
+                data[i] = data[i] + g * neg_lr + b * neg_lr_momentum
+                continue
+            g = b
+        data[i] = data[i] + g * neg_lr
 
 
 def sgd(data, grad, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
@@ -89,11 +74,10 @@ def sgd(data, grad, buf, first, lr, momentum, dampening, weight_decay, nesterov,
     if not _takes(arrays):
         return False
     real = data.dtype.type  # the references' scalars, rounded as NumPy rounds a Python float
-    run = _sgd_parallel if data.size >= PARALLEL_MIN_NUMEL else _sgd_serial
     flat = data.reshape(-1)
-    run(flat, grad.reshape(-1), flat if buf is None else buf.reshape(-1), bool(first),
-        real(-lr), real(momentum), real(1 - dampening), real(weight_decay), bool(nesterov),
-        real(-lr * momentum), bool(maximize), buf is not None)  # fmt: skip
+    _sgd(flat, grad.reshape(-1), flat if buf is None else buf.reshape(-1), bool(first),
+         real(-lr), real(momentum), real(1 - dampening), real(weight_decay), bool(nesterov),
+         real(-lr * momentum), bool(maximize), buf is not None)  # fmt: skip
     CALLS["sgd"] += 1
     return True
 
@@ -101,42 +85,25 @@ def sgd(data, grad, buf, first, lr, momentum, dampening, weight_decay, nesterov,
 # --- Adam --------------------------------------------------------------------------------
 
 
-@numba.njit(inline="always")
-def _adam_at(i, data, grad, exp_avg, exp_avg_sq, max_sq, shrink, wd, maximize, beta1,
-             one_minus_beta1, beta2, one_minus_beta2, eps, neg_step, amsgrad):  # fmt: skip
-    g = grad[i]
-    if wd != 0:
-        g = data[i] * wd - g if maximize else data[i] * wd + g
-    elif maximize:
-        g = -g
-    m = exp_avg[i] * beta1 + g * one_minus_beta1
-    exp_avg[i] = m
-    v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2
-    exp_avg_sq[i] = v
-    if amsgrad:
-        old = max_sq[i]
-        if not (old != old or old >= v):  # NumPy's maximum: a NaN wins
-            old = v
-        max_sq[i] = old
-        v = old
-    d = data[i] * shrink if shrink != 1 else data[i]
-    data[i] = d + (m / (np.sqrt(v) + eps)) * neg_step
-
-
-@numba.njit(cache=True)
-def _adam_serial(data, grad, exp_avg, exp_avg_sq, max_sq, shrink, wd, maximize, beta1,
-                 one_minus_beta1, beta2, one_minus_beta2, eps, neg_step, amsgrad):  # fmt: skip
+@numba.njit(cache=True, error_model="numpy")
+def _adam(data, grad, exp_avg, exp_avg_sq, max_sq, shrink, wd, maximize, beta1,
+          one_minus_beta1, beta2, one_minus_beta2, eps, neg_step, amsgrad):  # fmt: skip
     for i in range(data.size):
-        _adam_at(i, data, grad, exp_avg, exp_avg_sq, max_sq, shrink, wd, maximize, beta1,
-                 one_minus_beta1, beta2, one_minus_beta2, eps, neg_step, amsgrad)  # fmt: skip
-
-
-@numba.njit(cache=True, parallel=True)
-def _adam_parallel(data, grad, exp_avg, exp_avg_sq, max_sq, shrink, wd, maximize, beta1,
-                   one_minus_beta1, beta2, one_minus_beta2, eps, neg_step, amsgrad):  # fmt: skip
-    for i in numba.prange(data.size):
-        _adam_at(i, data, grad, exp_avg, exp_avg_sq, max_sq, shrink, wd, maximize, beta1,
-                 one_minus_beta1, beta2, one_minus_beta2, eps, neg_step, amsgrad)  # fmt: skip
+        g = grad[i]
+        if wd != 0:
+            g = data[i] * wd - g if maximize else data[i] * wd + g
+        elif maximize:
+            g = -g
+        m = exp_avg[i] * beta1 + g * one_minus_beta1
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2 + (g * g) * one_minus_beta2
+        exp_avg_sq[i] = v
+        if amsgrad:
+            old = max_sq[i]
+            v = old if (old != old or old >= v) else v  # NumPy's maximum: a NaN wins
+            max_sq[i] = v
+        d = data[i] * shrink if shrink != 1 else data[i]
+        data[i] = d + (m / (np.sqrt(v) + eps)) * neg_step
 
 
 def adam(data, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, shrink, weight_decay, maximize,
@@ -153,10 +120,9 @@ def adam(data, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, shrink, weight_decay, 
     real = data.dtype.type
     flat = data.reshape(-1)
     amsgrad = max_exp_avg_sq is not None
-    run = _adam_parallel if data.size >= PARALLEL_MIN_NUMEL else _adam_serial
-    run(flat, grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-        max_exp_avg_sq.reshape(-1) if amsgrad else flat, real(shrink), real(weight_decay),
-        bool(maximize), real(beta1), real(one_minus_beta1), real(beta2), real(one_minus_beta2),
-        real(eps), real(-step_size), amsgrad)  # fmt: skip
+    _adam(flat, grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+          max_exp_avg_sq.reshape(-1) if amsgrad else flat, real(shrink), real(weight_decay),
+          bool(maximize), real(beta1), real(one_minus_beta1), real(beta2), real(one_minus_beta2),
+          real(eps), real(-step_size), amsgrad)  # fmt: skip
     CALLS["adam"] += 1
     return True

@@ -20,12 +20,12 @@ __all__ = ["max_pool_2x2", "max_pool_2x2_backward"]
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-@numba.njit(inline="always")
+@numba.njit(inline="always", error_model="numpy")
 def _nan_max(a, b):
     return a if (a >= b or a != a) else b  # numpy.maximum: a NaN on either side wins
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _forward(x, out, masks, relu, zero):
     n, ho, wo, ch = out.shape
     for b in range(n):
@@ -57,7 +57,7 @@ def _forward(x, out, masks, relu, zero):
                     masks[3, b, i, j, c] = bottom_wins and d_beats_c
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _backward(g, masks, dx):
     n, ho, wo, ch = g.shape
     h, w = dx.shape[1], dx.shape[2]
