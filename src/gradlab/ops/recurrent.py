@@ -30,6 +30,7 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 from __future__ import annotations
 
 from gradlab._fast.buffers import POOL
+from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
 
@@ -171,9 +172,13 @@ class LSTMLayer(Function):
         h = xp.ones((H + extra, N), dtype=dtype)
         h[:H] = 0 if h0 is None else h0.T
         c = _state_t(c0, N, H, dtype)
+        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
         for t in steps(T, reverse):
             a = gates[t]
             xp.matmul(w_hh_s, h, out=hw)
+            if fast and fast.lstm_forward_step(a, hw, c, cells[t], tanh_c[t], h_all[t, :H], y[t]):
+                h, c = h_all[t], cells[t]
+                continue
             a += hw
             xp.tanh(a, out=a)
             s = a[: 3 * H]
@@ -210,8 +215,16 @@ class LSTMLayer(Function):
         dc_next = grad[T].T.copy()
         c0_t = _state_t(c0, N, H, dtype)
         wg = WeightGrads(self, 3, x, h0, y, d_all, d_all, w_ih[perm], reverse, perm, perm)
+        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
         for k, t in enumerate(steps(T, not reverse)):
             a = gates[t]
+            p = previous(t, T, reverse)
+            c_prev = c0_t if p is None else cells[p]
+            if fast and fast.lstm_backward_step(
+                a, grad[t], dh_next, k > 0, tanh_c[t], h_all[t], c_prev, dc_next, d, d_all[:, t]
+            ):
+                xp.matmul(w_hh_t, d, out=dh_next)
+                continue
             i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
             if k:
                 xp.add(grad[t].T, dh_next, out=dh)
@@ -224,9 +237,8 @@ class LSTMLayer(Function):
             xp.multiply(do, h_all[t], out=tmp)
             dc -= tmp
             dc += dc_next
-            p = previous(t, T, reverse)
             xp.multiply(dc, g, out=d[:H])  # d i
-            xp.multiply(dc, c0_t if p is None else cells[p], out=d[H : 2 * H])  # d f
+            xp.multiply(dc, c_prev, out=d[H : 2 * H])  # d f
             xp.multiply(dc, i, out=d[3 * H :])  # d g
             xp.multiply(dc, f, out=dc_next)
             # through the activations: s(1 - s) for i, f, o; 1 - g^2 for g
