@@ -97,12 +97,17 @@ def lstm_forward_step(a, hw, c_prev, ct, tanh_ct, h, y_t) -> bool:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, d_out):
+def _backward(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, dh_all):
     H = tanh_ct.shape[0]
     N = tanh_ct.shape[1]
+    # first the transposed read of the output gradient, so that the main loop reads and
+    # writes every array with unit stride (which LLVM vectorizes)
+    for n in range(N):
+        for r in range(H):
+            dh_all[r, n] = grad_t[n, r]
     for r in range(H):
         for n in range(N):
-            dh = grad_t[n, r] + dh_next[r, n] if has_next else grad_t[n, r]
+            dh = dh_all[r, n] + dh_next[r, n] if has_next else dh_all[r, n]
             i = a[r, n]
             f = a[H + r, n]
             o = a[2 * H + r, n]
@@ -123,25 +128,20 @@ def _backward(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, d_
             d[H + r, n] = df
             d[2 * H + r, n] = do
             d[3 * H + r, n] = dg
-            d_out[r, n] = di
-            d_out[H + r, n] = df
-            d_out[2 * H + r, n] = do
-            d_out[3 * H + r, n] = dg
 
 
-def lstm_backward_step(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, d_out):
+def lstm_backward_step(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, dh):
     """One backward step of :class:`~gradlab.ops.recurrent.LSTMLayer`'s loop.
 
     a (4H, N): the step's activated gates (i, f, o, g); grad_t (N, H): the output gradient
     of the step; dh_next (H, N): the gradient from the step after (used when ``has_next``);
     tanh_ct, h_t, c_prev (H, N); dc_next (H, N): the cell gradient from the step after,
-    replaced by the one for the step before. Writes the pre-activation gradients (4H, N)
-    into ``d`` and ``d_out`` (the step's column of the stacked gradients). False (nothing
-    done) unless every array is float32.
+    replaced by the one for the step before; dh (H, N): scratch. Writes the pre-activation
+    gradients (4H, N) into ``d``. False (nothing done) unless every array is float32.
     """
-    arrays = (a, grad_t, dh_next, tanh_ct, h_t, c_prev, dc_next, d, d_out)
+    arrays = (a, grad_t, dh_next, tanh_ct, h_t, c_prev, dc_next, d, dh)
     if not all(type(v) is np.ndarray and v.dtype == _F32 for v in arrays):
         return False
-    _backward(a, grad_t, dh_next, bool(has_next), tanh_ct, h_t, c_prev, dc_next, d, d_out)
+    _backward(a, grad_t, dh_next, bool(has_next), tanh_ct, h_t, c_prev, dc_next, d, dh)
     CALLS["lstm_backward_step"] += 1
     return True

@@ -221,8 +221,9 @@ class LSTMLayer(Function):
             p = previous(t, T, reverse)
             c_prev = c0_t if p is None else cells[p]
             if fast and fast.lstm_backward_step(
-                a, grad[t], dh_next, k > 0, tanh_c[t], h_all[t], c_prev, dc_next, d, d_all[:, t]
+                a, grad[t], dh_next, k > 0, tanh_c[t], h_all[t], c_prev, dc_next, d, dh
             ):
+                d_all[:, t] = d
                 xp.matmul(w_hh_t, d, out=dh_next)
                 continue
             i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
