@@ -58,15 +58,6 @@ def test_key_is_shape_and_dtype_and_limits_hold():
     assert pool.nbytes == 0
 
 
-def test_zeros_clears_a_reused_array():
-    pool = BufferPool()
-    a = pool.take((5,), np.float32)
-    a[...] = 7
-    pool.give(a)
-    z = pool.zeros((5,), np.float32)
-    assert z is a and not z.any()
-
-
 def test_disabled_pool_allocates_and_keeps_nothing():
     pool = BufferPool()
     pool.enabled = False

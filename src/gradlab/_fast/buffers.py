@@ -65,12 +65,6 @@ class BufferPool:
         self._lent[id(array)] = array
         return array
 
-    def zeros(self, shape, dtype):
-        """:meth:`take`, filled with zeros."""
-        array = self.take(shape, dtype)
-        array.fill(0)
-        return array
-
     def give(self, *arrays) -> None:
         """Hand back arrays that :meth:`take` lent; the caller must hold no view of them that
         it will still use. None, arrays the pool did not lend (a user's input, a view) and
@@ -87,11 +81,6 @@ class BufferPool:
     def lent(self, array) -> bool:
         """Whether ``array`` is out with an owner now (taken and not given back)."""
         return self._lent.get(id(array)) is array
-
-    def clear(self) -> None:
-        """Drop every free array (arrays out with an owner are not affected)."""
-        self._free.clear()
-        self.nbytes = 0
 
 
 POOL = BufferPool()
