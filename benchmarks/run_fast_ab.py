@@ -118,12 +118,14 @@ def environment() -> str:
         f"mkldnn {torch.backends.mkldnn.is_available()}, eager defaults (optimizer rows "
         f"against fused=True)"
     )
-    try:
+    from gradlab._fast import compiled
+
+    if compiled.available():
         import numba
 
-        lines.append(f"numba {numba.__version__}, threading layer {numba.threading_layer()}")
-    except (ImportError, ValueError):
-        lines.append("numba: not installed (gradlab runs its NumPy references)")
+        lines.append(f"numba {numba.__version__} (gradlab's kernels run on the calling thread)")
+    else:
+        lines.append("numba: not installed (both gradlab columns run the NumPy references)")
     pins = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     lines.append(f"OpenBLAS pins: {pins}")
     return "\n".join(f"- {line}" for line in lines)
