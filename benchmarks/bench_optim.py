@@ -1,21 +1,12 @@
-"""One optimizer step over 1M float32 parameters: gradlab vs PyTorch's default implementation.
+"""One optimizer step over 1M float32 parameters: gradlab against PyTorch's default
+implementation and against its fastest CPU update, ``fused=True``.
 
 Run: ``python benchmarks/bench_optim.py``. The model is four tensors (two 1000x~460 weight
 matrices and their biases) totalling about 1M parameters, gradients fixed; each call is one
-``step()`` (the parameters drift, which does not change the cost).
-
-Reading the numbers: the harness alternates the two, so every gradlab round starts right
-after 20 PyTorch steps, and PyTorch's idle OpenMP worker keeps spinning for ~10 ms after its
-last parallel region. During most of gradlab's round a third runnable thread shares the two
-cores, which costs a two-thread gradlab update its second core. So judge the targets on
-``run_alone.py``, each library alone in its own process.
-
-Kept for SGD momentum (session 3): from 2^17 elements ``axpby`` runs as OpenBLAS's threaded
-``?scal`` + ``?axpy`` (gradlab.optim.foreach): 1.2-1.4x -> about 1.0x alone (7 rounds: median
-1.06, rounds 0.98-1.61). Tried before, none kept: two Python threads at 1M (bimodal, 0.16 or
-0.26 ms); cache-sized chunks (0.18-0.27 vs 0.19 ms); the AVX-512 copy's ``saxpby`` (same speed:
-the passes are memory-bound); a K=1 ``sgemm`` (2x slower); ``sgemv`` for the buffer (no faster
-than ``?scal`` + ``?axpy``).
+``step()`` (the parameters drift, which does not change the cost). The issue's target is
+gradlab <= PyTorch ``fused=True``; with ``gradlab[fast]`` gradlab runs one compiled pass per
+parameter (:mod:`gradlab._fast.optim_kernels`), without it the NumPy reference updates.
+Figures: benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -64,10 +55,12 @@ def cases() -> list[Case]:
     ]:
         gl, th = _setup()
         gl_opt, th_opt = gl_cls(gl, **kwargs), th_cls(th, **kwargs)
+        _, th_fused = _setup()
+        fused = th_cls(th_fused, fused=True, **kwargs)
         out.append(
             Case(
                 f"{name} step, {total / 1e6:.2f}M float32 params",
-                {"gradlab": gl_opt.step, "pytorch": th_opt.step},
+                {"gradlab": gl_opt.step, "pytorch": th_opt.step, "pytorch fused": fused.step},
                 number=20,
                 target=1.0,
             )

@@ -3,12 +3,7 @@
 Re-exports only; each concept lives in its own module.
 """
 
-from gradlab import allocator  # noqa: I001  (first: see allocator.py)
-
-ALLOCATOR_SETTINGS = allocator.configure()
-"""What gradlab set in glibc's allocator at import ({} with ``GRADLAB_MALLOC=system``)."""
-
-from gradlab import autograd  # noqa: E402, I001  (autograd before tensor: see autograd.py)
+from gradlab import autograd  # noqa: I001  (autograd before tensor: see autograd.py)
 from gradlab.tensor import Tensor
 from gradlab import ops
 from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -63,6 +58,7 @@ from gradlab.linalg import torch_cholesky as cholesky  # noqa: E402
 from gradlab.linalg import torch_pinverse as pinverse  # noqa: E402
 from gradlab.linalg import torch_qr as qr  # noqa: E402
 from gradlab.linalg import torch_svd as svd  # noqa: E402
+from gradlab._fast.allocator import configure as configure_allocator  # noqa: E402
 
 import numpy as _np  # noqa: E402
 

@@ -63,6 +63,11 @@ class Function:
     def backward(self, grad):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Hand back the work arrays this node took from the buffer pool
+        (:mod:`gradlab._fast.buffers`); called once, when the engine frees the node after
+        backward. Most ops take none."""
+
     def needs_input_grad(self, index: int) -> bool:
         """Whether positional input ``index`` is a Tensor that requires a gradient."""
         return self.next[index] is not None
@@ -223,7 +228,9 @@ def check_saved_versions(fn) -> None:
 def free_node(fn) -> None:
     """Release what ``fn`` holds for backward: its saved arrays, and its input tensors (other
     than leaves that require grad): ``inputs`` becomes ``next`` (per input, the node that
-    made it, the leaf itself, or None), which keeps the graph's structure and no arrays."""
+    made it, the leaf itself, or None), which keeps the graph's structure and no arrays.
+    Work arrays the node took from the buffer pool go back to it (``fn.release()``)."""
+    fn.release()
     fn.saved = FREED
     fn.saved_versions = None
     fn.inputs = fn.next

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gradlab._fast import allocator
 from gradlab.commands import compare, explain, reproduce, train, tune
 from gradlab.commands.common import PROG
 
@@ -50,6 +51,7 @@ def main(argv=None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as stop:  # argparse exits on --help and on errors; return its status
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    allocator.configure()  # the commands train: keep freed memory for the next step
     try:
         return int(args.handler(args, extras))
     except BrokenPipeError:  # `gradlab ... | head` closed the pipe: not an error of ours

@@ -36,10 +36,15 @@ and backprop_example7.toml are the same as files.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
-import tomllib
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the tomli backport (a dependency there)
+    import tomli as tomllib
 
 from gradlab.explain.trace import ACTIVATIONS, LOSSES, BackpropSpec
 

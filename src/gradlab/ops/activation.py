@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 
+from gradlab._fast.buffers import zeros_like_layout
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.special import erf_array
-from gradlab.ops.workspace import zeros_like_layout
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"]
 
@@ -46,7 +46,7 @@ class Tanh(Function):
 
 def relu_values(a, out=None):
     """max(a, 0) as an array, into ``out`` if given: against an array of zeros with ``a``'s
-    layout where there is one (:func:`gradlab.ops.workspace.zeros_like_layout`)."""
+    layout where there is one (:func:`gradlab._fast.buffers.zeros_like_layout`)."""
     # (a CPU speed-up: NumPy arrays only)
     zeros = zeros_like_layout(a) if type(a) is xp.ndarray and a.dtype.kind == "f" else None
     return xp.maximum(a, 0 if zeros is None else zeros, out=out)

@@ -18,8 +18,10 @@ kernel offset (grad @ weight[:, :, i, j]) added into a strided view of the padde
 (contiguous adds; never ``np.add.at``). dx is skipped when the input needs no gradient.
 
 Convolution here is memory-bound, and fresh multi-megabyte arrays each step cost page
-faults, so the large arrays come from :data:`POOL`, which hands an array out again only
-when nothing else refers to it (see :mod:`gradlab.ops.workspace`).
+faults, so the large work arrays (the im2col matrix kept for backward, padded copies, the
+per-offset products) are taken from the buffer pool of :mod:`gradlab._fast.buffers` and given
+back when the op, or the node after backward, is done with them. Outputs and returned
+gradients, which a user may keep, are allocated normally.
 
 The readable reference, im2col from Tensor ops with autograd's backward, is
 :func:`gradlab.nn.reference.conv.conv2d`; the tests compare the two.
@@ -29,10 +31,10 @@ from __future__ import annotations
 
 from numpy.lib.stride_tricks import as_strided
 
+from gradlab._fast.buffers import POOL
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.windows import window_out_size
-from gradlab.ops.workspace import POOL
 
 __all__ = [
     "Conv2dOp",
@@ -45,12 +47,13 @@ __all__ = [
 
 def nhwc_padded(xn, padding, fill=0.0):
     """An NHWC view ``xn`` (N, H, W, C) padded by (top, bottom, left, right) with ``fill``,
-    in a pooled buffer; ``xn`` itself when there is no padding."""
+    in a buffer the caller owns (give it back to :data:`POOL`); ``xn`` itself when there is
+    no padding."""
     top, bottom, left, right = padding
     if not (top or bottom or left or right):
         return xn
     n, h, w, c = xn.shape
-    out = POOL.get((n, h + top + bottom, w + left + right, c), xn.dtype)
+    out = POOL.take((n, h + top + bottom, w + left + right, c), xn.dtype)
     out[:, :top] = fill
     out[:, top + h :] = fill
     out[:, top : top + h, :left] = fill
@@ -84,11 +87,11 @@ def nchw_cols(x, kh, kw, stride, padding, dilation, ho, wo, ones=False):
     (an NHWC gather of a few channels reads runs of only kw*C). Same row and column order as
     the NHWC path, so the weight matrix and backward are shared. ``ones``: one more column
     of ones (a contiguous row of the buffer), so that the GEMM adds the bias and the weight
-    gradient's GEMM sums the bias gradient."""
+    gradient's GEMM sums the bias gradient. The buffer is the caller's (from :data:`POOL`)."""
     n, c, h, w = x.shape
     top, bottom, left, right = padding
     if top or bottom or left or right:
-        padded = POOL.get((n, c, h + top + bottom, w + left + right), x.dtype)
+        padded = POOL.take((n, c, h + top + bottom, w + left + right), x.dtype)
         padded[:, :, :top] = 0
         padded[:, :, top + h :] = 0
         padded[:, :, top : top + h, :left] = 0
@@ -102,8 +105,9 @@ def nchw_cols(x, kh, kw, stride, padding, dilation, ho, wo, ones=False):
         x, (kh, kw, c, n, ho, wo), (s2 * dh, s3 * dw, s1, s0, s2 * sh, s3 * sw), writeable=False
     )
     k, m = kh * kw * c, n * ho * wo
-    cols_t = POOL.get((k + 1 if ones else k, m), x.dtype)
+    cols_t = POOL.take((k + 1 if ones else k, m), x.dtype)
     xp.copyto(cols_t[:k].reshape(kh, kw, c, n, ho, wo), gathered)
+    POOL.give(x)  # the padded copy, when there is one
     if ones:
         cols_t[k] = 1
     return cols_t.T
@@ -130,7 +134,8 @@ def im2col(x, kh, kw, stride, padding, dilation, ho, wo, dtype, bias_column):
     oh < ho, ow < wo (fewer than the full output when a caller needs only those), columns
     ordered (i, j, c). ``bias_column``: the small-channel gather adds a column of ones (see
     :func:`nchw_cols`); the caller tells by the width. A 1x1 convolution's matrix is the NHWC
-    input itself, when that is contiguous."""
+    input itself, when that is contiguous; otherwise it is a view of a :data:`POOL` buffer
+    that the caller owns (``POOL.give(cols.base)`` hands it back)."""
     n, c, h, w = x.shape
     m = n * ho * wo
     xn = x.transpose(0, 2, 3, 1)
@@ -146,12 +151,13 @@ def im2col(x, kh, kw, stride, padding, dilation, ho, wo, dtype, bias_column):
     elif not xn.flags.c_contiguous:
         # an NCHW input: one transposing copy first makes the window gather read
         # contiguous runs (faster than gathering across channel planes directly)
-        xp_ = POOL.get(xn.shape, dtype)
+        xp_ = POOL.take(xn.shape, dtype)
         xp.copyto(xp_, xn)
     else:
         xp_ = xn
-    cols = POOL.get((n, ho, wo, kh, kw, c), dtype)
+    cols = POOL.take((n, ho, wo, kh, kw, c), dtype)
     xp.copyto(cols, windows(xp_, kh, kw, stride, dilation, ho, wo))
+    POOL.give(xp_)  # the padded or transposed copy, when there is one
     return cols.reshape(m, kh * kw * c)
 
 
@@ -182,7 +188,7 @@ class Conv2dOp(Function):
     Returns (N, O, Ho, Wo) as a view of an NHWC buffer.
     """
 
-    __slots__ = ()
+    __slots__ = ("buffers",)  # the im2col matrix's pool buffer, given back by release()
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
         n, c, h, w = x.shape
@@ -191,12 +197,16 @@ class Conv2dOp(Function):
         ho, wo = conv_output_hw(x.shape, weight.shape, stride, padding, dilation)
         cols = im2col(x, kh, kw, stride, padding, dilation, ho, wo, dtype, bias is not None)
         w2 = weight_matrix(weight, bias, cols.shape[1], dtype)
-        out = POOL.get((n * ho * wo, o), dtype)
+        out = xp.empty((n * ho * wo, o), dtype)
         xp.matmul(cols, w2, out=out)
         if bias is not None and cols.shape[1] == kh * kw * c:  # no column of ones
             out += bias
         self.saved = (cols, w2, x.shape, weight.shape, stride, padding, dilation)
+        self.buffers = cols.base
         return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
+
+    def release(self):
+        POOL.give(self.buffers)
 
     def backward(self, grad):
         cols, w2, x_shape, w_shape, stride, padding, dilation = self.saved
@@ -205,8 +215,9 @@ class Conv2dOp(Function):
         _, _, ho, wo = grad.shape
         m = n * ho * wo
         gn = grad.transpose(0, 2, 3, 1)
+        buffer = None
         if not gn.flags.c_contiguous or gn.dtype != cols.dtype:
-            buffer = POOL.get(gn.shape, cols.dtype)
+            buffer = POOL.take(gn.shape, cols.dtype)
             xp.copyto(buffer, gn)
             gn = buffer
         g2 = gn.reshape(m, o)
@@ -222,6 +233,7 @@ class Conv2dOp(Function):
                 db = xp.einsum("mo->o", g2)  # several times faster than g2.sum(axis=0) here
         if self.needs_input_grad(0):
             dx = self._grad_input(g2, w2[:k], x_shape, kh, kw, ho, wo, stride, padding, dilation)
+        POOL.give(buffer)
         if len(self.inputs) > 2:
             return dx, dw, db
         return dx, dw
@@ -232,7 +244,7 @@ class Conv2dOp(Function):
         top, bottom, left, right = padding
         if kh == kw == 1 and stride == (1, 1) and not any(padding):
             return (g2 @ w2.T).reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        dxp = POOL.zeros((n, h + top + bottom, w + left + right, c), g2.dtype)
+        dxp = xp.zeros((n, h + top + bottom, w + left + right, c), g2.dtype)  # dx is its view
         add_input_grad(g2, w2, dxp, kh, kw, ho, wo, stride, dilation)
         return dxp[:, top : top + h, left : left + w].transpose(0, 3, 1, 2)
 
@@ -242,7 +254,7 @@ def add_input_grad(g2, w2, dxp, kh, kw, ho, wo, stride, dilation):
     (N, H_padded, W_padded, C), from g2 (N*ho*wo, O) and the weight matrix w2 (kh*kw*C, O):
     one GEMM per kernel offset and a contiguous add into a strided view (never np.add.at)."""
     n, c = dxp.shape[0], dxp.shape[3]
-    part = POOL.get((n * ho * wo, c), g2.dtype)
+    part = POOL.take((n * ho * wo, c), g2.dtype)
     part4 = part.reshape(n, ho, wo, c)
     w4 = w2.reshape(kh, kw, c, -1)
     for i in range(kh):
@@ -250,3 +262,4 @@ def add_input_grad(g2, w2, dxp, kh, kw, ho, wo, stride, dilation):
             xp.matmul(g2, w4[i, j].T, out=part)
             view = offset_view(dxp, i, j, stride, dilation, ho, wo)
             xp.add(view, part4, out=view)
+    POOL.give(part)

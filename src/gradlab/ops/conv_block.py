@@ -18,11 +18,11 @@ its last bits can differ from the one-GEMM sum, as any change of summation order
 
 from __future__ import annotations
 
+from gradlab._fast.buffers import POOL
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.conv import add_input_grad, conv_output_hw, im2col, weight_grad, weight_matrix
 from gradlab.ops.pool import max_pool_2x2, max_pool_2x2_backward
-from gradlab.ops.workspace import POOL
 
 __all__ = ["ConvReluMaxPool2dOp", "CHUNK_BYTES", "MAX_CHUNKS"]
 
@@ -30,8 +30,8 @@ CHUNK_BYTES = 1 << 19
 """Conv output per chunk, at most (unless one image's is larger): 512 KiB, half a core's L2."""
 
 MAX_CHUNKS = 8
-"""At most this many chunks: each keeps its im2col matrix for backward, and the buffer pool
-keeps 8 arrays of a shape for reuse (``BufferPool.per_key``)."""
+"""At most this many chunks: each keeps its im2col matrix (a pool buffer) for backward, and
+the buffer pool keeps 8 free arrays of a shape for reuse (``BufferPool.per_key``)."""
 
 
 def chunk_size(n: int, bytes_per_image: int) -> int:
@@ -49,7 +49,7 @@ class ConvReluMaxPool2dOp(Function):
     Returns (N, O, Ho // 2, Wo // 2) as the NCHW view of an NHWC buffer.
     """
 
-    __slots__ = ()
+    __slots__ = ("buffers",)  # the chunks' im2col pool buffers, given back by release()
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
         n = x.shape[0]
@@ -59,7 +59,7 @@ class ConvReluMaxPool2dOp(Function):
         hp, wp = ho // 2, wo // 2
         hu, wu = 2 * hp, 2 * wp  # the conv outputs that pooling reads
         step = chunk_size(n, hu * wu * o * xp.dtype(dtype).itemsize)
-        pooled = POOL.get((n, hp, wp, o), dtype)
+        pooled = xp.empty((n, hp, wp, o), dtype)
         chunks = []
         w2 = None
         for start in range(0, n, step):
@@ -68,15 +68,20 @@ class ConvReluMaxPool2dOp(Function):
                           bias is not None)  # fmt: skip
             if w2 is None:
                 w2 = weight_matrix(weight, bias, cols.shape[1], dtype)
-            out = POOL.get((cols.shape[0], o), dtype)
+            out = POOL.take((cols.shape[0], o), dtype)
             xp.matmul(cols, w2, out=out)
             if bias is not None and cols.shape[1] == kh * kw * c:  # no column of ones
                 out += bias
             _, masks = max_pool_2x2(out.reshape(stop - start, hu, wu, o), hp, wp, relu=True,
                                     out=pooled[start:stop])  # fmt: skip
+            POOL.give(out)
             chunks.append((start, stop, cols, masks))
         self.saved = (chunks, w2, x.shape, weight.shape, stride, padding, dilation, (hu, wu))
+        self.buffers = [cols.base for _, _, cols, _ in chunks]
         return pooled.transpose(0, 3, 1, 2)
+
+    def release(self):
+        POOL.give(*self.buffers)
 
     def backward(self, grad):
         chunks, w2, x_shape, w_shape, stride, padding, dilation, (hu, wu) = self.saved
@@ -91,11 +96,14 @@ class ConvReluMaxPool2dOp(Function):
         top, bottom, left, right = padding
         dxp = None
         if want_x:
-            dxp = POOL.zeros((n, h + top + bottom, w + left + right, c), w2.dtype)
+            dxp = xp.zeros((n, h + top + bottom, w + left + right, c), w2.dtype)  # dx's base
         dw_full = xp.zeros((o, w2.shape[0]), w2.dtype) if want_w else None
         db = xp.zeros(o, w2.dtype) if want_b else None
         for start, stop, cols, masks in chunks:
-            dy = max_pool_2x2_backward(g[start:stop], masks, (stop - start, hu, wu, o), hp, wp)
+            shape = (stop - start, hu, wu, o)
+            dy = max_pool_2x2_backward(
+                g[start:stop], masks, shape, hp, wp, POOL.take(shape, g.dtype)
+            )
             g2 = dy.reshape(-1, o)
             if want_w:
                 dw_full += g2.T @ cols  # (O, k), or (O, k + 1): the last column is db
@@ -103,6 +111,7 @@ class ConvReluMaxPool2dOp(Function):
                 db += xp.einsum("mo->o", g2)
             if want_x:
                 add_input_grad(g2, w2[:k], dxp[start:stop], kh, kw, hu, wu, stride, dilation)
+            POOL.give(dy)
         dw = None
         if want_w:
             dw = weight_grad(dw_full, w_shape)

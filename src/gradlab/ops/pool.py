@@ -7,7 +7,9 @@ so pooling never copies its input to change layout. Windows are visited one kern
 at a time through strided views (``offset_view``): a max or sum over kh*kw views, and in
 backward kh*kw contiguous adds into a zeroed buffer. The common 2x2, stride 2 case takes
 a fast path over four strided views (:func:`max_pool_2x2`), also run fused with the ReLU
-before it (:class:`ReluMaxPool2dOp`). Large arrays come from :data:`gradlab.ops.workspace.POOL`.
+before it (:class:`ReluMaxPool2dOp`). Large scratch arrays are taken from the buffer pool
+(:data:`gradlab._fast.buffers.POOL`) and given back when done; outputs, saved masks and
+returned gradients are allocated normally.
 
 The readable references, the same windows as Tensor slices with autograd's backward, are in
 :mod:`gradlab.nn.reference.pool`; the tests compare them with these ops.
@@ -15,12 +17,13 @@ The readable references, the same windows as Tensor slices with autograd's backw
 
 from __future__ import annotations
 
+from gradlab._fast.buffers import POOL
+from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.activation import relu_values
 from gradlab.ops.conv import nhwc_padded, offset_view
 from gradlab.ops.windows import window_out_size
-from gradlab.ops.workspace import POOL
 
 __all__ = [
     "MaxPool2dOp", "ReluMaxPool2dOp", "AvgPool2dOp", "AdaptiveAvgPool2dOp",
@@ -83,15 +86,16 @@ def _argmax_offsets(xn, kernel, stride, padding, dilation, ho, wo):
     pads = _pads(h, w, kernel, stride, padding, dilation, ho, wo)
     xpad = nhwc_padded(xn, pads, fill=-xp.inf)
     shape = (b, ho, wo, c)
-    out = POOL.get(shape, xn.dtype)
+    out = xp.empty(shape, xn.dtype)
     idx = xp.zeros(shape, dtype=xp.int16 if kernel[0] * kernel[1] < 2**15 else xp.int32)
-    mask = POOL.get(shape, xp.bool_)
+    mask = POOL.take(shape, xp.bool_)
     xp.copyto(out, offset_view(xpad, 0, 0, stride, dilation, ho, wo))
     for k in range(1, kernel[0] * kernel[1]):
         view = offset_view(xpad, k // kernel[1], k % kernel[1], stride, dilation, ho, wo)
         xp.greater(view, out, out=mask)
         xp.copyto(out, view, where=mask)
         xp.copyto(idx, k, where=mask)
+    POOL.give(mask, xpad)
     return out, idx, pads
 
 
@@ -125,14 +129,15 @@ class MaxPool2dOp(Function):
         b, h, w, cc = first
         kernel, stride, dilation = geometry
         idx = second
-        dxp = POOL.zeros((b, h + pads[0] + pads[1], w + pads[2] + pads[3], cc), grad.dtype)
-        mask = POOL.get(g.shape, xp.bool_)
-        part = POOL.get(g.shape, grad.dtype)
+        dxp = xp.zeros((b, h + pads[0] + pads[1], w + pads[2] + pads[3], cc), grad.dtype)
+        mask = POOL.take(g.shape, xp.bool_)
+        part = POOL.take(g.shape, grad.dtype)
         for k in range(kernel[0] * kernel[1]):
             xp.equal(idx, k, out=mask)
             xp.multiply(g, mask, out=part)
             view = offset_view(dxp, k // kernel[1], k % kernel[1], stride, dilation, ho, wo)
             xp.add(view, part, out=view)
+        POOL.give(mask, part)
         dx = dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
         return _restore(dx, n, c, nchw)
 
@@ -148,14 +153,19 @@ def max_pool_2x2(xn, ho, wo, relu, out=None):
     multiplies (:func:`max_pool_2x2_backward`) and free the input once the next layer is done
     with it.
     """
+    fast = kernels("pool")  # one compiled pass (gradlab[fast]), or None
+    done = fast.max_pool_2x2(xn, ho, wo, relu, out) if fast is not None else None
+    if done is not None:
+        return done
     a, b, c, d = _quarters(xn, ho, wo)
     shape = (xn.shape[0], ho, wo, xn.shape[3])
-    top_max = xp.maximum(a, b, out=POOL.get(shape, xn.dtype))
-    bottom_max = xp.maximum(c, d, out=POOL.get(shape, xn.dtype))
+    top_max = xp.maximum(a, b, out=POOL.take(shape, xn.dtype))
+    bottom_max = xp.maximum(c, d, out=POOL.take(shape, xn.dtype))
     b_beats_a = xp.greater(b, a)  # strictly: a tie goes to the earlier corner
     d_beats_c = xp.greater(d, c)
     bottom_wins = xp.greater(bottom_max, top_max)
-    out = xp.maximum(top_max, bottom_max, out=POOL.get(shape, xn.dtype) if out is None else out)
+    out = xp.maximum(top_max, bottom_max, out=xp.empty(shape, xn.dtype) if out is None else out)
+    POOL.give(top_max, bottom_max)
     if relu:
         relu_values(out, out=out)
         positive = xp.greater(out, 0)
@@ -170,10 +180,15 @@ def max_pool_2x2(xn, ho, wo, relu, out=None):
     return out, (a_takes, b_takes, c_takes, d_takes)
 
 
-def max_pool_2x2_backward(g, masks, x_shape, ho, wo):
+def max_pool_2x2_backward(g, masks, x_shape, ho, wo, out=None):
     """The gradient (B, H, W, C) of :func:`max_pool_2x2` from ``g`` (B, ho, wo, C): each
-    window's gradient to the corner its mask selects, zero elsewhere."""
-    dx = POOL.get(x_shape, g.dtype)
+    window's gradient to the corner its mask selects, zero elsewhere; written into ``out``
+    when given."""
+    fast = kernels("pool")  # one compiled pass (gradlab[fast]), or None
+    done = fast.max_pool_2x2_backward(g, masks, x_shape, ho, wo, out) if fast else None
+    if done is not None:
+        return done
+    dx = xp.empty(x_shape, g.dtype) if out is None else out
     _zero_uncovered(dx, ho, wo)
     for mask, target in zip(masks, _quarters(dx, ho, wo)):
         xp.multiply(g, mask, out=target)
@@ -258,7 +273,7 @@ class AvgPool2dOp(Function):
                 scale = 1.0 / float(counts.flat[0])
             else:
                 scale = (1.0 / counts).astype(x.dtype)[:, :, None]
-        out = POOL.get(shape, x.dtype)
+        out = xp.empty(shape, x.dtype)
         if _is_fast(kernel, stride, padding, (1, 1), h, w, ho, wo):
             a, b, cc, d = _quarters(xn, ho, wo)
             xp.add(a, b, out=out)
@@ -275,6 +290,7 @@ class AvgPool2dOp(Function):
                     offset_view(xpad, k // kernel[1], k % kernel[1], stride, (1, 1), ho, wo),
                     out=out,
                 )
+            POOL.give(xpad)
         out *= scale
         self.saved = (xn.shape, nchw, pads, scale, kernel, stride)
         return _restore(out, n, c, nchw)
@@ -283,18 +299,20 @@ class AvgPool2dOp(Function):
         (b, h, w, cc), nchw, pads, scale, kernel, stride = self.saved
         n, c, ho, wo = grad.shape
         g = _grad_layout(grad, nchw)
-        part = POOL.get(g.shape, grad.dtype)
+        part = POOL.take(g.shape, grad.dtype)
         xp.multiply(g, scale, out=part)
         if pads is None:
-            dx = POOL.get((b, h, w, cc), grad.dtype)
+            dx = xp.empty((b, h, w, cc), grad.dtype)
             _zero_uncovered(dx, ho, wo)
             for target in _quarters(dx, ho, wo):
                 xp.copyto(target, part)
+            POOL.give(part)
             return _restore(dx, n, c, nchw)
-        dxp = POOL.zeros((b, h + pads[0] + pads[1], w + pads[2] + pads[3], cc), grad.dtype)
+        dxp = xp.zeros((b, h + pads[0] + pads[1], w + pads[2] + pads[3], cc), grad.dtype)
         for k in range(kernel[0] * kernel[1]):
             view = offset_view(dxp, k // kernel[1], k % kernel[1], stride, (1, 1), ho, wo)
             xp.add(view, part, out=view)
+        POOL.give(part)
         return _restore(dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w], n, c, nchw)
 
 

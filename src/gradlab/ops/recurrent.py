@@ -26,20 +26,18 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 - backward writes each step's pre-activation gradients into one (C, T, N) array, so each
   weight gradient is one GEMM over all steps after the loop (``dW_hh = dG @ H_prev``), each
   bias gradient one sum, the input gradient one GEMM (skipped when x needs none);
-- the large arrays come from :mod:`gradlab.ops.workspace`, reused once nothing refers to them;
-- the GEMMs go through :mod:`gradlab.ops.blas`: the per-step products by address
-  (:func:`~gradlab.ops.blas.gemm_plan`, the LSTM's ``+=`` folded in as beta = 1), and the
-  products off the sequential chain on a helper thread (:func:`~gradlab.ops.blas.helper`):
-  the input projection CHUNK steps ahead of the forward loop, and the weight gradients and
-  the input gradient CHUNK finished steps behind the backward loop
-  (:mod:`gradlab.ops.sequence_gemms`).
+- the large internal arrays (the gates and states kept for backward, the stacked
+  pre-activation gradients) are taken from the buffer pool of :mod:`gradlab._fast.buffers`:
+  the node gives them back when the engine frees it (``release``), backward its scratch when
+  done; the outputs, which a user may keep, are allocated normally.
 """
 
 from __future__ import annotations
 
+from gradlab._fast.buffers import POOL
+from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
-from gradlab.ops import blas, workspace
 
 __all__ = ["RNNLayer", "LSTMLayer", "GRULayer", "Head"]
 
@@ -50,8 +48,6 @@ from gradlab.ops.sequence_gemms import (
     previous,
     steps,
 )
-
-_empty = workspace.empty
 
 
 def _state_t(state, N: int, H: int, dtype):
@@ -75,7 +71,7 @@ class Head(Function):
 
     def backward(self, grad):
         shape, rows = self.saved
-        full = _empty(shape, grad.dtype)
+        full = xp.empty(shape, grad.dtype)
         full[:rows] = grad
         full[rows:] = 0
         return full
@@ -88,24 +84,19 @@ class RNNLayer(Function):
     settings relu, reverse. Returns every hidden state, (T, N, H).
     """
 
-    __slots__ = ()
+    __slots__ = ("buffers",)  # pool buffers kept for backward, given back by release()
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, reverse=False):
         T, N, _ = x.shape
         H = w_hh.shape[1]
-        states, ready = input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh, reverse)
-        y = _empty((T, N, H), states.dtype)
+        states = input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        y = xp.empty((T, N, H), states.dtype)
         hw = xp.empty((H, N), dtype=states.dtype)
         h = _state_t(h0, N, H, states.dtype)
-        fast = blas.enabled()
-        for k, t in enumerate(steps(T, reverse)):
-            ready(k)
+        for t in steps(T, reverse):
             a = states[t]
-            if fast:  # a += w_hh @ h in the GEMM itself
-                blas.gemm(w_hh, h, out=a, beta=1.0)
-            else:
-                xp.matmul(w_hh, h, out=hw)
-                a += hw
+            xp.matmul(w_hh, h, out=hw)
+            a += hw
             if relu:
                 xp.maximum(a, 0, out=a)
             else:
@@ -113,12 +104,16 @@ class RNNLayer(Function):
             y[t] = a.T
             h = a
         self.saved = (x, h0, w_ih, w_hh, states, y, relu, reverse)
+        self.buffers = (states,)
         return y
+
+    def release(self):
+        POOL.give(*self.buffers)
 
     def backward(self, grad):
         x, h0, w_ih, w_hh, states, y, relu, reverse = self.saved
         T, H, N = states.shape
-        d_all = _empty((H, T, N), states.dtype)
+        d_all = POOL.take((H, T, N), states.dtype)
         dh = xp.empty((H, N), dtype=states.dtype)
         deriv = xp.empty((H, N), dtype=states.dtype)
         dh_next = xp.empty((H, N), dtype=states.dtype)
@@ -136,10 +131,10 @@ class RNNLayer(Function):
                 xp.subtract(1, deriv, out=deriv)
             deriv *= dh
             d_all[:, t] = deriv
-            wg.done(k)
-            blas.gemm(w_hh_t, deriv, out=dh_next)
+            xp.matmul(w_hh_t, deriv, out=dh_next)
         dh0 = dh_next.T if self.needs_input_grad(1) else None
         dx, *grads = wg.result()
+        POOL.give(d_all)
         return (dx, dh0, *grads)
 
 
@@ -152,7 +147,7 @@ class LSTMLayer(Function):
     final cell state c_n (one output array, so the op stays one graph node).
     """
 
-    __slots__ = ()
+    __slots__ = ("buffers",)  # pool buffers kept for backward, given back by release()
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         T, N, _ = x.shape
@@ -169,33 +164,27 @@ class LSTMLayer(Function):
             else xp.concatenate([w_hh[perm], (b_ih + b_hh)[perm, None]], axis=1)
         )
         w_hh_s[: 3 * H] *= 0.5
-        gates, ready = input_projection(x, w_ih_s, None, reverse)  # (T, 4H, N), in place
+        gates = input_projection(x, w_ih_s, None)  # (T, 4H, N), in place
         dtype = gates.dtype
-        y = _empty((T + 1, N, H), dtype)
-        h_all = _empty((T, H + extra, N), dtype)  # hidden states, then the row of ones
+        y = xp.empty((T + 1, N, H), dtype)
+        h_all = POOL.take((T, H + extra, N), dtype)  # hidden states, then the row of ones
         h_all[:, H:] = 1
-        cells = _empty((T, H, N), dtype)
-        tanh_c = _empty((T, H, N), dtype)
+        cells = POOL.take((T, H, N), dtype)
+        tanh_c = POOL.take((T, H, N), dtype)
+        self.buffers = (gates, h_all, cells, tanh_c)
         hw = xp.empty((4 * H, N), dtype=dtype)
         tmp = xp.empty((H, N), dtype=dtype)
         h = xp.ones((H + extra, N), dtype=dtype)
         h[:H] = 0 if h0 is None else h0.T
         c = _state_t(c0, N, H, dtype)
-        # a += w_hh_s @ h in the GEMM itself, by address (h: h_all[t] or the initial state)
-        run = blas.gemm_plan(w_hh_s, h, gates[0], beta=1.0)
-        if run is not None:
-            g_ptr, g_step = gates.ctypes.data, gates.strides[0]
-            h_ptr, h_step = h_all.ctypes.data, h_all.strides[0]
-            h_at = h.ctypes.data
-        for k, t in enumerate(steps(T, reverse)):
-            ready(k)
+        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
+        for t in steps(T, reverse):
             a = gates[t]
-            if run is not None:
-                run(h_at, g_ptr + t * g_step)
-                h_at = h_ptr + t * h_step
-            else:
-                xp.matmul(w_hh_s, h, out=hw)
-                a += hw
+            xp.matmul(w_hh_s, h, out=hw)
+            if fast and fast.lstm_forward_step(a, hw, c, cells[t], tanh_c[t], h_all[t, :H], y[t]):
+                h, c = h_all[t], cells[t]
+                continue
+            a += hw
             xp.tanh(a, out=a)
             s = a[: 3 * H]
             s *= 0.5
@@ -214,6 +203,9 @@ class LSTMLayer(Function):
         self.saved = (x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse)
         return y
 
+    def release(self):
+        POOL.give(*self.buffers)
+
     def backward(self, grad):
         x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse = self.saved
         T, H4, N = gates.shape
@@ -221,17 +213,24 @@ class LSTMLayer(Function):
         dtype = gates.dtype
         perm = _block_perm(H, (0, 1, 3, 2))  # its own inverse
         w_hh_t = w_hh[perm].T
-        d_all = _empty((H4, T, N), dtype)  # pre-activation gradients, i, f, o, g
+        d_all = POOL.take((H4, T, N), dtype)  # pre-activation gradients, i, f, o, g
         d = xp.empty((H4, N), dtype=dtype)
         deriv = xp.empty((H4, N), dtype=dtype)
         dh, dc, tmp, dh_next = (xp.empty((H, N), dtype=dtype) for _ in range(4))
         dc_next = grad[T].T.copy()
         c0_t = _state_t(c0, N, H, dtype)
         wg = WeightGrads(self, 3, x, h0, y, d_all, d_all, w_ih[perm], reverse, perm, perm)
-        run = blas.gemm_plan(w_hh_t, d, dh_next)  # dh_next = w_hh_t @ d
-        d_ptr, dh_ptr = d.ctypes.data, dh_next.ctypes.data
+        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
         for k, t in enumerate(steps(T, not reverse)):
             a = gates[t]
+            p = previous(t, T, reverse)
+            c_prev = c0_t if p is None else cells[p]
+            if fast and fast.lstm_backward_step(
+                a, grad[t], dh_next, k > 0, tanh_c[t], h_all[t], c_prev, dc_next, d, dh
+            ):
+                d_all[:, t] = d
+                xp.matmul(w_hh_t, d, out=dh_next)
+                continue
             i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
             if k:
                 xp.add(grad[t].T, dh_next, out=dh)
@@ -244,9 +243,8 @@ class LSTMLayer(Function):
             xp.multiply(do, h_all[t], out=tmp)
             dc -= tmp
             dc += dc_next
-            p = previous(t, T, reverse)
             xp.multiply(dc, g, out=d[:H])  # d i
-            xp.multiply(dc, c0_t if p is None else cells[p], out=d[H : 2 * H])  # d f
+            xp.multiply(dc, c_prev, out=d[H : 2 * H])  # d f
             xp.multiply(dc, i, out=d[3 * H :])  # d g
             xp.multiply(dc, f, out=dc_next)
             # through the activations: s(1 - s) for i, f, o; 1 - g^2 for g
@@ -255,14 +253,11 @@ class LSTMLayer(Function):
             xp.subtract(1, deriv[3 * H :], out=deriv[3 * H :])
             d *= deriv
             d_all[:, t] = d  # a strided store: one copy beats computing into it
-            wg.done(k)
-            if run is not None:
-                run(d_ptr, dh_ptr)
-            else:
-                xp.matmul(w_hh_t, d, out=dh_next)
+            xp.matmul(w_hh_t, d, out=dh_next)
         dh0 = dh_next.T if self.needs_input_grad(1) else None
         dc0 = dc_next.T if self.needs_input_grad(2) else None
         dx, *grads = wg.result()
+        POOL.give(d_all)
         return (dx, dh0, dc0, *grads)
 
 
@@ -274,7 +269,7 @@ class GRULayer(Function):
     None; setting reverse. Returns every hidden state, (T, N, H).
     """
 
-    __slots__ = ()
+    __slots__ = ("buffers",)  # pool buffers kept for backward, given back by release()
 
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         T, N, _ = x.shape
@@ -288,19 +283,19 @@ class GRULayer(Function):
             bias[: 2 * H] += b_hh[: 2 * H]  # b_hn stays inside r * (...)
             bias[: 2 * H] *= 0.5
             b_hn = b_hh[2 * H :, None]
-        gates, ready = input_projection(x, w_ih_s, bias, reverse)  # (T, 3H, N): r, z, n
+        gates = input_projection(x, w_ih_s, bias)  # (T, 3H, N): r, z, n
         dtype = gates.dtype
-        y = _empty((T, N, H), dtype)
-        h_all = _empty((T, H, N), dtype)
-        hn_all = _empty((T, H, N), dtype)  # W_hn h + b_hn, kept for backward
+        y = xp.empty((T, N, H), dtype)
+        h_all = POOL.take((T, H, N), dtype)
+        hn_all = POOL.take((T, H, N), dtype)  # W_hn h + b_hn, kept for backward
+        self.buffers = (gates, h_all, hn_all)
         hw = xp.empty((3 * H, N), dtype=dtype)
         tmp = xp.empty((H, N), dtype=dtype)
         h = _state_t(h0, N, H, dtype)
-        for k, t in enumerate(steps(T, reverse)):
-            ready(k)
+        for t in steps(T, reverse):
             a = gates[t]
             rz, n = a[: 2 * H], a[2 * H :]
-            blas.gemm(w_hh_s, h, out=hw)
+            xp.matmul(w_hh_s, h, out=hw)
             rz += hw[: 2 * H]
             xp.tanh(rz, out=rz)
             rz *= 0.5
@@ -321,6 +316,9 @@ class GRULayer(Function):
         self.saved = (x, h0, w_ih, w_hh, gates, hn_all, h_all, y, reverse)
         return y
 
+    def release(self):
+        POOL.give(*self.buffers)
+
     def backward(self, grad):
         x, h0, w_ih, w_hh, gates, hn_all, h_all, y, reverse = self.saved
         T, H3, N = gates.shape
@@ -329,7 +327,7 @@ class GRULayer(Function):
         # rows: d n_pre (into x W_in), d r_pre, d z_pre, d hn (into h W_hn): rows 0..3H are
         # the gradient of the input projection (order n, r, z), rows H..4H that of the
         # hidden projection (order r, z, n)
-        d_all = _empty((4 * H, T, N), dtype)
+        d_all = POOL.take((4 * H, T, N), dtype)
         d = xp.empty((4 * H, N), dtype=dtype)
         dn, dr, dz, dhn = d[:H], d[H : 2 * H], d[2 * H : 3 * H], d[3 * H :]
         deriv = xp.empty((2 * H, N), dtype=dtype)
@@ -362,9 +360,9 @@ class GRULayer(Function):
             xp.subtract(rz, deriv, out=deriv)
             d[H : 3 * H] *= deriv
             d_all[:, t] = d
-            wg.done(k)
-            blas.gemm(w_hh_t, d[H:], out=dh_next)
+            xp.matmul(w_hh_t, d[H:], out=dh_next)
             dh_next += dhz
         dh0 = dh_next.T if self.needs_input_grad(1) else None
         dx, *grads = wg.result()
+        POOL.give(d_all)
         return (dx, dh0, *grads)

@@ -6,10 +6,6 @@ from gradlab.backend import xp
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
-PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters this large are updated by two threads (the square root dominates the update);
-below it the thread hand-off costs about what the second core saves."""
-
 
 class Adagrad(Optimizer):
     r"""AdaGrad (PyTorch's ``torch.optim.Adagrad``, same update, step for step).
@@ -84,7 +80,7 @@ class Adagrad(Optimizer):
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
             arrays = [p._data, p.grad._data, *self._buffers(p, 2), state["sum"]]
             jobs.append((arrays, (clr, *settings)))
-        foreach_elementwise(_adagrad_kernel, jobs, PARALLEL_MIN_NUMEL)
+        foreach_elementwise(_adagrad_kernel, jobs)
 
 
 def _adagrad_kernel(arrays, clr, eps, weight_decay, maximize):

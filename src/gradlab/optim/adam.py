@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import math
 
+from gradlab._fast.compiled import kernels
 from gradlab.backend import xp
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
-
-PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters this large are updated by two threads (the square root dominates the update);
-below it the thread hand-off costs about what the second core saves."""
 
 
 class Adam(Optimizer):
@@ -85,6 +82,7 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         shrink = 1 - lr * weight_decay if weight_decay and decoupled else 1.0
         l2 = 0 if decoupled else weight_decay
+        fast = kernels("optim")  # the compiled one-pass update, or None (gradlab[fast])
         jobs = []
         for p in group["params"]:
             if p.grad is None:
@@ -100,15 +98,6 @@ class Adam(Optimizer):
             step = state["step"]
             bias_correction2_sqrt = math.sqrt(1 - beta2**step)
             step_size = lr / (1 - beta1**step) * bias_correction2_sqrt
-            arrays = [
-                p._data,
-                p.grad._data,
-                *self._buffers(p, 2),
-                state["exp_avg"],
-                state["exp_avg_sq"],
-            ]
-            if amsgrad:
-                arrays.append(state["max_exp_avg_sq"])
             scalars = (
                 shrink,
                 l2,
@@ -120,8 +109,15 @@ class Adam(Optimizer):
                 eps * bias_correction2_sqrt,
                 step_size,
             )
+            max_sq = state["max_exp_avg_sq"] if amsgrad else None
+            args = (p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"], max_sq)
+            if fast is not None and fast.adam(*args, *scalars):
+                continue
+            arrays = [*args[:2], *self._buffers(p, 2), *args[2:4]]
+            if amsgrad:
+                arrays.append(max_sq)
             jobs.append((arrays, scalars))
-        foreach_elementwise(_adam_kernel, jobs, PARALLEL_MIN_NUMEL)
+        foreach_elementwise(_adam_kernel, jobs)
 
 
 def _adam_kernel(arrays, shrink, weight_decay, maximize, beta1, one_minus_beta1, beta2,

@@ -6,10 +6,6 @@ from gradlab.backend import xp
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
 
-PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters this large are updated by two threads (the square root dominates the update);
-below it the thread hand-off costs about what the second core saves."""
-
 
 class NAdam(Optimizer):
     r"""NAdam (PyTorch's ``torch.optim.NAdam``, same update, step for step).
@@ -106,7 +102,7 @@ class NAdam(Optimizer):
                 lr * mu_next / (1.0 - mu_product * mu_next),
             )
             jobs.append((arrays, scalars))
-        foreach_elementwise(_nadam_kernel, jobs, PARALLEL_MIN_NUMEL)
+        foreach_elementwise(_nadam_kernel, jobs)
 
 
 def _nadam_kernel(arrays, shrink, weight_decay, maximize, beta1, one_minus_beta1, beta2,

@@ -8,8 +8,9 @@ arrays and numbers, created the first time :meth:`step` updates that parameter).
 Updates run on the parameters' arrays in place, outside the graph: no Tensor ops, no autograd
 nodes. Each parameter gets a small set of preallocated scratch arrays (not part of ``state``),
 so a step allocates nothing beyond what the math needs. Each optimizer writes its update as an
-elementwise kernel run by :func:`gradlab.optim.foreach.foreach_elementwise` (two threads for
-large parameters, one-pass ``y = a·x + b·y``).
+elementwise kernel of NumPy ufuncs run by :func:`gradlab.optim.foreach.foreach_elementwise`;
+SGD and Adam run a compiled one-pass kernel instead where ``gradlab[fast]`` is installed
+(:mod:`gradlab._fast.optim_kernels`).
 
 ``state_dict()`` follows PyTorch's layout, with parameters replaced by their index in the order
 of the groups::

@@ -6,10 +6,6 @@ from gradlab.backend import xp
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
-PARALLEL_MIN_NUMEL = 1 << 18
-"""Parameters this large are updated by two threads (the square root dominates the update);
-below it the thread hand-off costs about what the second core saves."""
-
 
 class RMSprop(Optimizer):
     r"""RMSprop (PyTorch's ``torch.optim.RMSprop``, same update, step for step).
@@ -87,7 +83,7 @@ class RMSprop(Optimizer):
         for p, state in self._stepped(group, *buffers):
             arrays = [p._data, p.grad._data, *self._buffers(p, 2)]
             jobs.append((arrays + [state[name] for name in buffers], settings))
-        foreach_elementwise(_rmsprop_kernel, jobs, PARALLEL_MIN_NUMEL)
+        foreach_elementwise(_rmsprop_kernel, jobs)
 
 
 def _rmsprop_kernel(arrays, lr, alpha, eps, weight_decay, momentum, centered, maximize):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
+from gradlab._fast.compiled import kernels
 from gradlab.backend import xp
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
-
-PARALLEL_MIN_NUMEL = 1 << 22
-"""Parameters this large are updated by two threads. SGD's update is two cheap BLAS passes,
-so below this the thread hand-off (much longer while another runtime's threads spin on the
-second core) costs about what the second core saves."""
 
 
 class SGD(Optimizer):
@@ -79,12 +75,13 @@ class SGD(Optimizer):
             group["nesterov"],
             group["maximize"],
         )
+        fast = kernels("optim")  # the compiled one-pass update, or None (gradlab[fast])
         jobs = []
         for p in group["params"]:
             if p.grad is None:
                 continue
-            arrays = [p._data, p.grad._data, *self._buffers(p, 2)]
             first = False
+            buf = None
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
@@ -93,9 +90,13 @@ class SGD(Optimizer):
                     like = p._data if settings[3] or settings[5] else p.grad._data
                     buf = state["momentum_buffer"] = xp.empty_like(like)
                     first = True
+            if fast is not None and fast.sgd(p._data, p.grad._data, buf, first, *settings):
+                continue
+            arrays = [p._data, p.grad._data, *self._buffers(p, 2)]
+            if buf is not None:
                 arrays.append(buf)
             jobs.append((arrays, (first, *settings)))
-        foreach_elementwise(_sgd_kernel, jobs, PARALLEL_MIN_NUMEL)
+        foreach_elementwise(_sgd_kernel, jobs)
 
 
 def _sgd_kernel(arrays, first, lr, momentum, dampening, weight_decay, nesterov, maximize):

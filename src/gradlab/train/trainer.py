@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from gradlab import autograd
+from gradlab._fast import allocator
 from gradlab.optim.lr_scheduler.base import advance
 from gradlab.train import metrics as M
 from gradlab.train import training_state as TS
@@ -86,6 +87,7 @@ class Trainer:
 
     def __init__(self, model, loss, optimizer, metrics=(), callbacks=(), scheduler=None):
         self.model, self.loss, self.optimizer, self.scheduler = model, loss, optimizer, scheduler
+        allocator.configure()  # a training loop: keep freed memory for the next step
         self.metrics = [_Metric(m, loss) for m in metrics]
         self.callbacks = CallbackList(list(callbacks), self)
         self.stop_training = False

@@ -4,7 +4,9 @@
 layer with a fast path (RNN, LSTM, GRU and their cells, Conv1d/Conv2d, MaxPool2d, AvgPool2d,
 AdaptiveAvgPool2d, cross-entropy and NLL, Sequential's fusion) compute with the references
 of :mod:`gradlab.nn.reference`: a few lines of Tensor ops each, whose backward is autograd's,
-so a learner can step through them and the graph shows every gate and window. Values and
+so a learner can step through them and the graph shows every gate and window. The optional
+compiled kernels (:mod:`gradlab._fast`, the optimizers' one-pass updates included) are held
+off too: every update runs its NumPy reference. Values and
 gradients equal the fast paths' to rounding (the tests compare them).
 
 Tensors on a device other than the CPU always take the references: the fast paths are NumPy
@@ -17,6 +19,7 @@ import contextlib
 
 from numpy import ndarray
 
+from gradlab._fast import compiled
 from gradlab.backend import backend_of
 
 __all__ = ["use_reference_kernels", "are_reference_kernels_enabled", "reference_kernels"]
@@ -30,6 +33,7 @@ def use_reference_kernels(mode: bool = True) -> None:
     if not isinstance(mode, bool):
         raise TypeError(f"use_reference_kernels: expected True or False, got {mode!r}")
     _enabled = mode
+    compiled.hold_off(mode)
 
 
 def are_reference_kernels_enabled() -> bool:
@@ -45,10 +49,12 @@ def reference_kernels(mode: bool = True):
     if not isinstance(mode, bool):
         raise TypeError(f"reference_kernels: expected True or False, got {mode!r}")
     previous, _enabled = _enabled, mode
+    compiled.hold_off(mode)
     try:
         yield
     finally:
         _enabled = previous
+        compiled.hold_off(previous)
 
 
 def wants_reference(*values) -> bool:

@@ -3,20 +3,19 @@
 Every step allocates the same large arrays again (activations, gradients, im2col columns),
 and by default glibc gives freed memory at the top of its heap back to the system and maps
 arrays above its mmap threshold fresh from the kernel each time: the next step then pays a
-page fault per 4 KiB page on first touch (PERFORMANCE.md: 15-58% of a conv or LSTM step).
-:func:`configure`, run when gradlab is imported, raises glibc's thresholds so that freed
-memory stays in the process and is reused, as PyTorch's caching allocator does for its
-tensors. Measured on the CIFAR tutorial CNN's training step (batch 64): 27-30 ms -> 21-22 ms.
+page fault per 4 KiB page on first touch. :func:`configure` raises glibc's thresholds so that
+freed memory stays in the process and is reused, as PyTorch's caching allocator does for its
+tensors.
 
-The cost: the process keeps its peak heap instead of returning it. Set ``GRADLAB_MALLOC=system``
-before importing gradlab to leave the allocator alone. Only glibc has ``mallopt``; elsewhere
-(macOS, musl) nothing changes.
+It changes the whole process, so nothing runs it at ``import gradlab``: the training loop
+(:class:`gradlab.train.Trainer`) and the ``gradlab`` command call it, and a user's own loop
+may call :func:`gradlab.configure_allocator`. The cost: the process keeps its peak heap
+instead of returning it. ``GRADLAB_MALLOC=system`` in the environment makes it do nothing.
+Only glibc has ``mallopt``; elsewhere (macOS, musl) nothing changes.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 
 __all__ = ["configure", "SETTINGS"]
@@ -56,11 +55,20 @@ def configure(environ=None) -> dict[str, int]:
     for parameter, value in SETTINGS.items():
         if mallopt(parameter, value) == 1:  # mallopt returns 1 on success
             applied[_NAMES[parameter]] = value
+    global APPLIED
+    APPLIED = applied
     return applied
+
+
+APPLIED: dict | None = None
+"""What the last :func:`configure` set (name -> value), None before any call."""
 
 
 def _mallopt():
     """glibc's mallopt, or None where the C library has none (or is not glibc)."""
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:

@@ -1,16 +1,21 @@
-"""gradlab.allocator: glibc keeps freed memory, so a step's arrays do not fault in again."""
+"""gradlab._fast.allocator: glibc keeps freed memory when asked, so a step's arrays do not fault
+in again; nothing is asked at ``import gradlab``."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from gradlab import allocator
+import gradlab
+from gradlab._fast import allocator
 
 glibc = pytest.mark.skipif(allocator._mallopt() is None, reason="the C library is not glibc")
 
 FAULTS = """
-import resource, numpy as np, gradlab
+import resource, sys, numpy as np, gradlab
+if sys.argv[1] == "configure":
+    gradlab.configure_allocator()
 def step():  # a step's activations: several 8 MB arrays alive at once, then all freed
     arrays = [np.empty(2_000_000, np.float32) for _ in range(4)]
     for a in arrays:
@@ -24,10 +29,11 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def _page_faults(setting: str) -> int:
-    env = {"GRADLAB_MALLOC": setting, "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", FAULTS], capture_output=True, text=True,
-                         env=env, check=True)  # fmt: skip
+def _page_faults(setting: str, configure: bool = True) -> int:
+    src = str(Path(gradlab.__file__).parent.parent)
+    env = {"GRADLAB_MALLOC": setting, "PATH": "/usr/bin:/bin", "PYTHONPATH": src}
+    argv = [sys.executable, "-c", FAULTS, "configure" if configure else "import-only"]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
     return int(out.stdout.strip())
 
 
@@ -56,3 +62,9 @@ def test_reallocated_arrays_do_not_fault_in_again():
     kept, system = _page_faults("keep"), _page_faults("system")
     assert system > 20_000
     assert kept < 2_000
+
+
+@glibc
+def test_importing_gradlab_leaves_the_allocator_alone():
+    # without configure_allocator(), glibc's defaults hold: the freed arrays fault in again
+    assert _page_faults("keep", configure=False) > 20_000

@@ -1,0 +1,145 @@
+"""The compiled LSTM step kernels (numba) against the NumPy reference loop: each step, and
+the whole layer's values and every gradient.
+
+Skipped unless numba is installed; each test asserts that the compiled path really ran.
+"""
+
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab import nn
+from gradlab._fast import compiled
+
+pytest.importorskip("numba")
+from gradlab._fast import recurrent_kernels  # noqa: E402
+
+
+def test_tanh_approximation_is_float32_accurate():
+    import numba
+
+    x = np.linspace(-12, 12, 200_001).astype(np.float32)
+    out = np.empty_like(x)
+
+    @numba.njit
+    def run(x, out):
+        for k in range(x.size):
+            out[k] = recurrent_kernels._tanh(x[k])
+
+    run(x, out)
+    exact = np.tanh(x.astype(np.float64))
+    assert np.abs(out - exact).max() < 4e-7
+    assert np.abs(out).max() <= 1
+
+
+def _step_inputs(H=5, N=3, seed=0):
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    return {
+        "a": rng.standard_normal((4 * H, N)).astype(f32),
+        "hw": rng.standard_normal((4 * H, N)).astype(f32),
+        "c_prev": rng.standard_normal((N, H)).astype(f32).T,  # a transposed initial state
+        "grad_t": rng.standard_normal((N, H)).astype(f32),
+        "dh_next": rng.standard_normal((H, N)).astype(f32),
+        "dc_next": rng.standard_normal((H, N)).astype(f32),
+    }
+
+
+def test_forward_step_matches_the_reference_passes():
+    v = _step_inputs()
+    H, N = v["c_prev"].shape
+    a_ref = v["a"].copy()
+    a_ref += v["hw"]
+    np.tanh(a_ref, out=a_ref)
+    a_ref[: 3 * H] = a_ref[: 3 * H] * 0.5 + 0.5
+    c_ref = a_ref[:H] * a_ref[3 * H :] + a_ref[H : 2 * H] * v["c_prev"]
+    h_ref = a_ref[2 * H : 3 * H] * np.tanh(c_ref)
+    a = v["a"].copy()
+    ct, tanh_ct, h = (np.empty((H, N), np.float32) for _ in range(3))
+    y_t = np.empty((N, H), np.float32)
+    before = compiled.CALLS["lstm_forward_step"]
+    assert recurrent_kernels.lstm_forward_step(a, v["hw"], v["c_prev"], ct, tanh_ct, h, y_t)
+    assert compiled.CALLS["lstm_forward_step"] == before + 1
+    for got, want in ((a, a_ref), (ct, c_ref), (tanh_ct, np.tanh(c_ref)), (h, h_ref)):
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
+    np.testing.assert_array_equal(y_t, h.T)
+    assert not recurrent_kernels.lstm_forward_step(
+        a.astype(np.float64), v["hw"], v["c_prev"], ct, tanh_ct, h, y_t
+    )  # float64: the reference's
+
+
+def _lstm_run(compiled_on, dtype=np.float32, reverse=False, bidirectional=False, states=False):
+    old = compiled.set_enabled(compiled_on)
+    try:
+        gradlab.manual_seed(3)
+        lstm = nn.LSTM(4, 6, num_layers=2, bidirectional=bidirectional, dtype=dtype)
+        rng = np.random.default_rng(4)
+        x = gradlab.tensor(rng.standard_normal((7, 3, 4)).astype(dtype), requires_grad=True)
+        hx = None
+        if states:
+            d = 4 if bidirectional else 2
+            h0 = gradlab.tensor(rng.standard_normal((d, 3, 6)).astype(dtype), requires_grad=True)
+            c0 = gradlab.tensor(rng.standard_normal((d, 3, 6)).astype(dtype), requires_grad=True)
+            hx = (h0, c0)
+        out, (hn, cn) = lstm(x, hx)
+        proj = gradlab.tensor(rng.standard_normal(out.shape).astype(dtype))
+        ((out * proj).sum() + hn.square().sum() + cn.sum()).backward()
+        grads = [x.grad.numpy()] + [p.grad.numpy() for p in lstm.parameters()]
+        if states:
+            grads += [hx[0].grad.numpy(), hx[1].grad.numpy()]
+        return [out.numpy(), hn.numpy(), cn.numpy()], grads
+    finally:
+        compiled.set_enabled(old)
+
+
+@pytest.mark.parametrize("bidirectional,states", [(False, False), (True, True), (False, True)])
+def test_layer_values_and_every_gradient_match_the_reference(bidirectional, states):
+    before = (compiled.CALLS["lstm_forward_step"], compiled.CALLS["lstm_backward_step"])
+    values, grads = _lstm_run(True, bidirectional=bidirectional, states=states)
+    after = (compiled.CALLS["lstm_forward_step"], compiled.CALLS["lstm_backward_step"])
+    steps = 7 * 2 * (2 if bidirectional else 1)  # T steps, 2 layers, directions
+    assert after[0] - before[0] == steps and after[1] - before[1] == steps
+    ref_values, ref_grads = _lstm_run(False, bidirectional=bidirectional, states=states)
+    for got, want in zip(values + grads, ref_values + ref_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6)
+
+
+def test_float64_runs_the_reference():
+    before = compiled.CALLS["lstm_forward_step"]
+    _lstm_run(True, dtype=np.float64)
+    assert compiled.CALLS["lstm_forward_step"] == before
+
+
+def test_backward_step_is_bit_identical_to_the_reference_passes():
+    v = _step_inputs(seed=1)
+    H, N = v["c_prev"].shape
+    a = np.random.default_rng(2).uniform(0.05, 0.95, (4 * H, N)).astype(np.float32)
+    tanh_ct = np.tanh(np.random.default_rng(3).standard_normal((H, N))).astype(np.float32)
+    h_t = a[2 * H : 3 * H] * tanh_ct
+    for has_next in (False, True):
+        # the reference: LSTMLayer.backward's NumPy passes for one step
+        i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+        dh = v["grad_t"].T + v["dh_next"] if has_next else v["grad_t"].T.copy()
+        want = np.empty((4 * H, N), np.float32)
+        do = dh * tanh_ct
+        dc = dh * o
+        dc -= do * h_t
+        dc += v["dc_next"]
+        want[:H], want[H : 2 * H], want[2 * H : 3 * H] = dc * g, dc * v["c_prev"], do
+        want[3 * H :] = dc * i
+        want_dc_next = dc * f
+        deriv = a * a
+        deriv[: 3 * H] = a[: 3 * H] - deriv[: 3 * H]
+        deriv[3 * H :] = 1 - deriv[3 * H :]
+        want *= deriv
+        dc_next = v["dc_next"].copy()
+        d = np.empty((4 * H, N), np.float32)
+        scratch = np.empty((H, N), np.float32)
+        before = compiled.CALLS["lstm_backward_step"]
+        assert recurrent_kernels.lstm_backward_step(
+            a, v["grad_t"], v["dh_next"], has_next, tanh_ct, h_t, v["c_prev"], dc_next, d,
+            scratch,
+        )  # fmt: skip
+        assert compiled.CALLS["lstm_backward_step"] == before + 1
+        np.testing.assert_array_equal(d, want)
+        np.testing.assert_array_equal(dc_next, want_dc_next)
