@@ -174,18 +174,40 @@ class GuardArray:
         return np.invert(self)
 
 
+def _guarded(function, where):
+    def call(*args, **kwargs):
+        return _wrap(function(*_unwrap(args, where), **_unwrap(kwargs, where)))
+
+    return call
+
+
+class _GuardUfunc:
+    """A NumPy ufunc on the guard device: called, or through ``.at``/``.reduce``/... (as
+    CuPy's ufuncs), refusing host arrays."""
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def __call__(self, *args, **kwargs):
+        return _guarded(self.ufunc, f"numpy.{self.ufunc.__name__}")(*args, **kwargs)
+
+    def __getattr__(self, name):
+        method = getattr(self.ufunc, name)
+        if not callable(method):
+            return method
+        return _guarded(method, f"numpy.{self.ufunc.__name__}.{name}")
+
+
 class _GuardModule:
     """The guard device's array module: NumPy's functions, refusing host arrays."""
 
     def __getattr__(self, name):
         value = getattr(np, name)
+        if isinstance(value, np.ufunc):
+            return _GuardUfunc(value)
         if not callable(value) or isinstance(value, type):
             return value
-
-        def call(*args, **kwargs):
-            return _wrap(value(*_unwrap(args, f"numpy.{name}"), **_unwrap(kwargs, name)))
-
-        return call
+        return _guarded(value, f"numpy.{name}")
 
 
 def to_host(array):

@@ -16,9 +16,11 @@ from gradlab.autograd_api import inference_mode, is_inference_mode_enabled
 from gradlab.backend import (
     device,
     default_generator,
+    get_default_device,
     get_default_dtype,
     get_rng_state,
     manual_seed,
+    set_default_device,
     set_default_dtype,
     set_rng_state,
 )

@@ -9,8 +9,10 @@ in the other dimensions, and only that leading block takes part.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import elementwise, movement
 from gradlab.tensor import Tensor
 
@@ -23,7 +25,11 @@ __all__ = [
 
 def _positions(index, dim):
     """Index arrays addressing, for every element of ``index``, its place along ``dim``."""
-    grids = list(xp.ogrid[tuple(slice(0, s) for s in index.shape)]) if index.ndim else []
+    xp = array_module(index)
+    grids = [
+        xp.arange(size).reshape([size if d == axis else 1 for d in range(index.ndim)])
+        for axis, size in enumerate(index.shape)
+    ]
     grids[dim] = index
     return tuple(grids)
 
@@ -41,6 +47,7 @@ class Gather(Function):
         return a[_positions(index, dim)]
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, index, dim = self.saved
         full = xp.zeros(shape, grad.dtype)
         xp.add.at(full, _positions(index, dim), grad)
@@ -53,6 +60,7 @@ class Scatter(Function):
     __slots__ = ()
 
     def forward(self, a, index, src, dim=0):
+        xp = array_module(a)
         places = _positions(index, dim)
         out = a.copy()
         values = src[_block(src.shape, index.shape, dim)] if xp.ndim(src) else src
@@ -61,6 +69,7 @@ class Scatter(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         places, src_shape, index_shape, dim = self.saved
         grad_a = grad.copy()
         grad_a[places] = 0
@@ -75,6 +84,7 @@ class ScatterAdd(Function):
     __slots__ = ()
 
     def forward(self, a, index, src, dim=0):
+        xp = array_module(a)
         places = _positions(index, dim)
         out = a.copy()
         xp.add.at(out, places, src[_block(src.shape, index.shape, dim)])
@@ -82,6 +92,7 @@ class ScatterAdd(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         places, src_shape, index_shape, dim = self.saved
         grad_src = None
         if self.needs_input_grad(2):
@@ -94,10 +105,12 @@ class IndexSelect(Function):
     __slots__ = ()
 
     def forward(self, a, index, dim=0):
+        xp = array_module(a)
         self.saved = (a.shape, index, dim)
         return xp.take(a, index, axis=dim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, index, dim = self.saved
         full = xp.zeros(shape, grad.dtype)
         xp.add.at(full, (slice(None),) * dim + (index,), grad)
@@ -108,12 +121,14 @@ class IndexAdd(Function):
     __slots__ = ()
 
     def forward(self, a, index, source, dim=0, alpha=1):
+        xp = array_module(a)
         out = a.copy()
         xp.add.at(out, (slice(None),) * dim + (index,), source * alpha if alpha != 1 else source)
         self.saved = (index, dim, alpha)
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         index, dim, alpha = self.saved
         grad_source = xp.take(grad, index, axis=dim) if self.needs_input_grad(2) else None
         if grad_source is not None and alpha != 1:
@@ -132,6 +147,7 @@ class IndexCopy(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         key, index, dim = self.saved
         grad_a = grad.copy()
         grad_a[key] = 0
@@ -142,12 +158,14 @@ class MaskedSelect(Function):
     __slots__ = ()
 
     def forward(self, a, mask):
-        shape = xp.broadcast_shapes(a.shape, mask.shape)
+        xp = array_module(a)
+        shape = np.broadcast_shapes(a.shape, mask.shape)
         mask = xp.broadcast_to(mask, shape)
         self.saved = (shape, mask)
         return xp.broadcast_to(a, shape)[mask]
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, mask = self.saved
         full = xp.zeros(shape, grad.dtype)
         full[mask] = grad
@@ -166,8 +184,9 @@ def _dim(op, dim, ndim):
     return dim % max(ndim, 1)
 
 
-def _index(op, index, ndim=None):
-    array = index.numpy() if isinstance(index, Tensor) else xp.asarray(index)
+def _index(op, input, index, ndim=None):
+    """``index`` as an integer array on ``input``'s device."""
+    array = index._data if isinstance(index, Tensor) else array_module(input).asarray(index)
     if array.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {array.dtype}")
     if ndim is not None and array.ndim != ndim and max(array.ndim, 1) != max(ndim, 1):
@@ -188,7 +207,7 @@ def _check_range(op, index, size, dim, error=RuntimeError):
 def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002 - PyTorch's names
     """out[i][j] = input[i][index[i][j]] for dim=1 (likewise for any dim)."""
     dim = _dim("gather", dim, input.ndim)
-    index = _index("gather", index, input.ndim)
+    index = _index("gather", input, index, input.ndim)
     if input.ndim == 0:
         return Gather.apply(movement.reshape(input, 1), index.reshape(1), dim=0).reshape(())
     for d in range(input.ndim):
@@ -206,7 +225,7 @@ def _scatter_src(op, input, index, dim, src, value):
         raise TypeError(f"{op}() missing 1 required argument: 'src' or 'value'")
     src = value if src is None else src
     dim = _dim(op, dim, input.ndim)
-    index = _index(op, index, input.ndim)
+    index = _index(op, input, index, input.ndim)
     _check_range(op, index, input.shape[dim] if input.ndim else 1, dim)
     if index.ndim == 0 and input.ndim == 1:  # a 0-d index counts as one position, as torch
         index = index.reshape(1)
@@ -227,6 +246,7 @@ def _scatter_src(op, input, index, dim, src, value):
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):  # noqa: A002
     """A copy of input with src (a tensor, or the number ``value``) written at index."""
+    xp = array_module(input)
     dim, index, src = _scatter_src("scatter", input, index, dim, src, value)
     if reduce is not None:
         return _scatter_reduce_legacy(input, dim, index, src, reduce)
@@ -236,12 +256,13 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):  # noqa: A
 
 
 def _scatter_reduce_legacy(input, dim, index, src, reduce):
+    xp = array_module(input)
     if reduce not in ("add", "multiply"):
         raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     if isinstance(src, Tensor) and src.requires_grad or input.requires_grad:
         raise RuntimeError("scatter(): reduce= is not differentiable (as in PyTorch)")
-    out = input.numpy().copy()
-    src_array = src.numpy() if isinstance(src, Tensor) else xp.full(index.shape, src, out.dtype)
+    out = input._data.copy()
+    src_array = src._data if isinstance(src, Tensor) else xp.full(index.shape, src, out.dtype)
     ufunc = xp.add if reduce == "add" else xp.multiply
     ufunc.at(out, _positions(index, dim), src_array[_block(src_array.shape, index.shape, dim)])
     return Tensor(out)
@@ -255,6 +276,7 @@ def scatter_add(input, dim, index, src):  # noqa: A002
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
     """scatter with reduce "sum", "prod", "mean", "amax" or "amin" (differentiable for sum)."""
+    xp = array_module(input)
     if reduce == "sum" and include_self:
         return scatter_add(input, dim, index, src)
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
@@ -267,21 +289,21 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
             f"implemented in gradlab for reduce='sum' with include_self=True only"
         )
     dim, index, src = _scatter_src("scatter_reduce", input, index, dim, src, None)
-    out = input.numpy().copy()
+    out = input._data.copy()
     places = _positions(index, dim)
-    values = src.numpy()[_block(src.shape, index.shape, dim)]
+    values = src._data[_block(src.shape, index.shape, dim)]
     ufunc = {"sum": xp.add, "prod": xp.multiply, "mean": xp.add, "amax": xp.maximum,
              "amin": xp.minimum}[reduce]  # fmt: skip
     if not include_self:
-        identity = {"sum": 0, "prod": 1, "mean": 0, "amax": -xp.inf, "amin": xp.inf}[reduce]
+        identity = {"sum": 0, "prod": 1, "mean": 0, "amax": -np.inf, "amin": np.inf}[reduce]
         out[places] = (
             identity
             if out.dtype.kind == "f" or reduce in ("sum", "prod", "mean")
-            else (xp.iinfo(out.dtype).min if reduce == "amax" else xp.iinfo(out.dtype).max)
+            else (np.iinfo(out.dtype).min if reduce == "amax" else np.iinfo(out.dtype).max)
         )
     ufunc.at(out, places, values)
     if reduce == "mean":
-        counts = xp.zeros(out.shape, xp.int64) + (1 if include_self else 0)
+        counts = xp.zeros(out.shape, np.int64) + (1 if include_self else 0)
         xp.add.at(counts, places, 1)
         counts = xp.maximum(counts, 1)
         out = out / counts if out.dtype.kind == "f" else out // counts
@@ -291,7 +313,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
 def index_select(input, dim, index):  # noqa: A002
     """input's entries at ``index`` (1-D) along ``dim``."""
     dim = _dim("index_select", dim, input.ndim)
-    index = _index("index_select", index)
+    index = _index("index_select", input, index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     _check_range("index_select", index, input.shape[dim] if input.ndim else 1, dim, IndexError)
@@ -302,21 +324,22 @@ def index_select(input, dim, index):  # noqa: A002
 
 def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     dim = _dim("index_add", dim, input.ndim)
-    index = _index("index_add", index).reshape(-1)
+    index = _index("index_add", input, index).reshape(-1)
     _check_range("index_add", index, input.shape[dim], dim)
     return IndexAdd.apply(input, index, source, dim=dim, alpha=alpha)
 
 
 def index_copy(input, dim, index, source):  # noqa: A002
     dim = _dim("index_copy", dim, input.ndim)
-    index = _index("index_copy", index).reshape(-1)
+    index = _index("index_copy", input, index).reshape(-1)
     _check_range("index_copy", index, input.shape[dim], dim)
     return IndexCopy.apply(input, index, source, dim=dim)
 
 
 def index_fill(input, dim, index, value):  # noqa: A002
+    xp = array_module(input)
     dim = _dim("index_fill", dim, input.ndim)
-    index = _index("index_fill", index).reshape(-1)
+    index = _index("index_fill", input, index).reshape(-1)
     mask = xp.zeros(input.shape[dim], bool)
     mask[index] = True
     mask = mask.reshape([-1 if d == dim else 1 for d in range(input.ndim)])
@@ -325,7 +348,8 @@ def index_fill(input, dim, index, value):  # noqa: A002
 
 def masked_fill(input, mask, value):  # noqa: A002
     """input with ``value`` where ``mask`` (bool, broadcastable) is True."""
-    mask = mask.numpy() if isinstance(mask, Tensor) else xp.asarray(mask)
+    xp = array_module(input)
+    mask = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if mask.dtype != bool:
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {mask.dtype}"
@@ -344,7 +368,8 @@ def masked_fill(input, mask, value):  # noqa: A002
 
 def masked_select(input, mask):  # noqa: A002
     """The entries of input (broadcast with mask) where mask is True, as a 1-D tensor."""
-    mask = mask.numpy() if isinstance(mask, Tensor) else xp.asarray(mask)
+    xp = array_module(input)
+    mask = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if mask.dtype != bool:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
     return MaskedSelect.apply(input, mask)
@@ -352,21 +377,22 @@ def masked_select(input, mask):  # noqa: A002
 
 def take(input, index):  # noqa: A002
     """input viewed as 1-D, at ``index`` (the result has index's shape)."""
-    index = _index("take", index)
+    index = _index("take", input, index)
     _check_range("take", index, input.numel(), 0, IndexError)
     return movement.getitem(movement.reshape(input, -1), index)
 
 
 def take_along_dim(input, indices, dim=None):  # noqa: A002
     """gather with broadcasting; without dim, on the flattened input."""
-    indices = _index("take_along_dim", indices)
+    xp = array_module(input)
+    indices = _index("take_along_dim", input, indices)
     if dim is None:
         return gather(movement.reshape(input, -1), 0, indices.reshape(-1))
     dim = _dim("take_along_dim", dim, input.ndim)
     shape_in = list(input.shape)
     shape_ix = list(indices.shape)
     shape_in[dim] = shape_ix[dim] = 1
-    common = xp.broadcast_shapes(tuple(shape_in), tuple(shape_ix))
+    common = np.broadcast_shapes(tuple(shape_in), tuple(shape_ix))
     target_in = tuple(input.shape[dim] if d == dim else s for d, s in enumerate(common))
     target_ix = tuple(indices.shape[dim] if d == dim else s for d, s in enumerate(common))
     source = input if input.shape == target_in else movement.expand(input, *target_in)
@@ -402,12 +428,13 @@ def unbind(input, dim=0):  # noqa: A002
 
 def nonzero(input, *, as_tuple=False):  # noqa: A002
     """Indices of the non-zero entries: (n, ndim) int64, or one 1-D tensor per dim."""
-    array = input.numpy()
+    xp = array_module(input)
+    array = input._data
     if as_tuple:
         if array.ndim == 0:
-            return (Tensor(xp.zeros(int(bool(array)), xp.int64)),)
-        return tuple(Tensor(i.astype(xp.int64)) for i in xp.nonzero(array))
-    return Tensor(xp.argwhere(array).astype(xp.int64))
+            return (Tensor(xp.zeros(int(bool(array)), np.int64)),)
+        return tuple(Tensor(i.astype(np.int64)) for i in xp.nonzero(array))
+    return Tensor(xp.argwhere(array).astype(np.int64))
 
 
 def argwhere(input):  # noqa: A002

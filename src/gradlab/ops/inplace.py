@@ -24,9 +24,11 @@ for ops written elsewhere too: ``apply_inplace(t, "name_", out_of_place_fn, *arg
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab import autograd
 from gradlab.autograd import Function
-from gradlab.backend import default_generator, xp
+from gradlab.backend import array_module, as_array, backend_of, default_generator, to_backend
 from gradlab.ops import activation, comparison, elementwise
 from gradlab.tensor import Tensor, bump_version
 
@@ -62,6 +64,7 @@ def _shape_text(shape) -> str:
 
 def _write(t: Tensor, result, name: str) -> None:
     """Copy ``result`` into ``t``'s array with PyTorch's checks on shape and dtype."""
+    xp = array_module(t)
     target = t._data
     result = xp.asarray(result)
     if result.shape != target.shape:
@@ -69,7 +72,7 @@ def _write(t: Tensor, result, name: str) -> None:
             f"{name}: output with shape {_shape_text(target.shape)} doesn't match the "
             f"broadcast shape {_shape_text(result.shape)}"
         )
-    if result.dtype != target.dtype and not xp.can_cast(result.dtype, target.dtype, "same_kind"):
+    if result.dtype != target.dtype and not np.can_cast(result.dtype, target.dtype, "same_kind"):
         raise RuntimeError(
             f"{name}: result type {result.dtype} can't be cast to the desired output type "
             f"{target.dtype}"
@@ -139,15 +142,16 @@ def apply_inplace(t: Tensor, name: str, op, *args, fast=None, **kwargs) -> Tenso
 
 
 def _cast_text(t, args, error) -> str:
-    other = next((xp.result_type(_array(a)) for a in args if a is not None), None)
+    other = next((np.result_type(_array(a)) for a in args if a is not None), None)
     if other is not None:
         return f"result type {other} can't be cast to the desired output type {t.dtype}"
     return str(error)
 
 
 def _fast_value_error(t, name, args, error):
+    xp = array_module(t)
     if "broadcast" in str(error):
-        shape = xp.broadcast_shapes(t.shape, *[xp.shape(_array(a)) for a in args])
+        shape = np.broadcast_shapes(t.shape, *[xp.shape(_array(a)) for a in args])
         return RuntimeError(
             f"{name}: output with shape {_shape_text(t.shape)} doesn't match the broadcast "
             f"shape {_shape_text(shape)}"
@@ -205,6 +209,7 @@ class ViewOf(Function):
         return view_fn(base)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, view_fn = self.saved
         full = xp.zeros_like(grad, shape=shape)
         view_fn(full)[...] = grad
@@ -220,10 +225,12 @@ class Fill(Function):
     __slots__ = ()
 
     def forward(self, a, value):
+        xp = array_module(a)
         return xp.full(a.shape, value, dtype=a.dtype)
 
     def backward(self, grad):
         # the old values get a zero gradient (as PyTorch's); the engine sums value's
+        xp = array_module(grad)
         zero = xp.zeros_like(grad) if self.needs_input_grad(0) else None
         return zero, grad
 
@@ -234,10 +241,12 @@ class Copy(Function):
     __slots__ = ()
 
     def forward(self, a, src):
-        self.saved = (xp.result_type(src),)
+        xp = array_module(a)
+        self.saved = (np.result_type(src),)
         return xp.broadcast_to(xp.asarray(src, dtype=a.dtype), a.shape)
 
     def backward(self, grad):
+        xp = array_module(grad)
         zero = xp.zeros_like(grad) if self.needs_input_grad(0) else None
         return zero, grad.astype(self.saved[0], copy=False)
 
@@ -260,16 +269,18 @@ class IndexPut(Function):
         return grad_a, grad[key]
 
 
-def _ufunc(ufunc):
+def _ufunc(name):
+    """``fast`` for a binary op: the array module's ufunc ``name``, into ``a``."""
+
     def fast(a, b):
-        ufunc(a, b, out=a)
+        getattr(array_module(a), name)(a, b, out=a)
 
     return fast
 
 
-def _unary(ufunc):
+def _unary(name):
     def fast(a):
-        ufunc(a, out=a)
+        getattr(array_module(a), name)(a, out=a)
 
     return fast
 
@@ -277,7 +288,7 @@ def _unary(ufunc):
 def _scaled(other, alpha):
     if alpha == 1:
         return other
-    return other * alpha if isinstance(other, Tensor) else xp.multiply(_array(other), alpha)
+    return other * alpha if isinstance(other, Tensor) else _array(other) * alpha
 
 
 # ---------------------------------------------------------------------- the methods
@@ -306,12 +317,12 @@ def pow_(self, exponent):
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (
-    _ufunc(xp.add), _ufunc(xp.subtract), _ufunc(xp.multiply), _ufunc(xp.true_divide),
-    _ufunc(xp.power),
+    _ufunc("add"), _ufunc("subtract"), _ufunc("multiply"), _ufunc("true_divide"), _ufunc("power")
 )  # fmt: skip
 
 
 def _unary_method(name, op, ufunc=None):
+    """``name`` in place: ``op`` in the graph, else the array module's ufunc (by name)."""
     fast = None if ufunc is None else _unary(ufunc)
 
     def method(self):
@@ -322,16 +333,16 @@ def _unary_method(name, op, ufunc=None):
     return method
 
 
-neg_ = _unary_method("neg_", elementwise.neg, xp.negative)
-exp_ = _unary_method("exp_", elementwise.exp, xp.exp)
-log_ = _unary_method("log_", elementwise.log, xp.log)
-sqrt_ = _unary_method("sqrt_", elementwise.sqrt, xp.sqrt)
-abs_ = _unary_method("abs_", elementwise.abs, xp.absolute)
-square_ = _unary_method("square_", elementwise.square, xp.square)
+neg_ = _unary_method("neg_", elementwise.neg, "negative")
+exp_ = _unary_method("exp_", elementwise.exp, "exp")
+log_ = _unary_method("log_", elementwise.log, "log")
+sqrt_ = _unary_method("sqrt_", elementwise.sqrt, "sqrt")
+abs_ = _unary_method("abs_", elementwise.abs, "absolute")
+square_ = _unary_method("square_", elementwise.square, "square")
 sigmoid_ = _unary_method("sigmoid_", activation.sigmoid)
-tanh_ = _unary_method("tanh_", activation.tanh, xp.tanh)
+tanh_ = _unary_method("tanh_", activation.tanh, "tanh")
 relu_ = _unary_method("relu_", activation.relu)
-sign_ = _unary_method("sign_", comparison.sign, xp.sign)
+sign_ = _unary_method("sign_", comparison.sign, "sign")
 
 
 def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -380,31 +391,34 @@ def _fill(a, value):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src``'s values (broadcast to self's shape, cast to its dtype) into self."""
-    if not isinstance(src, Tensor):
-        src = Tensor(xp.asarray(src))
+    if not isinstance(src, Tensor):  # Python data or a host array: onto self's device
+        src = Tensor(to_backend(as_array(src), backend_of(self._data)))
+    elif backend_of(src._data) is not backend_of(self._data):
+        src = src.to(self.device)  # as PyTorch's copy_ across devices (differentiable)
     try:
-        xp.broadcast_shapes(src.shape, self.shape)
+        np.broadcast_shapes(src.shape, self.shape)
     except ValueError:
         raise RuntimeError(
             f"copy_: the size of tensor a {_shape_text(self.shape)} must match the size of "
             f"tensor b {_shape_text(src.shape)}"
         ) from None
-    if xp.broadcast_shapes(src.shape, self.shape) != self.shape:
+    if np.broadcast_shapes(src.shape, self.shape) != self.shape:
         raise RuntimeError(
             f"copy_: output with shape {_shape_text(self.shape)} doesn't match the broadcast "
-            f"shape {_shape_text(xp.broadcast_shapes(src.shape, self.shape))}"
+            f"shape {_shape_text(np.broadcast_shapes(src.shape, self.shape))}"
         )
     return apply_inplace(self, "copy_", Copy.apply, src, fast=_copy)
 
 
 def _copy(a, src):
-    xp.copyto(a, src, casting="unsafe")
+    array_module(a).copyto(a, src, casting="unsafe")
 
 
 def masked_fill_(self, mask, value):
     """Set the elements where ``mask`` (bool, broadcastable to self) is True to ``value``."""
+    xp = array_module(self)
     mask_array = _array(mask)
-    if getattr(mask_array, "dtype", None) != xp.dtype(bool):
+    if getattr(mask_array, "dtype", None) != np.dtype(bool):
         raise RuntimeError(
             f"masked_fill_: expected a boolean mask, got dtype "
             f"{getattr(mask_array, 'dtype', type(mask).__name__)}"
@@ -419,6 +433,7 @@ def masked_fill_(self, mask, value):
 
 def _masked(mask):
     def fast(a, value):
+        xp = array_module(a)
         xp.copyto(a, value, where=xp.broadcast_to(mask, a.shape), casting="unsafe")
 
     return fast
@@ -452,9 +467,11 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 def _random_fill(t, name, draw):
+    """Fill ``t`` with ``draw()``, host samples copied to ``t``'s device."""
     if autograd._grad_enabled:
         _check_leaf(t, name)
-    return apply_inplace(t, name, Fill.apply, Tensor(xp.asarray(draw(), dtype=t.dtype)))
+    samples = backend_of(t._data).from_host(draw().astype(t.dtype))
+    return apply_inplace(t, name, Fill.apply, Tensor(samples))
 
 
 def detach_(self):
