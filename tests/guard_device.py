@@ -32,6 +32,10 @@ def _unwrap(value, where):
     return value
 
 
+def _unwrap_kwargs(kwargs, where):
+    return {key: _unwrap(value, where) for key, value in kwargs.items()}
+
+
 def _unwrap_lenient(value):
     if isinstance(value, GuardArray):
         return value.a
@@ -98,7 +102,7 @@ class GuardArray:
 
     def __array_function__(self, func, types, args, kwargs):
         where = f"numpy.{func.__name__}"
-        return _wrap(func(*_unwrap(args, where), **_unwrap(kwargs, where)))
+        return _wrap(func(*_unwrap(args, where), **_unwrap_kwargs(kwargs, where)))
 
     # ------------------------------------------------------------------ attributes
     def __getattr__(self, name):
@@ -109,7 +113,7 @@ class GuardArray:
 
             def call(*args, **kwargs):
                 where = f"ndarray.{name}"
-                return _wrap(value(*_unwrap(args, where), **_unwrap(kwargs, where)))
+                return _wrap(value(*_unwrap(args, where), **_unwrap_kwargs(kwargs, where)))
 
             return call
         return _wrap(value)
@@ -176,7 +180,7 @@ class GuardArray:
 
 def _guarded(function, where):
     def call(*args, **kwargs):
-        return _wrap(function(*_unwrap(args, where), **_unwrap(kwargs, where)))
+        return _wrap(function(*_unwrap(args, where), **_unwrap_kwargs(kwargs, where)))
 
     return call
 

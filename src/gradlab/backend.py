@@ -184,6 +184,12 @@ def as_array(value):
     return np.asarray(value)
 
 
+def host_array(data, dtype=None):
+    """Python data (numbers, nested lists) or a host array as a NumPy array of ``dtype``:
+    how code makes a host array from user data before copying it to a device."""
+    return np.array(data, dtype=dtype)
+
+
 def to_host(array):
     """``array`` as a NumPy array (an explicit copy from its device; itself on the CPU)."""
     return backend_of(array).to_host(array)

@@ -16,6 +16,7 @@ import numpy as np
 from gradlab.backend import (
     default_generator,
     get_default_dtype,
+    host_array,
     resolve_device,
     to_backend,
 )
@@ -68,9 +69,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         dtype = array.dtype if dtype is None else _resolve_dtype(dtype)
         return _leaf(array.astype(dtype, copy=True), requires_grad)
     if isinstance(data, np.ndarray | np.generic):
-        array = np.array(data, dtype=dtype)
+        array = host_array(data, dtype)
     else:
-        array = np.array(data, dtype=_resolve_dtype(dtype) if dtype else _infer_dtype(data))
+        array = host_array(data, _resolve_dtype(dtype) if dtype else _infer_dtype(data))
     return _from_host(array, device, requires_grad, "tensor")
 
 

@@ -22,7 +22,14 @@ import numpy as np
 
 from gradlab import autograd_api
 from gradlab.autograd import FREED, Function, check_saved_versions, free_node
-from gradlab.backend import as_array, backend_of, get_default_dtype, to_host, xp
+from gradlab.backend import (
+    array_module,
+    as_array,
+    backend_of,
+    get_default_dtype,
+    to_backend,
+    to_host,
+)
 
 
 def unbroadcast(grad, shape):
@@ -124,7 +131,8 @@ class Tensor:
             self._grad = None
             return
         if not isinstance(value, Tensor):  # an array: taken as the gradient, in this dtype
-            value = Tensor(xp.asarray(value, dtype=self._data.dtype))
+            value = Tensor(to_backend(as_array(value), backend_of(self._data)))
+            value._data = value._data.astype(self._data.dtype, copy=False)
         if value._data.shape != self._data.shape:
             raise RuntimeError(
                 f"assigned grad has data of a different size: got shape {value.shape}, "
@@ -303,7 +311,7 @@ class Tensor:
                     f"backward(): grad can be implicitly created only for scalar outputs; "
                     f"this tensor has shape {self._data.shape}, pass gradient= of that shape"
                 )
-            gradient = xp.ones_like(self._data)
+            gradient = array_module(self._data).ones_like(self._data)
         else:
             gradient = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
             if gradient.shape != self._data.shape:
@@ -357,7 +365,7 @@ def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
         current._data = as_array(array + grad)  # 0-d arrays add to a NumPy scalar
         bump_version(current)
     elif array.flags.writeable and array.shape == grad.shape:
-        xp.add(array, grad, out=array)  # in place, as PyTorch's AccumulateGrad
+        array += grad  # in place, as PyTorch's AccumulateGrad
         bump_version(current)
     else:
         leaf._grad = Tensor._from_op(array + grad, None)

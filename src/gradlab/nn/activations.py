@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from gradlab.autograd import Function
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, get_default_dtype
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops import activation as _ew
 from gradlab.ops.softmax import log_softmax, softmax
@@ -43,6 +43,7 @@ class Selu(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         positive = a > 0
         negative_part = (_SELU_SCALE * _SELU_ALPHA) * xp.expm1(xp.minimum(a, 0))
         out = xp.where(positive, _SELU_SCALE * a, negative_part).astype(a.dtype, copy=False)
@@ -50,6 +51,7 @@ class Selu(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         positive, negative_part = self.saved
         return xp.where(
             positive, grad * _SELU_SCALE, grad * (negative_part + _SELU_SCALE * _SELU_ALPHA)
@@ -62,6 +64,7 @@ class Gelu(Function):
     __slots__ = ()
 
     def forward(self, a, approximate="none"):
+        xp = array_module(a)
         if approximate == "tanh":
             t = xp.tanh(_GELU_TANH_C * (a + 0.044715 * a * a * a))
             self.saved = (a, t, approximate)
@@ -73,6 +76,7 @@ class Gelu(Function):
         return a * cdf
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, value, approximate = self.saved
         if approximate == "tanh":
             inner = _GELU_TANH_C * (1 + 3 * 0.044715 * a * a)
@@ -84,6 +88,7 @@ class Silu(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         sig = xp.tanh(0.5 * a)
         sig += 1
         sig *= 0.5
@@ -101,6 +106,7 @@ class Prelu(Function):
     __slots__ = ()
 
     def forward(self, a, weight):
+        xp = array_module(a)
         w = weight
         if weight.size > 1 and a.ndim >= 2:
             w = weight.reshape((1, weight.size) + (1,) * (a.ndim - 2))
@@ -109,6 +115,7 @@ class Prelu(Function):
         return xp.where(positive, a, w * a).astype(a.dtype, copy=False)
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, w, positive, w_shape = self.saved
         grad_a = xp.where(positive, grad, grad * w) if self.needs_input_grad(0) else None
         grad_w = None
@@ -130,6 +137,7 @@ class StepFn(Function):
         return (a > threshold).astype(a.dtype)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, dtype = self.saved
         return xp.zeros(shape, dtype=grad.dtype)
 
@@ -351,7 +359,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        self.weight = Parameter(xp.full((num_parameters,), init, dtype=dtype))
+        self.weight = Parameter(np.full((num_parameters,), init, dtype=dtype))
 
     def forward(self, input):  # noqa: A002
         return prelu(input, self.weight)

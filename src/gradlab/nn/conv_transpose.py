@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, get_default_dtype
 from gradlab.nn import init
 from gradlab.nn.conv import Conv2d, _pair, conv2d
 from gradlab.nn.module import Module, Parameter
@@ -71,7 +71,7 @@ class Conv1d(Conv2d):
         super().__init__(in_channels, out_channels, (1, k), (1, s), pad, (1, d), groups, bias,
                          padding_mode, generator=generator, dtype=dtype)  # fmt: skip
         with_axis = self.weight.numpy().reshape(out_channels, in_channels, k)
-        self.weight = Parameter(xp.ascontiguousarray(with_axis))
+        self.weight = Parameter(np.ascontiguousarray(with_axis))
         self.kernel_size, self.stride, self.dilation = (k,), (s,), (d,)
         self.padding = padding if isinstance(padding, str) else (pad[1],)
 
@@ -83,6 +83,7 @@ class Conv1d(Conv2d):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input):  # noqa: A002
+        xp = array_module(input)
         shape = input.shape
         if len(shape) not in (2, 3) or shape[-2] != self.in_channels:
             raise ValueError(
@@ -185,9 +186,9 @@ class ConvTranspose2d(Module):
         self.padding_mode = padding_mode
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         shape = (self.in_channels, self.out_channels, *self.kernel_size)
-        self.weight = Parameter(xp.empty(shape, dtype=dtype))
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:
-            self.bias = Parameter(xp.empty(self.out_channels, dtype=dtype))
+            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
@@ -200,6 +201,7 @@ class ConvTranspose2d(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input, output_size=None):  # noqa: A002
+        xp = array_module(input)
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = self._output_padding_for(input.shape, output_size)

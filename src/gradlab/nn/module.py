@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from gradlab import backend
-from gradlab.backend import xp
+from gradlab.backend import as_array
 from gradlab.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -26,7 +26,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
-            data = xp.empty(0, dtype=np.float32)
+            data = np.empty(0, dtype=np.float32)
         super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad)
 
     def __repr__(self) -> str:
@@ -56,7 +56,7 @@ def _as_array(value, key: str):
             value = value.float()
         value = value.numpy()
     try:
-        array = xp.asarray(value)
+        array = as_array(value)
     except (TypeError, ValueError):
         array = None
     if array is None or (not hasattr(value, "dtype") and array.dtype.kind not in "biufc"):
@@ -118,7 +118,7 @@ class Module:
                     and value is not None
                     and not isinstance(value, Tensor)
                 ):
-                    value = Tensor(xp.asarray(value))
+                    value = Tensor(as_array(value))
                 registry[name] = value
                 object.__setattr__(self, name, value)
                 return
@@ -162,7 +162,7 @@ class Module:
         """A non-trainable tensor kept in ``state_dict`` (unless ``persistent=False``)."""
         self._check_name("buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(xp.asarray(tensor))
+            tensor = Tensor(as_array(tensor))
         if name not in self._buffers:
             self._drop(name)
         self._buffers[name] = tensor
@@ -404,7 +404,7 @@ class Module:
             )
         for key, array in arrays.items():
             target = targets[key]
-            target._data[...] = array
+            target._data[...] = backend.to_backend(array, backend.backend_of(target._data))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ display

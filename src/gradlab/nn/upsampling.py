@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from gradlab.backend import array_module
 from gradlab.nn.module import Module
 from gradlab.ops.movement import getitem
 
@@ -32,16 +33,17 @@ def _per_axis(name: str, value, count: int) -> tuple:
     return values
 
 
-def _source(out_size: int, in_size: int, scale_factor, mode: str, align_corners, recompute):
-    """The source coordinate of each output position along one axis (float64)."""
-    dst = np.arange(out_size, dtype=np.float64)
+def _source(xp, out_size: int, in_size: int, scale_factor, mode: str, align_corners, recompute):
+    """The source coordinate of each output position along one axis (float64, made by the
+    array module ``xp``)."""
+    dst = xp.arange(out_size, dtype=np.float64)
     if mode in _LINEAR and align_corners:
         scale = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
         return dst * scale
     scale = 1.0 / scale_factor if scale_factor is not None and not recompute else in_size / out_size
     if mode == "nearest":
-        return np.minimum(np.floor(dst * scale), in_size - 1)
-    return np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        return xp.minimum(xp.floor(dst * scale), in_size - 1)
+    return xp.maximum((dst + 0.5) * scale - 0.5, 0.0)
 
 
 def _index(ndim: int, axis: int, idx):
@@ -96,14 +98,15 @@ def interpolate(
     if any(s <= 0 for s in out_sizes):
         raise ValueError(f"interpolate: output size {out_sizes} must be positive")
     out = input
+    xp = array_module(input)
     for k, (n_in, n_out, factor) in enumerate(zip(in_sizes, out_sizes, factors)):
         axis = 2 + k
-        src = _source(n_out, n_in, factor, mode, align_corners, recompute_scale_factor)
+        src = _source(xp, n_out, n_in, factor, mode, align_corners, recompute_scale_factor)
         if mode == "nearest":
             out = getitem(out, _index(out.ndim, axis, src.astype(np.int64)))
             continue
-        low = np.floor(src).astype(np.int64)
-        high = np.minimum(low + 1, n_in - 1)
+        low = xp.floor(src).astype(np.int64)
+        high = xp.minimum(low + 1, n_in - 1)
         frac = (src - low).astype(input.dtype)
         shape = [1] * out.ndim
         shape[axis] = n_out

@@ -19,6 +19,7 @@ from gradlab.backend import (
     default_generator,
     device_of,
     get_default_dtype,
+    host_array,
     resolve_device,
     to_backend,
 )
@@ -137,8 +138,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
         )
         array = to_backend(data._data, backend)
         return _made(array.astype(_dtype(dtype, self.dtype), copy=True), requires_grad)
-    array = np.array(data, dtype=_dtype(dtype, self.dtype))  # Python data: made on the host
-    return _made(backend.from_host(array), requires_grad)
+    return _made(backend.from_host(host_array(data, _dtype(dtype, self.dtype))), requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,

@@ -96,10 +96,10 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     numbers, a tensor of ``size``."""
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
     if device is not None or not tensors:
-        backend = resolve_device(device, "normal")
+        target = resolve_device(device, "normal")
     else:
-        backend = backend_of(tensors[0]._data)
-    xp = backend.xp
+        target = backend_of(tensors[0]._data)
+    xp = target.xp
     if not tensors and size is None:
         raise TypeError("normal() with float mean and std needs a size")
     std_array = std._data if isinstance(std, Tensor) else xp.asarray(std)
@@ -114,7 +114,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     else:
         shape = tuple(size)
         out_dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-    draws = backend.from_host(_rng(generator).standard_normal(shape)) * std_array + mean_array
+    draws = target.from_host(_rng(generator).standard_normal(shape)) * std_array + mean_array
     t = Tensor(draws.astype(out_dtype))
     if requires_grad:
         t.requires_grad_(True)

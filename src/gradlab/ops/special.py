@@ -37,14 +37,14 @@ def _chebyshev_power(fn, degree):
     return tuple(float(c) for c in coefficients[::-1])
 
 
-def _erf_over_x(u):  # erf(a)/a with a² = (u + 1) * SPLIT² / 2
-    a = np.sqrt((u + 1) * (_ERF_SPLIT**2 / 2))
-    return np.array([math.erf(v) / v if v else 2 / math.sqrt(math.pi) for v in a])
+def _erf_over_x(u):  # erf(a)/a with a² = (u + 1) * SPLIT² / 2, at the nodes u
+    a = [math.sqrt((float(v) + 1) * (_ERF_SPLIT**2 / 2)) for v in u]
+    return [math.erf(v) / v if v else 2 / math.sqrt(math.pi) for v in a]
 
 
-def _erfcx(u):  # exp(a²) erfc(a) with a = SPLIT + (u + 1) (END - SPLIT) / 2
-    a = _ERF_SPLIT + (u + 1) * ((_ERF_END - _ERF_SPLIT) / 2)
-    return np.array([math.erfc(v) * math.exp(v * v) for v in a])
+def _erfcx(u):  # exp(a²) erfc(a) with a = SPLIT + (u + 1) (END - SPLIT) / 2, at the nodes u
+    a = [_ERF_SPLIT + (float(v) + 1) * ((_ERF_END - _ERF_SPLIT) / 2) for v in u]
+    return [math.erfc(v) * math.exp(v * v) for v in a]
 
 
 _ERF_NEAR = {8: _chebyshev_power(_erf_over_x, 20), 4: _chebyshev_power(_erf_over_x, 14)}
@@ -52,7 +52,7 @@ _ERF_FAR = {8: _chebyshev_power(_erfcx, 14), 4: _chebyshev_power(_erfcx, 10)}
 
 
 def _horner(coefficients, u):
-    xp = array_module(coefficients)
+    xp = array_module(u)
     out = xp.full_like(u, coefficients[0])
     for c in coefficients[1:]:
         out *= u

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from gradlab.backend import array_module
 from gradlab.optim.foreach import effective_grad
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
@@ -44,20 +43,21 @@ class Adadelta(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            data, grad = p.numpy(), np.asarray(p.grad)
+            data, grad = p._data, p.grad._data
+            xp = array_module(data)
             state = self.state[p]
             if not state:
                 state["step"] = 0.0
-                state["square_avg"] = np.zeros_like(data)
-                state["acc_delta"] = np.zeros_like(data)
+                state["square_avg"] = xp.zeros_like(data)
+                state["acc_delta"] = xp.zeros_like(data)
             state["step"] += 1
             g = effective_grad(data, grad, group["weight_decay"], group["maximize"],
-                               np.empty_like(data))  # fmt: skip
+                               xp.empty_like(data))  # fmt: skip
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
             square_avg *= rho
             square_avg += (1 - rho) * g * g
-            std = np.sqrt(square_avg + eps)
-            delta = np.sqrt(acc_delta + eps)
+            std = xp.sqrt(square_avg + eps)
+            delta = xp.sqrt(acc_delta + eps)
             delta /= std
             delta *= g
             acc_delta *= rho

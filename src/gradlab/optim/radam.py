@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from gradlab.backend import array_module
 from gradlab.optim.foreach import effective_grad
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
 
@@ -52,19 +51,20 @@ class RAdam(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            data, grad = p.numpy(), np.asarray(p.grad)
+            data, grad = p._data, p.grad._data
+            xp = array_module(data)
             state = self.state[p]
             if not state:
                 state["step"] = 0.0
-                state["exp_avg"] = np.zeros_like(data)
-                state["exp_avg_sq"] = np.zeros_like(data)
+                state["exp_avg"] = xp.zeros_like(data)
+                state["exp_avg_sq"] = xp.zeros_like(data)
             state["step"] += 1
             t = state["step"]
             if wd and group["decoupled_weight_decay"]:
                 data *= 1 - lr * wd
                 g = -grad if group["maximize"] else grad
             else:
-                g = effective_grad(data, grad, wd, group["maximize"], np.empty_like(data))
+                g = effective_grad(data, grad, wd, group["maximize"], xp.empty_like(data))
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             exp_avg += (1 - beta1) * (g - exp_avg)
             exp_avg_sq *= beta2
@@ -78,7 +78,7 @@ class RAdam(Optimizer):
                 rect = math.sqrt(
                     (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                 )
-                adaptive = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + eps)
+                adaptive = math.sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + eps)
                 data += corrected * lr * adaptive * rect * -1.0
             else:
                 data += corrected * lr * -1.0
