@@ -53,6 +53,7 @@ ACTIVATIONS = [
 ]
 _INPLACE = _load(TESTS / "test_inplace.py", "_guard_inplace")
 _INPLACE_CATALOGUE = importlib.import_module("test_inplace_catalogue")
+_INPLACE_SHAPE = _load(TESTS / "test_inplace_shape.py", "_guard_inplace_shape")
 
 # ops/ files whose move to the device model is another piece of work (the fused and native
 # layers' reference paths: conv, pooling, recurrent, cross-entropy; the BLAS bindings).
@@ -158,6 +159,20 @@ def _run_inplace_catalogue(name, args, on_guard):
 def test_inplace_catalogue_runs_on_guard_device_as_on_cpu(name, args):
     want = _run_inplace_catalogue(name, args, False)
     _same(_run_inplace_catalogue(name, args, True), want)
+
+
+def _run_inplace_shape(name, on_guard):
+    shape, call = _INPLACE_SHAPE.CASES[name]
+    with _where(on_guard):
+        leaf = gradlab.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+        t = call(leaf * 1.0)
+        _weighted_sum([t]).backward()
+    return [_host(t), _host(leaf.grad)]
+
+
+@pytest.mark.parametrize("name", list(_INPLACE_SHAPE.CASES))
+def test_inplace_shape_runs_on_guard_device_as_on_cpu(name):
+    _same(_run_inplace_shape(name, True), _run_inplace_shape(name, False))
 
 
 def test_guard_device_refuses_implicit_conversion():
@@ -431,6 +446,8 @@ def test_every_op_ran_on_the_guard_device(monkeypatch):
         _run_inplace(name, True, True)
     for name, args in _INPLACE_CATALOGUE.CASES:
         _run_inplace_catalogue(name, args, True)
+    for name in _INPLACE_SHAPE.CASES:
+        _run_inplace_shape(name, True)
     for make, shape in LAYERS.values():
         _layer_step(make, shape, True)
     x = gradlab.tensor([1.0, 2.0], requires_grad=True)
