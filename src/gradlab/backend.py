@@ -198,18 +198,20 @@ def to_host(array):
 _HOST_TYPES = (np.ndarray, np.generic, int, float, complex, bool, type(None), list, tuple)
 
 
-def array_module(*arrays):
+def array_module(array=None, *others):
     """The array module of the arrays' (or Tensors') device: the first device array's, NumPy
     when all are host arrays, NumPy scalars or Python numbers (as CuPy's
     ``get_array_module``). Ops call it on their inputs, or on the incoming gradient in
     backward: ``xp = array_module(a)``."""
-    for array in arrays:
-        backend = _BY_ARRAY_TYPE.get(type(array))
+    if type(array) is np.ndarray and not others:
+        return np  # the common case, kept to one test
+    for item in (array, *others):
+        backend = _BY_ARRAY_TYPE.get(type(item))
         if backend is None:
-            if isinstance(array, _HOST_TYPES):
+            if isinstance(item, _HOST_TYPES):
                 continue
-            array = getattr(array, "_data", array)  # a Tensor: its array's
-            backend = backend_of(array)
+            item = getattr(item, "_data", item)  # a Tensor: its array's
+            backend = backend_of(item)
         if backend is not _CPU_BACKEND:
             return backend.xp
     return np
