@@ -27,7 +27,7 @@ __all__ = ["EmbeddingOp", "scatter_add_rows"]
 def scatter_add_rows(indices, values, num_rows: int):
     """A (num_rows, D) array whose row r is the sum of ``values[k]`` over k with
     ``indices[k] == r``; indices (M,) of ints in [0, num_rows), values (M, D)."""
-    xp = array_module(indices)
+    xp = array_module(values)
     m, d = values.shape
     indices = indices.astype(np.intp, copy=False)
     if num_rows <= 8 * max(m, 1):
