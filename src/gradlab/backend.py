@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 xp = np
-"""The CPU device's array module (NumPy). Ops never use it: they ask :func:`array_module`."""
+"""The CPU device's array module (NumPy). Ops ask :func:`array_module` instead; only code not
+yet moved to the device model imports this (the fused layers' paths: conv, pooling,
+recurrent, cross-entropy, BLAS workspaces, the optimizers' foreach kernels)."""
 
 KNOWN_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia")
 """Device types PyTorch's ``torch.device`` accepts."""
