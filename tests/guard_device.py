@@ -231,3 +231,39 @@ def install() -> None:
 
 def uninstall() -> None:
     backend.unregister_backend("guard")
+
+
+# ---------------------------------------------------------------------- test helpers
+
+
+def on(guard: bool):
+    """``with on(True):`` makes the guard the default device (the CPU with False)."""
+    import gradlab
+
+    return gradlab.device("guard" if guard else "cpu")
+
+
+def host(t):
+    """A tensor's values as a host array (None for None)."""
+    return None if t is None else to_host(t._data)
+
+
+def weighted_sum(outs):
+    """A weighted sum of the outputs, so that every output element matters."""
+    import gradlab
+
+    total = None
+    for k, o in enumerate(outs):
+        weights = np.linspace(0.5, 1.5, o.numel()).reshape(o.shape) * (k + 1)
+        term = (o * gradlab.tensor(weights, dtype=o.dtype)).sum()
+        total = term if total is None else total + term
+    return total
+
+
+def same(got, want):
+    """Host results equal (None where None), to the last bit but rounding."""
+    for a, b in zip(got, want, strict=True):
+        if b is None:
+            assert a is None
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
