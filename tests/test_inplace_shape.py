@@ -121,6 +121,18 @@ def test_view_of_a_row_unsqueezed():
             np.testing.assert_allclose(ours[1], x.grad.numpy())
 
 
+def test_a_view_made_before_its_base_changed_shape_is_refused_in_the_graph():
+    x = gradlab.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x * 1.0
+    row = y[0]
+    y.t_()
+    with pytest.raises(RuntimeError, match="base changed shape in place"):
+        row.mul_(2)  # torch regenerates the view from its strides; gradlab says it cannot
+    with gradlab.no_grad():
+        row.mul_(2)  # outside the graph the memory is shared, as torch's
+    assert y.tolist() == [[0.0, 3.0], [2.0, 4.0], [4.0, 5.0]]
+
+
 @pytest.mark.parametrize(
     "call",
     [

@@ -161,6 +161,12 @@ def _fast_value_error(t, name, args, error):
 
 def _rebase(t: Tensor, name: str, op, args, kwargs) -> None:
     """The differentiable path: run ``op`` on a stand-in, write, and move ``t``'s node."""
+    if t._view is not None and t._view[1](t._view[0]._data).shape != t._data.shape:
+        raise RuntimeError(
+            f"{name}: this view's base changed shape in place (t_, squeeze_, ...) after the "
+            f"view was made, so gradlab cannot route its gradient; take the view again after "
+            f"the change, or work on a clone"
+        )
     result = op(_stand_in(t), *args, **kwargs)
     fn = result.grad_fn
     target = t._data
