@@ -156,6 +156,124 @@ def test_inplace_shape_runs_on_guard_device_as_on_cpu(name):
     _same(_run_inplace_shape(name, True), _run_inplace_shape(name, False))
 
 
+# Ops with integer or bool results, and random sampling (seeded): no gradient, same values.
+_I = [[1, 0, 3], [2, 2, 0]]
+NON_FLOAT = {
+    "searchsorted": lambda L: L.searchsorted(L.tensor([1, 3, 5, 7]), L.tensor([[3, 6], [0, 9]])),
+    "searchsorted_rows": lambda L: L.searchsorted(
+        L.tensor([[1, 3], [2, 4]]), L.tensor([[2], [5]]), side="right"
+    ),
+    "bucketize": lambda L: L.bucketize(L.tensor([0.5, 3.0, 9.0]), L.tensor([1.0, 3.0, 5.0])),
+    "isin": lambda L: L.isin(L.tensor([1, 2, 3]), L.tensor([2, 5])),
+    "heaviside": lambda L: L.heaviside(L.tensor([-1.0, 0.0, 2.0]), L.tensor([0.5])),
+    "gcd_lcm": lambda L: (L.gcd(L.tensor([12, 9]), L.tensor([8, 6])), L.lcm(L.tensor([4, 9]), 6)),
+    "nextafter": lambda L: L.nextafter(L.tensor([1.0]), L.tensor([2.0])),
+    "int_reductions": lambda L: (
+        L.tensor(_I).sum(),
+        L.tensor(_I).prod(1),
+        L.tensor(_I).cumsum(0),
+        L.count_nonzero(L.tensor(_I), dim=0),
+        L.tensor(_I).all(1),
+        L.any(L.tensor(_I) > 2),
+        L.tensor(_I).argmax(),
+        L.tensor(_I).argmin(1, keepdim=True),
+    ),  # fmt: skip
+    "int_sort_median_max": lambda L: (
+        L.tensor(_I).sort(1).values,
+        L.tensor(_I).median(),
+        L.tensor(_I).max(1).indices,
+    ),  # fmt: skip
+    "bincount_unique": lambda L: (
+        L.bincount(L.tensor([0, 1, 1, 4]), weights=L.tensor([0.5, 1.0, 2.0, 3.0]), minlength=6),
+        *L.unique(L.tensor(_I), return_inverse=True, return_counts=True),
+        *L.unique_consecutive(L.tensor([1, 1, 2, 2, 1]), return_counts=True),
+    ),
+    "histc_histogram": lambda L: (
+        L.histc(L.tensor([0.5, 1.5, 1.7, 2.9, 3.0, -1.0]), bins=4, min=0, max=3),
+        *L.histogram(L.tensor([0.5, 1.5, 1.7, 2.9]), bins=3, range=(0.0, 3.0)),
+    ),
+    "bitwise_logical": lambda L: (
+        L.tensor([5, 3]) & L.tensor([3, 1]),
+        L.tensor([5, 3]) | 2,
+        1 ^ L.tensor([5, 3]),
+        ~L.tensor([5, 3]),
+        L.tensor([5, 3]) << 1,
+        L.bitwise_xor(L.tensor([5]), L.tensor([1])),
+        L.logical_and(L.tensor([1, 0]), L.tensor([1, 1])),
+        L.logical_not(L.tensor([0.0, 2.0])),
+    ),  # fmt: skip
+    "tests": lambda L: (
+        L.isinf(L.tensor([1.0, float("inf")])),
+        L.isnan(L.tensor([float("nan"), 1.0])),
+        L.isclose(L.tensor([1.0, 2.0]), L.tensor([1.0, 2.1])),
+        L.tensor([1, 2]) == 2,
+        L.tensor([1.0, 2.0]) < L.tensor([2.0, 2.0]),
+    ),  # fmt: skip
+    "index_results": lambda L: (
+        L.nonzero(L.tensor(_I)),
+        L.argwhere(L.tensor(_I)),
+        *L.nonzero(L.tensor(_I), as_tuple=True),
+        L.tensor([3.0, 1.0, 2.0]).argsort(),
+        L.tensor([[3.0, 1.0, 2.0]]).topk(2).indices,
+        L.tensor([3.0, 1.0, 2.0]).kthvalue(2).indices,
+        L.tensor([1, 2, 2, 3]).mode().values,
+    ),  # fmt: skip
+    "integer_division": lambda L: (
+        L.tensor([7, -7]) // L.tensor([2, 2]),
+        L.tensor([7, -7]) % 3,
+        L.div(L.tensor([7, -7]), 2, rounding_mode="trunc"),
+        L.fmod(L.tensor([7, -7]), 3),
+        L.remainder(L.tensor([7, -7]), L.tensor([3, 3])),
+    ),  # fmt: skip
+    "factories": lambda L: (
+        L.tril_indices(3, 3),
+        L.triu_indices(3, 4, 1),
+        L.arange(5),
+        L.eye(2, 3),
+        L.full((2,), 7),
+        L.zeros(2, 3).new_ones(2),
+        L.ones(2).new_tensor([1, 2]),
+        L.empty_like(L.ones(2)) * 0,
+        L.logspace(0, 2, 3),
+        L.linspace(0, 1, 5),
+        L.ones_like(L.zeros(2, dtype=L.int64)),
+    ),  # fmt: skip
+    "random": lambda L: (
+        L.manual_seed(3) and None,
+        L.rand(3),
+        L.randn(2, 2),
+        L.randint(0, 9, (4,)),
+        L.randperm(5),
+        L.rand_like(L.ones(2)),
+        L.randn_like(L.ones(2)),
+        L.multinomial(L.tensor([0.2, 0.0, 0.8]), 4, replacement=True),
+        L.multinomial(L.tensor([[0.2, 0.5, 0.3]]), 2),
+        L.bernoulli(L.tensor([0.3, 0.9])),
+        L.poisson(L.tensor([1.0, 4.0])),
+        L.normal(L.tensor([0.0, 5.0]), 1.0),
+        L.normal(0.0, 1.0, (2,)),
+        L.ones(3).uniform_(),
+        L.ones(3).normal_(),
+    ),  # fmt: skip
+}
+
+
+def _run_non_float(fn, on_guard):
+    with _where(on_guard):
+        outs = [o for o in _as_tuple(fn(gradlab)) if o is not None]
+        assert all(o.device.type == ("guard" if on_guard else "cpu") for o in outs)
+    return [_host(o) for o in outs], [o.dtype for o in outs]
+
+
+@pytest.mark.parametrize("name", NON_FLOAT)
+def test_non_float_ops_run_on_guard_device_as_on_cpu(name):
+    values, dtypes = _run_non_float(NON_FLOAT[name], True)
+    cpu_values, cpu_dtypes = _run_non_float(NON_FLOAT[name], False)
+    assert dtypes == cpu_dtypes
+    for got, want in zip(values, cpu_values, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_guard_device_refuses_implicit_conversion():
     t = Tensor(guard_device.from_host(np.ones(3)))
     assert t.device.type == "guard"
