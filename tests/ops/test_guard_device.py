@@ -274,6 +274,58 @@ def test_non_float_ops_run_on_guard_device_as_on_cpu(name):
         np.testing.assert_array_equal(got, want)
 
 
+class _ScaledExp(gradlab.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        y = (x * k).exp()
+        ctx.save_for_backward(y)
+        ctx.k = k
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * ctx.k, None
+
+
+class _SplitTwo(gradlab.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x * w, x + w
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        x, w = ctx.saved_tensors
+        return g1 * w + g2, g1 * x + g2
+
+
+def _autograd_api(on_guard):
+    """autograd.grad (with grad_outputs as lists, unused inputs materialized), backward with
+    inputs=, tensor hooks (one returning a list), ctx-style Functions of one and two outputs."""
+    with _where(on_guard):
+        x = gradlab.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+        w = gradlab.tensor([1.5, -0.5], requires_grad=True)
+        unused = gradlab.tensor([1.0], requires_grad=True)
+        y = (x * w).tanh()
+        gx, gw, gu = gradlab.autograd.grad(
+            [y.sum(), (y * y)], [x, w, unused], grad_outputs=[None, [[1.0, 2.0], [3.0, 4.0]]],
+            retain_graph=True, allow_unused=True, materialize_grads=True,
+        )  # fmt: skip
+        h = x * 2
+        h.register_hook(lambda g: [[1.0, 1.0], [1.0, 1.0]])
+        x.register_hook(lambda g: g * 3)
+        gradlab.autograd.backward([(h * w).sum(), y.sum()], inputs=[x, w])
+        e = _ScaledExp.apply(x, 0.5)
+        a, b = _SplitTwo.apply(x, w)
+        (e.sum() + (a * b).sum()).backward()
+    return [_host(t) for t in (gx, gw, gu, x.grad, w.grad, e, a, b)]
+
+
+def test_autograd_api_runs_on_guard_device_as_on_cpu():
+    _same(_autograd_api(True), _autograd_api(False))
+
+
 def test_guard_device_refuses_implicit_conversion():
     t = Tensor(guard_device.from_host(np.ones(3)))
     assert t.device.type == "guard"
@@ -359,6 +411,7 @@ def test_every_op_ran_on_the_guard_device(monkeypatch):
         _run_inplace_catalogue(name, args, True)
     for name in _INPLACE_SHAPE.CASES:
         _run_inplace_shape(name, True)
+    _autograd_api(True)
     for make, shape in LAYERS.values():
         _layer_step(make, shape, True)
     x = gradlab.tensor([1.0, 2.0], requires_grad=True)
