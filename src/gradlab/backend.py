@@ -34,7 +34,8 @@ class device:  # noqa: N801 - PyTorch's name
 
     Attributes ``type`` (str) and ``index`` (int or None), as PyTorch's. Two devices are equal
     when both are; as in PyTorch, a device never equals a string (``t.device == "cpu"`` is
-    False: compare ``t.device.type == "cpu"`` or ``t.device == device("cpu")``).
+    False: compare ``t.device.type == "cpu"`` or ``t.device == device("cpu")``). As a
+    context manager (``with device("cpu"):``) it is the default device of the factories inside.
     """
 
     __slots__ = ("type", "index")

@@ -131,8 +131,8 @@ class Tensor:
             self._grad = None
             return
         if not isinstance(value, Tensor):  # an array: taken as the gradient, in this dtype
-            value = Tensor(to_backend(as_array(value), backend_of(self._data)))
-            value._data = value._data.astype(self._data.dtype, copy=False)
+            array = to_backend(as_array(value), backend_of(self._data))
+            value = Tensor(array.astype(self._data.dtype, copy=False))
         if value._data.shape != self._data.shape:
             raise RuntimeError(
                 f"assigned grad has data of a different size: got shape {value.shape}, "
@@ -313,7 +313,10 @@ class Tensor:
                 )
             gradient = array_module(self._data).ones_like(self._data)
         else:
-            gradient = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
+            if isinstance(gradient, Tensor):
+                gradient = gradient._data
+            else:  # an array or list a user gave: onto this tensor's device
+                gradient = to_backend(as_array(gradient), backend_of(self._data))
             if gradient.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward(): gradient has shape {gradient.shape}, expected "

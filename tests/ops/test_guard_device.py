@@ -319,6 +319,8 @@ def _autograd_api(on_guard):
         e = _ScaledExp.apply(x, 0.5)
         a, b = _SplitTwo.apply(x, w)
         (e.sum() + (a * b).sum()).backward()
+        (x * 1.0).backward([[1.0, 2.0], [0.5, 0.0]])  # a gradient given as a list
+        w.grad = [0.25, 0.5]  # and a .grad set from a list
     return [_host(t) for t in (gx, gw, gu, x.grad, w.grad, e, a, b)]
 
 
