@@ -32,6 +32,10 @@ def _unwrap(value, where):
     return value
 
 
+def _unwrap_kwargs(kwargs, where):
+    return {key: _unwrap(value, where) for key, value in kwargs.items()}
+
+
 def _unwrap_lenient(value):
     if isinstance(value, GuardArray):
         return value.a
@@ -98,7 +102,7 @@ class GuardArray:
 
     def __array_function__(self, func, types, args, kwargs):
         where = f"numpy.{func.__name__}"
-        return _wrap(func(*_unwrap(args, where), **_unwrap(kwargs, where)))
+        return _wrap(func(*_unwrap(args, where), **_unwrap_kwargs(kwargs, where)))
 
     # ------------------------------------------------------------------ attributes
     def __getattr__(self, name):
@@ -109,7 +113,7 @@ class GuardArray:
 
             def call(*args, **kwargs):
                 where = f"ndarray.{name}"
-                return _wrap(value(*_unwrap(args, where), **_unwrap(kwargs, where)))
+                return _wrap(value(*_unwrap(args, where), **_unwrap_kwargs(kwargs, where)))
 
             return call
         return _wrap(value)
@@ -174,18 +178,40 @@ class GuardArray:
         return np.invert(self)
 
 
+def _guarded(function, where):
+    def call(*args, **kwargs):
+        return _wrap(function(*_unwrap(args, where), **_unwrap_kwargs(kwargs, where)))
+
+    return call
+
+
+class _GuardUfunc:
+    """A NumPy ufunc on the guard device: called, or through ``.at``/``.reduce``/... (as
+    CuPy's ufuncs), refusing host arrays."""
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def __call__(self, *args, **kwargs):
+        return _guarded(self.ufunc, f"numpy.{self.ufunc.__name__}")(*args, **kwargs)
+
+    def __getattr__(self, name):
+        method = getattr(self.ufunc, name)
+        if not callable(method):
+            return method
+        return _guarded(method, f"numpy.{self.ufunc.__name__}.{name}")
+
+
 class _GuardModule:
     """The guard device's array module: NumPy's functions, refusing host arrays."""
 
     def __getattr__(self, name):
         value = getattr(np, name)
+        if isinstance(value, np.ufunc):
+            return _GuardUfunc(value)
         if not callable(value) or isinstance(value, type):
             return value
-
-        def call(*args, **kwargs):
-            return _wrap(value(*_unwrap(args, f"numpy.{name}"), **_unwrap(kwargs, name)))
-
-        return call
+        return _guarded(value, f"numpy.{name}")
 
 
 def to_host(array):
@@ -205,3 +231,39 @@ def install() -> None:
 
 def uninstall() -> None:
     backend.unregister_backend("guard")
+
+
+# ---------------------------------------------------------------------- test helpers
+
+
+def on(guard: bool):
+    """``with on(True):`` makes the guard the default device (the CPU with False)."""
+    import gradlab
+
+    return gradlab.device("guard" if guard else "cpu")
+
+
+def host(t):
+    """A tensor's values as a host array (None for None)."""
+    return None if t is None else to_host(t._data)
+
+
+def weighted_sum(outs):
+    """A weighted sum of the outputs, so that every output element matters."""
+    import gradlab
+
+    total = None
+    for k, o in enumerate(outs):
+        weights = np.linspace(0.5, 1.5, o.numel()).reshape(o.shape) * (k + 1)
+        term = (o * gradlab.tensor(weights, dtype=o.dtype)).sum()
+        total = term if total is None else total + term
+    return total
+
+
+def same(got, want):
+    """Host results equal (None where None), to the last bit but rounding."""
+    for a, b in zip(got, want, strict=True):
+        if b is None:
+            assert a is None
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

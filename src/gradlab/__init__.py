@@ -10,10 +10,12 @@ from gradlab.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_ena
 from gradlab.autograd_api import inference_mode, is_inference_mode_enabled
 from gradlab.backend import (
     device,
+    get_default_device,
     get_rng_state,
     initial_seed,
     manual_seed,
     seed,
+    set_default_device,
     set_default_dtype,
     set_rng_state,
 )

@@ -17,9 +17,17 @@ from __future__ import annotations
 import contextlib
 import weakref
 
-import numpy as np
-
 from gradlab import autograd
+from gradlab.backend import array_module, as_array, backend_of, to_backend
+
+
+def _on_device_of(value, like, dtype=None):
+    """``value`` (an array, list or number a user gave) as an array on ``like``'s device."""
+    array = as_array(value)
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return to_backend(array, backend_of(like))
+
 
 __all__ = [
     "grad", "backward", "register_hook", "register_post_accumulate_grad_hook",
@@ -87,7 +95,7 @@ def _run(hooks: list, grad):
         result = hook(grad if isinstance(grad, Tensor) else Tensor(grad))
         if result is None:
             continue
-        array = result.numpy() if isinstance(result, Tensor) else np.asarray(result)
+        array = result._data if isinstance(result, Tensor) else _on_device_of(result, grad)
         if array.shape != grad.shape:
             raise RuntimeError(
                 f"hook {getattr(hook, '__name__', hook)!r} has changed the size of value: "
@@ -180,9 +188,9 @@ def _root(outputs: tuple, grad_outputs, op: str):
                     f"{op}: grad can be implicitly created only for scalar outputs; output {i} "
                     f"has shape {tuple(out.shape)}, pass grad_outputs"
                 )
-            g = np.ones(out.shape, out.dtype)
+            g = array_module(out).ones(out.shape, out.dtype)
         else:
-            g = g.numpy() if isinstance(g, Tensor) else np.asarray(g, out.dtype)
+            g = g._data if isinstance(g, Tensor) else _on_device_of(g, out._data, out.dtype)
             if g.shape != tuple(out.shape):
                 raise RuntimeError(
                     f"{op}: mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
@@ -236,7 +244,7 @@ def grad(
     keys = [t if t.grad_fn is None else t.grad_fn for t in inputs]
     capture = dict.fromkeys(keys)
     root = _root(outputs, grad_outputs, "grad")
-    run_backward(root, np.ones((), root.dtype), bool(retain_graph), capture)
+    run_backward(root, array_module(root).ones((), root.dtype), bool(retain_graph), capture)
     results = []
     for t, key in zip(inputs, keys):
         g = capture[key]
@@ -246,9 +254,10 @@ def grad(
                     "One of the differentiated Tensors appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
-            results.append(Tensor(np.zeros(t.shape, t.dtype)) if materialize_grads else None)
+            zeros = array_module(t).zeros(t.shape, t.dtype)
+            results.append(Tensor(zeros) if materialize_grads else None)
             continue
-        g = np.asarray(g)
+        g = as_array(g)
         if g.dtype != t.dtype:
             g = g.astype(t.dtype)
         results.append(Tensor(g if g.flags.writeable and g.base is None else g.copy()))
@@ -268,12 +277,12 @@ def backward(
         grad_tensors = grad_variables
     root = _root(_sequence(tensors, "backward"), grad_tensors, "backward")
     if inputs is None:
-        run_backward(root, np.ones((), root.dtype), bool(retain_graph))
+        run_backward(root, array_module(root).ones((), root.dtype), bool(retain_graph))
         return
     inputs = _sequence(inputs, "backward")
     for t, g in zip(inputs, grad(root, inputs, retain_graph=retain_graph, allow_unused=True)):
         if g is not None:
-            _accumulate_leaf(t, g.numpy(), set())
+            _accumulate_leaf(t, g._data, set())
 
 
 # ---------------------------------------------------------------------- inference mode
@@ -325,7 +334,7 @@ class _Roots(autograd.Function):
 
     def forward(self, *arrays, grads=()):
         self.saved = grads
-        return np.ones((), arrays[0].dtype)
+        return array_module(arrays[0]).ones((), arrays[0].dtype)
 
     def backward(self, grad):
         return self.saved[0] if len(self.saved) == 1 else self.saved

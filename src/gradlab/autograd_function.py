@@ -32,6 +32,7 @@ import numpy as np
 
 from gradlab import autograd
 from gradlab.autograd import FREED, Function
+from gradlab.backend import array_module, as_array
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -99,10 +100,10 @@ class CtxNode(Function):
             raise RuntimeError(f"{function.__name__}.forward must return at least one Tensor")
         self.outputs = tuple((t.shape, t.dtype) for t in tensors)
         if len(tensors) == 1:
-            return tensors[0].numpy()
+            return tensors[0]._data
         packed = np.empty(len(tensors), dtype=object)
         for i, t in enumerate(tensors):
-            packed[i] = t.numpy()
+            packed[i] = t._data
         return packed
 
     # ------------------------------------------------------------------ ctx API
@@ -153,9 +154,10 @@ class CtxNode(Function):
         else:  # an object array, one slot per output; 0 where an output got no gradient
             grads = tuple(None if isinstance(g, int) else g for g in grad)
         wrapped = []
+        xp = array_module(*(g for g in grads if g is not None), *self.inputs)
         for g, (shape, dtype) in zip(grads, self.outputs):
             if g is None and self.materialize_grads:
-                g = np.zeros(shape, dtype)
+                g = xp.zeros(shape, dtype)
             wrapped.append(None if g is None else Tensor(g))
         with autograd.no_grad():
             result = self.function.backward(self, *wrapped)
@@ -174,7 +176,7 @@ class CtxNode(Function):
             if g is None or not isinstance(arg, Tensor):
                 grads.append(None)
                 continue
-            array = g.numpy() if isinstance(g, Tensor) else np.asarray(g)
+            array = g._data if isinstance(g, Tensor) else as_array(g)
             try:
                 np.broadcast_shapes(array.shape, arg.shape)
                 fits = len(array.shape) >= len(arg.shape)
@@ -209,7 +211,7 @@ class OutputOf(Function):
 
 
 def _detached(t: Tensor) -> Tensor:
-    return Tensor(t.numpy())
+    return Tensor(t._data)
 
 
 def _apply(cls, *args, **kwargs):

@@ -9,11 +9,12 @@ device is one more :func:`register_backend` call. Device types PyTorch knows but
 backend here (``cuda``, ``mps``, ...) can be named (``gradlab.device("cuda")``) but not used:
 moving a tensor there raises an error that says what is missing.
 
-``xp`` is the CPU module (NumPy), what ops use today on the arrays they are given (NumPy's
-functions dispatch to other array libraries through ``__array_ufunc__``/``__array_function__``).
-Randomness goes through one generator, ``gradlab.default_generator`` (a
-:class:`gradlab.Generator`, which is a ``numpy.random.Generator``; reseeded in place by
-:func:`manual_seed`), never the global ``np.random`` state.
+Ops take the module from the arrays they are given (``xp = array_module(a)``), factories from
+their ``device=`` argument (:func:`resolve_device`; None is the default device, the CPU unless
+:func:`set_default_device` or ``with gradlab.device(...):`` says otherwise). Randomness goes
+through one generator, ``gradlab.default_generator`` (a :class:`gradlab.Generator`, which is a
+``numpy.random.Generator``; reseeded in place by :func:`manual_seed`), never the global
+``np.random`` state.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 from gradlab.generator import Generator
 
 xp = np
-"""The CPU device's array module (NumPy)."""
+"""The CPU device's array module (NumPy). Ops ask :func:`array_module` instead; only code not
+yet moved to the device model imports this (the fused layers' paths: conv, pooling,
+recurrent, cross-entropy, BLAS workspaces, the optimizers' foreach kernels)."""
 
 KNOWN_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia")
 """Device types PyTorch's ``torch.device`` accepts."""
@@ -34,7 +37,8 @@ class device:  # noqa: N801 - PyTorch's name
 
     Attributes ``type`` (str) and ``index`` (int or None), as PyTorch's. Two devices are equal
     when both are; as in PyTorch, a device never equals a string (``t.device == "cpu"`` is
-    False: compare ``t.device.type == "cpu"`` or ``t.device == device("cpu")``).
+    False: compare ``t.device.type == "cpu"`` or ``t.device == device("cpu")``). As a
+    context manager (``with device("cpu"):``) it is the default device of the factories inside.
     """
 
     __slots__ = ("type", "index")
@@ -92,6 +96,16 @@ class device:  # noqa: N801 - PyTorch's name
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        """``with gradlab.device("cpu"):`` makes it the default device inside (as PyTorch)."""
+        _DEFAULT_STACK.append(_default_device)
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        set_default_device(_DEFAULT_STACK.pop())
+        return False
+
 
 class Backend:
     """One device type's arrays: ``xp`` (the array module: ``xp.zeros``, ``xp.exp`` ...) and
@@ -119,9 +133,29 @@ def unregister_backend(kind: str) -> None:
     _BY_ARRAY_TYPE.pop(backend.array_type, None)
 
 
-register_backend(Backend("cpu", np, np.ndarray, lambda a: a, lambda a: a))
+_CPU_BACKEND = Backend("cpu", np, np.ndarray, lambda a: a, lambda a: a)
+register_backend(_CPU_BACKEND)
 
 CPU = device("cpu")
+_default_device = None  # None: the CPU
+_DEFAULT_STACK: list = []
+
+
+def get_default_device() -> device:
+    """The device factories use when no ``device=`` is given (PyTorch's)."""
+    return CPU if _default_device is None else _default_device
+
+
+def set_default_device(where) -> None:
+    """Make ``where`` (a device, its string, or None for the CPU) the device that factory
+    functions use when no ``device=`` is given, as PyTorch's ``set_default_device``."""
+    global _default_device
+    if where is not None:
+        where = where if isinstance(where, device) else device(where)
+        resolve_device(where, "set_default_device()")
+        if where.type == "cpu":
+            where = None
+    _default_device = where
 
 
 def _missing_accelerator_text() -> str:
@@ -156,14 +190,37 @@ def as_array(value):
     return np.asarray(value)
 
 
+def host_array(data, dtype=None):
+    """Python data (numbers, nested lists) or a host array as a NumPy array of ``dtype``:
+    how code makes a host array from user data before copying it to a device."""
+    return np.array(data, dtype=dtype)
+
+
 def to_host(array):
     """``array`` as a NumPy array (an explicit copy from its device; itself on the CPU)."""
     return backend_of(array).to_host(array)
 
 
-def array_module(array):
-    """The array module of ``array``'s device (NumPy for NumPy arrays)."""
-    return backend_of(array).xp
+_HOST_TYPES = (np.ndarray, np.generic, int, float, complex, bool, type(None), list, tuple)
+
+
+def array_module(array=None, *others):
+    """The array module of the arrays' (or Tensors') device: the first device array's, NumPy
+    when all are host arrays, NumPy scalars or Python numbers (as CuPy's
+    ``get_array_module``). Ops call it on their inputs, or on the incoming gradient in
+    backward: ``xp = array_module(a)``."""
+    if type(array) is np.ndarray and not others:
+        return np  # the common case, kept to one test
+    for item in (array, *others):
+        backend = _BY_ARRAY_TYPE.get(type(item))
+        if backend is None:
+            if isinstance(item, _HOST_TYPES):
+                continue
+            item = getattr(item, "_data", item)  # a Tensor: its array's
+            backend = backend_of(item)
+        if backend is not _CPU_BACKEND:
+            return backend.xp
+    return np
 
 
 def device_of(array) -> device:
@@ -172,10 +229,12 @@ def device_of(array) -> device:
 
 
 def resolve_device(where, what: str = "device") -> Backend:
-    """The backend for ``where`` (a device, its string, or None for the CPU); a clear error
-    for a device type gradlab cannot use."""
+    """The backend for ``where`` (a device, its string, or None for the default device); a
+    clear error for a device type gradlab cannot use."""
     if where is None:
-        return _BACKENDS["cpu"]
+        where = _default_device
+        if where is None:
+            return _CPU_BACKEND
     if not isinstance(where, device):
         where = device(where)
     backend = _BACKENDS.get(where.type)

@@ -4,22 +4,38 @@ Python floats and lists of floats become the default dtype (float32), Python int
 bools bool, as in PyTorch; a NumPy array keeps its dtype. Random factories draw from
 gradlab's explicit Generator (see :func:`gradlab.manual_seed`) or one passed as
 ``generator=``. Every factory takes ``device=`` (a :class:`gradlab.device` or its string;
-None is the CPU): the array is made on the CPU and moved to that device's backend, and a
-device gradlab cannot use raises a clear error before any work.
+None is the default device, see :func:`gradlab.set_default_device`): the array is made by
+that device's array module (random samples and Python data are made on the host and copied
+there), and a device gradlab cannot use raises a clear error before any work.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradlab.backend import default_generator, get_default_dtype, resolve_device, to_backend, xp
+from gradlab.backend import (
+    default_generator,
+    get_default_dtype,
+    host_array,
+    resolve_device,
+    to_backend,
+)
 from gradlab.tensor import Tensor
 
 
-def _make(array, device, requires_grad, what):
-    """The factories' last step: ``array`` on ``device`` as a leaf tensor."""
-    backend = resolve_device(device, what)
-    return Tensor(to_backend(array, backend), requires_grad=requires_grad)
+def _leaf(array, requires_grad):
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _module(device, what):
+    """The array module of ``device`` (None: the default device); a clear error first for a
+    device gradlab cannot use."""
+    return resolve_device(device, what).xp
+
+
+def _from_host(array, device, requires_grad, what):
+    """A host array (random samples, Python data) copied onto ``device`` as a leaf tensor."""
+    return Tensor(resolve_device(device, what).from_host(array), requires_grad=requires_grad)
 
 
 def _resolve_dtype(dtype, fallback=None):
@@ -47,13 +63,16 @@ def _infer_dtype(data):
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``."""
-    if isinstance(data, Tensor):
-        data = to_backend(data._data, resolve_device("cpu"))
+    if isinstance(data, Tensor):  # a copy, on its device unless another is asked for
+        backend = resolve_device(data.device if device is None else device, "tensor")
+        array = to_backend(data._data, backend)
+        dtype = array.dtype if dtype is None else _resolve_dtype(dtype)
+        return _leaf(array.astype(dtype, copy=True), requires_grad)
     if isinstance(data, np.ndarray | np.generic):
-        array = xp.array(data, dtype=dtype)
+        array = host_array(data, dtype)
     else:
-        array = xp.array(data, dtype=_resolve_dtype(dtype) if dtype else _infer_dtype(data))
-    return _make(array, device, requires_grad, "tensor")
+        array = host_array(data, _resolve_dtype(dtype) if dtype else _infer_dtype(data))
+    return _from_host(array, device, requires_grad, "tensor")
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -62,7 +81,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return data.to(device=device, dtype=dtype)
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(dtype, copy=False)
-        return _make(array, device, False, "as_tensor")
+        backend = resolve_device(device, "as_tensor")
+        return Tensor(array if backend.type == "cpu" else backend.from_host(array))
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -83,20 +103,24 @@ def _shape(size) -> tuple:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(xp.zeros(_shape(size), _resolve_dtype(dtype)), device, requires_grad, "zeros")
+    xp = _module(device, "zeros")
+    return _leaf(xp.zeros(_shape(size), _resolve_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(xp.ones(_shape(size), _resolve_dtype(dtype)), device, requires_grad, "ones")
+    xp = _module(device, "ones")
+    return _leaf(xp.ones(_shape(size), _resolve_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(xp.empty(_shape(size), _resolve_dtype(dtype)), device, requires_grad, "empty")
+    xp = _module(device, "empty")
+    return _leaf(xp.empty(_shape(size), _resolve_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _resolve_dtype(dtype, None if dtype else _infer_dtype(fill_value))
-    return _make(xp.full(_shape((size,)), fill_value, dtype), device, requires_grad, "full")
+    xp = _module(device, "full")
+    return _leaf(xp.full(_shape((size,)), fill_value, dtype), requires_grad)
 
 
 def _like_device(t, device):
@@ -107,23 +131,23 @@ def _like_device(t, device):
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = xp.empty(t.shape, _resolve_dtype(dtype, t.dtype))
-    return _make(array, _like_device(t, device), requires_grad, "empty_like")
+    xp = _module(_like_device(t, device), "empty_like")
+    return _leaf(xp.empty(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = xp.zeros(t.shape, _resolve_dtype(dtype, t.dtype))
-    return _make(array, _like_device(t, device), requires_grad, "zeros_like")
+    xp = _module(_like_device(t, device), "zeros_like")
+    return _leaf(xp.zeros(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = xp.ones(t.shape, _resolve_dtype(dtype, t.dtype))
-    return _make(array, _like_device(t, device), requires_grad, "ones_like")
+    xp = _module(_like_device(t, device), "ones_like")
+    return _leaf(xp.ones(t.shape, _resolve_dtype(dtype, t.dtype)), requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = xp.full(t.shape, fill_value, _resolve_dtype(dtype, t.dtype))
-    return _make(array, _like_device(t, device), requires_grad, "full_like")
+    xp = _module(_like_device(t, device), "full_like")
+    return _leaf(xp.full(t.shape, fill_value, _resolve_dtype(dtype, t.dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -134,30 +158,32 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise ValueError("arange: step must be non-zero")
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     dtype = _resolve_dtype(dtype, np.int64 if integral else None)
-    return _make(xp.arange(start, end, step).astype(dtype), device, requires_grad, "arange")
+    xp = _module(device, "arange")
+    return _leaf(xp.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = xp.linspace(start, end, steps).astype(_resolve_dtype(dtype))
-    return _make(array, device, requires_grad, "linspace")
+    xp = _module(device, "linspace")
+    return _leaf(xp.linspace(start, end, steps).astype(_resolve_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(xp.eye(n, m, dtype=_resolve_dtype(dtype)), device, requires_grad, "eye")
+    xp = _module(device, "eye")
+    return _leaf(xp.eye(n, m, dtype=_resolve_dtype(dtype)), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
     rng = generator or default_generator()
     array = rng.random(_shape(size), dtype=np.float64).astype(_resolve_dtype(dtype))
-    return _make(array, device, requires_grad, "rand")
+    return _from_host(array, device, requires_grad, "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples."""
     rng = generator or default_generator()
     array = rng.standard_normal(_shape(size)).astype(_resolve_dtype(dtype))
-    return _make(array, device, requires_grad, "randn")
+    return _from_host(array, device, requires_grad, "randn")
 
 
 def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
@@ -166,10 +192,10 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None) ->
         low, high = 0, low
     rng = generator or default_generator()
     array = rng.integers(low, high, size=_shape((size,))).astype(_resolve_dtype(dtype, np.int64))
-    return _make(array, device, False, "randint")
+    return _from_host(array, device, False, "randint")
 
 
 def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     rng = generator or default_generator()
     array = rng.permutation(n).astype(_resolve_dtype(dtype, np.int64))
-    return _make(array, device, False, "randperm")
+    return _from_host(array, device, False, "randperm")

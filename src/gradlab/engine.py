@@ -9,7 +9,7 @@ import numpy as np
 
 from gradlab import autograd_api
 from gradlab.autograd import FREED, Function, check_saved_versions, free_node
-from gradlab.backend import as_array, xp
+from gradlab.backend import as_array
 from gradlab.tensor import Tensor, bump_version, unbroadcast
 
 
@@ -55,7 +55,7 @@ def _accumulate_leaf(leaf: Tensor, grad, given_out: set) -> None:
         current._data = as_array(array + grad)  # 0-d arrays add to a NumPy scalar
         bump_version(current)
     elif array.flags.writeable and array.shape == grad.shape:
-        xp.add(array, grad, out=array)  # in place, as PyTorch's AccumulateGrad
+        array += grad  # in place, as PyTorch's AccumulateGrad
         bump_version(current)
     else:
         leaf._grad = Tensor._from_op(array + grad, None)

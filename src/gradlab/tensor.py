@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.autograd import Function
-from gradlab.backend import as_array, backend_of, get_default_dtype, to_host, xp
+from gradlab.backend import (
+    array_module,
+    as_array,
+    backend_of,
+    get_default_dtype,
+    to_backend,
+    to_host,
+)
 from gradlab.dtypes import from_numpy_dtype
 
 
@@ -125,7 +132,8 @@ class Tensor:
             self._grad = None
             return
         if not isinstance(value, Tensor):  # an array: taken as the gradient, in this dtype
-            value = Tensor(xp.asarray(value, dtype=self._data.dtype))
+            array = to_backend(as_array(value), backend_of(self._data))
+            value = Tensor(array.astype(self._data.dtype, copy=False))
         if value._data.shape != self._data.shape:
             raise RuntimeError(
                 f"assigned grad has data of a different size: got shape {value.shape}, "
@@ -306,9 +314,12 @@ class Tensor:
                     f"backward(): grad can be implicitly created only for scalar outputs; "
                     f"this tensor has shape {self._data.shape}, pass gradient= of that shape"
                 )
-            gradient = xp.ones_like(self._data)
+            gradient = array_module(self._data).ones_like(self._data)
         else:
-            gradient = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
+            if isinstance(gradient, Tensor):
+                gradient = gradient._data
+            else:  # an array or list a user gave: onto this tensor's device
+                gradient = to_backend(as_array(gradient), backend_of(self._data))
             if gradient.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward(): gradient has shape {gradient.shape}, expected "

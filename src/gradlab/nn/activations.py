@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import get_default_dtype
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops import activation as _ew
 from gradlab.ops.softmax import log_softmax, softmax
@@ -243,7 +243,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        self.weight = Parameter(xp.full((num_parameters,), init, dtype=dtype))
+        self.weight = Parameter(np.full((num_parameters,), init, dtype=dtype))
 
     def forward(self, input):  # noqa: A002
         return prelu(input, self.weight)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, as_array, backend_of, get_default_dtype, to_backend, xp
 from gradlab.nn import init
 from gradlab.nn.dropout import dropout
 from gradlab.nn.linear import Linear, linear
@@ -25,11 +25,21 @@ from gradlab.tensor import Tensor
 __all__ = ["MultiheadAttention"]
 
 
-def _additive_mask(mask, dtype, owner: str, name: str) -> np.ndarray:
-    """A bool mask (True = blocked) as 0/-inf, or a float mask as it is, in ``dtype``."""
-    array = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
+def _mask_array(mask, like):
+    """A mask (Tensor, array or nested lists) as an array on the device of the array
+    ``like``."""
+    if isinstance(mask, Tensor):
+        return mask._data
+    return to_backend(as_array(mask), backend_of(like))
+
+
+def _additive_mask(mask, like, owner: str, name: str):
+    """A bool mask (True = blocked) as 0/-inf, or a float mask as it is, in the dtype and on
+    the device of the array ``like``."""
+    dtype = like.dtype
+    array = _mask_array(mask, like)
     if array.dtype == np.bool_:
-        return np.where(array, -np.inf, 0.0).astype(dtype)
+        return array_module(array).where(array, -np.inf, 0.0).astype(dtype)
     if array.dtype.kind != "f":
         raise TypeError(f"{owner}: only bool and floating types of {name} are supported")
     return array.astype(dtype)
@@ -47,11 +57,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     dtype = scores.dtype
     if is_causal:
         l_, s_ = query.shape[-2], key.shape[-2]
-        scores = scores + np.where(np.tril(np.ones((l_, s_), bool)), 0.0, -np.inf).astype(dtype)
+        xp = array_module(scores)
+        scores = scores + xp.where(xp.tri(l_, s_, dtype=bool), 0.0, -np.inf).astype(dtype)
     if attn_mask is not None:
-        array = attn_mask.numpy() if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        array = _mask_array(attn_mask, scores._data)
         if array.dtype == np.bool_:
-            scores = scores + np.where(array, 0.0, -np.inf).astype(dtype)
+            scores = scores + array_module(array).where(array, 0.0, -np.inf).astype(dtype)
         else:
             scores = scores + attn_mask
     weights = softmax(scores, dim=-1)
@@ -109,7 +120,7 @@ class MultiheadAttention(Module):
             self.k_proj_weight = Parameter(xp.empty((embed_dim, self.kdim), dtype))
             self.v_proj_weight = Parameter(xp.empty((embed_dim, self.vdim), dtype))
         if bias:
-            self.in_proj_bias = Parameter(xp.zeros(3 * embed_dim, dtype))
+            self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype, generator=generator)
@@ -167,7 +178,7 @@ class MultiheadAttention(Module):
         if not batched:
             query, key, value = (reshape(t, t.shape[0], 1, t.shape[1]) for t in (query, key, value))
             if key_padding_mask is not None:
-                key_padding_mask = np.asarray(key_padding_mask)[None]
+                key_padding_mask = _mask_array(key_padding_mask, query._data)[None]
         elif self.batch_first:
             query, key, value = (transpose(t, 0, 1) for t in (query, key, value))
         tgt_len, n, e = query.shape
@@ -193,7 +204,7 @@ class MultiheadAttention(Module):
         k = transpose(reshape(k, k.shape[0], n * h, hd), 0, 1)
         v = transpose(reshape(v, v.shape[0], n * h, hd), 0, 1)
         if self.add_zero_attn:  # one zero key and value, after the projection
-            zeros = Tensor(xp.zeros((n * h, 1, hd), q._data.dtype))
+            zeros = Tensor(array_module(q._data).zeros((n * h, 1, hd), q._data.dtype))
             k, v = cat([k, zeros], dim=1), cat([v, zeros], dim=1)
             appended += 1
         src_len = k.shape[1]
@@ -223,12 +234,12 @@ class MultiheadAttention(Module):
             weights = reshape(weights, *weights.shape[1:])
         return out, weights
 
-    def _mask(self, attn_mask, key_padding_mask, dtype, n, tgt_len, src_len, owner):
-        """The additive mask of shape (N*h, L, S), (L, S) or None."""
+    def _mask(self, attn_mask, key_padding_mask, like, n, tgt_len, src_len, owner):
+        """The additive mask of shape (N*h, L, S), (L, S) or None, as the array ``like``."""
         h = self.num_heads
         mask = None
         if attn_mask is not None:
-            mask = _additive_mask(attn_mask, dtype, owner, "attn_mask")
+            mask = _additive_mask(attn_mask, like, owner, "attn_mask")
             if mask.ndim == 2 and mask.shape != (tgt_len, src_len):
                 raise RuntimeError(
                     f"The shape of the 2D attn_mask is {mask.shape}, but should be "
@@ -242,12 +253,14 @@ class MultiheadAttention(Module):
             if mask.ndim not in (2, 3):
                 raise RuntimeError(f"attn_mask's dimension {mask.ndim} is not supported")
         if key_padding_mask is not None:
-            padding = _additive_mask(key_padding_mask, dtype, owner, "key_padding_mask")
+            padding = _additive_mask(key_padding_mask, like, owner, "key_padding_mask")
             if padding.shape != (n, src_len):
                 raise AssertionError(
                     f"expecting key_padding_mask shape of {(n, src_len)}, but got {padding.shape}"
                 )
-            padding = np.broadcast_to(padding[:, None, None, :], (n, h, 1, src_len))
+            padding = array_module(padding).broadcast_to(
+                padding[:, None, None, :], (n, h, 1, src_len)
+            )
             padding = padding.reshape(n * h, 1, src_len)
             mask = padding if mask is None else mask + padding
         return mask

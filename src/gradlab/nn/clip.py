@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from gradlab.backend import xp
+import numpy as np
+
+from gradlab.backend import array_module, resolve_device
 from gradlab.tensor import Tensor
 
 
@@ -44,7 +46,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     p = _norm_type(norm_type)
     grads = _grads(parameters)
     if not grads:
-        return Tensor(xp.asarray(0.0, dtype=xp.float32))
+        return Tensor(resolve_device(None).xp.asarray(0.0, dtype=np.float32))
+    xp = array_module(*grads)
     dtype = grads[0].dtype
     if math.isinf(p):
         norms = [xp.max(xp.abs(g)) if g.size else xp.zeros((), dtype) for g in grads]
@@ -65,7 +68,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     coef = min(float(max_norm) / (float(total) + 1e-6), 1.0)
     if math.isnan(float(total)):
         coef = float("nan")
-    with xp.errstate(invalid="ignore"):  # inf·0 = NaN, as in PyTorch
+    with np.errstate(invalid="ignore"):  # inf·0 = NaN, as in PyTorch
         for g in grads:
             g *= coef
     return Tensor(total)
@@ -75,4 +78,4 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     """Clamp every gradient value in place to [-clip_value, clip_value] (as PyTorch)."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp.clip(g, -clip_value, clip_value, out=g)
+        array_module(g).clip(g, -clip_value, clip_value, out=g)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from gradlab.backend import xp
+from gradlab.backend import array_module, xp
 from gradlab.nn.conv import (
     Conv2d,
     _pair,
@@ -86,6 +86,7 @@ class Conv1d(Conv2d):
         init_conv_parameters(self, math.prod(self.weight.shape[1:]), generator)
 
     def forward(self, input):  # noqa: A002
+        xp = array_module(input)
         shape = input.shape
         if len(shape) not in (2, 3) or shape[-2] != self.in_channels:
             raise ValueError(
@@ -193,6 +194,7 @@ class ConvTranspose2d(Module):
         init_conv_parameters(self, self.out_channels * math.prod(self.kernel_size), generator)
 
     def forward(self, input, output_size=None):  # noqa: A002
+        xp = array_module(input)
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = self._output_padding_for(input.shape, output_size)

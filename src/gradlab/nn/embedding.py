@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, get_default_dtype
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops.embedding import EmbeddingOp
@@ -22,6 +22,7 @@ __all__ = ["Embedding"]
 
 def _indices(input, num_embeddings: int, name: str):  # noqa: A002
     """The index array, checked: integer dtype, every entry in [0, num_embeddings)."""
+    xp = array_module(input)
     idx = input._data if isinstance(input, Tensor) else xp.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers, got dtype {idx.dtype}")
@@ -81,11 +82,11 @@ class Embedding(Module):
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         if _weight is None:
             self.weight = Parameter(
-                xp.empty((num_embeddings, embedding_dim), dtype=dtype), requires_grad=not _freeze
+                np.empty((num_embeddings, embedding_dim), dtype=dtype), requires_grad=not _freeze
             )
             self.reset_parameters(generator)
         else:
-            array = _weight._data if isinstance(_weight, Tensor) else xp.asarray(_weight)
+            array = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
             if array.shape != (num_embeddings, embedding_dim):
                 raise ValueError(
                     f"Embedding: _weight has shape {array.shape}, expected "
@@ -107,6 +108,7 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None):
         """An Embedding holding ``embeddings`` (V, D) (copied), frozen unless ``freeze=False``."""
+        xp = array_module(embeddings)
         array = embeddings._data if isinstance(embeddings, Tensor) else xp.asarray(embeddings)
         if array.ndim != 2:
             raise ValueError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.nn.classification_losses import _class_target, _class_weight, _classes
 from gradlab.nn.losses import _Loss, as_float_target, as_input, check_reduction
 from gradlab.ops.focal import SigmoidFocal, SoftmaxFocal
@@ -42,6 +42,7 @@ def focal_loss(
     'mean' is the plain mean over elements (binary) or targets (multi-class); gamma = 0 gives
     (weighted) cross-entropy.
     """
+    xp = array_module(input)
     name = "focal_loss"
     reduction = check_reduction(name, reduction)
     if not gamma >= 0:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from gradlab.backend import default_generator, xp
+import numpy as np
+
+from gradlab.backend import array_module, backend_of, default_generator, to_backend
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -64,8 +66,12 @@ def _rng(generator):
 
 
 def _fill(tensor, values):
+    """Write ``values`` (a number, or host samples from the generator) into the tensor's
+    array, copying them to its device."""
     array = _array(tensor)
-    array[...] = values.astype(array.dtype, copy=False) if hasattr(values, "astype") else values
+    if hasattr(values, "astype"):
+        values = to_backend(values.astype(array.dtype, copy=False), backend_of(array))
+    array[...] = values
     return tensor
 
 
@@ -116,6 +122,7 @@ def ones_(tensor):
 
 def eye_(tensor):
     """Fill a 2-D tensor with the identity (ones on the main diagonal)."""
+    xp = array_module(tensor)
     array = _array(tensor)
     if array.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {array.shape}")
@@ -172,7 +179,8 @@ def trunc_normal_(
 ):
     """N(mean, std**2) restricted to [a, b] (a and b are absolute bounds, as PyTorch).
 
-    Rejection sampling: exact, and cheap while the interval holds a fair share of the mass.
+    Rejection sampling: exact, and cheap while the interval holds a fair share of the mass
+    (on the host, where the generator draws; the result is copied to the tensor's device).
     """
     if not a < b:
         raise ValueError(f"trunc_normal_: expected a < b, got a={a}, b={b}")
@@ -191,7 +199,7 @@ def trunc_normal_(
     rng = _rng(generator)
     array = _array(tensor)
     out = rng.normal(mean, std, array.size)
-    bad = xp.flatnonzero((out < a) | (out > b))
+    bad = np.flatnonzero((out < a) | (out > b))
     while bad.size:
         out[bad] = rng.normal(mean, std, bad.size)
         bad = bad[(out[bad] < a) | (out[bad] > b)]
@@ -202,7 +210,8 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one (Saxe et al.).
 
     The tensor is viewed as (rows, numel // rows); rows or columns come out orthonormal, times
-    ``gain``. The signs of R's diagonal fix Q so that it is uniformly distributed.
+    ``gain``. The signs of R's diagonal fix Q so that it is uniformly distributed. (Computed
+    on the host, where the generator draws; the result is copied to the tensor's device.)
     """
     array = _array(tensor)
     if array.ndim < 2:
@@ -217,8 +226,8 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     flat = _rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
-    q, r = xp.linalg.qr(flat)
-    q = q * xp.sign(xp.diag(r))
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(array.shape))

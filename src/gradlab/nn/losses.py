@@ -13,7 +13,7 @@ target of another shape with a warning (a (N, 1) input against a (N,) target sil
 
 from __future__ import annotations
 
-from gradlab.backend import xp
+from gradlab.backend import array_module, as_array, backend_of, to_backend
 from gradlab.nn.module import Module
 from gradlab.ops import losses as _ops
 from gradlab.ops.elementwise import Mul
@@ -44,16 +44,16 @@ def check_reduction(
 def as_input(name: str, input) -> Tensor:  # noqa: A002
     """The loss input as a floating Tensor."""
     if not isinstance(input, Tensor):
-        input = Tensor(xp.asarray(input))
+        input = Tensor(array_module(input).asarray(input))
     if input.dtype.kind != "f":
         raise TypeError(f"{name}: input must be a floating tensor, got dtype {input.dtype}")
     return input
 
 
 def as_float_target(name: str, input: Tensor, target, label: str = "target") -> Tensor:  # noqa: A002
-    """A target of the input's shape, in the input's floating dtype."""
+    """A target of the input's shape, in the input's floating dtype (on its device)."""
     if not isinstance(target, Tensor):
-        target = Tensor(xp.asarray(target))
+        target = Tensor(to_backend(as_array(target), backend_of(input._data)))
     if target.shape != input.shape:
         raise ValueError(
             f"{name}: {label} has shape {tuple(target.shape)} but input has shape "
@@ -73,7 +73,7 @@ def as_const(value, dtype):
     if value is None:
         return None
     data = value._data if isinstance(value, Tensor) else value
-    return xp.asarray(data, dtype=dtype)
+    return array_module(data).asarray(data, dtype=dtype)
 
 
 def weighted(name: str, loss_fn, input, target, weight, reduction, mean="sum"):  # noqa: A002
@@ -107,6 +107,7 @@ class _WeightedLoss(_Loss):
     """A loss with a ``weight`` buffer (None when not given), as PyTorch's _WeightedLoss."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        xp = array_module(weight)
         super().__init__(size_average, reduce, reduction)
         self.register_buffer(
             "weight",

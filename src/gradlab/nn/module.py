@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from gradlab import backend
-from gradlab.backend import xp
+from gradlab.backend import as_array
 from gradlab.nn.parameter import Parameter
 from gradlab.nn.state_dict import IncompatibleKeys, load_state
 from gradlab.tensor import Tensor
@@ -65,7 +65,7 @@ class Module:
                     and value is not None
                     and not isinstance(value, Tensor)
                 ):
-                    value = Tensor(xp.asarray(value))
+                    value = Tensor(as_array(value))
                 registry[name] = value
                 object.__setattr__(self, name, value)
                 return
@@ -109,7 +109,7 @@ class Module:
         """A non-trainable tensor kept in ``state_dict`` (unless ``persistent=False``)."""
         self._check_name("buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(xp.asarray(tensor))
+            tensor = Tensor(as_array(tensor))
         if name not in self._buffers:
             self._drop(name)
         self._buffers[name] = tensor

@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import as_array, get_default_dtype
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
 from gradlab.ops.normalization import BatchNormOp, LayerNormOp
@@ -27,7 +27,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
 def _data(t):
-    return None if t is None else (t._data if isinstance(t, Tensor) else xp.asarray(t))
+    return None if t is None else (t._data if isinstance(t, Tensor) else as_array(t))
 
 
 def batch_norm(
@@ -109,15 +109,15 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         if affine:
-            self.weight = Parameter(xp.ones(num_features, dtype=dtype))
-            self.bias = Parameter(xp.zeros(num_features, dtype=dtype))
+            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(xp.array(0, dtype=xp.int64)))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -215,9 +215,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         if elementwise_affine:
-            self.weight = Parameter(xp.ones(self.normalized_shape, dtype=dtype))
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
             if bias:
-                self.bias = Parameter(xp.zeros(self.normalized_shape, dtype=dtype))
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:

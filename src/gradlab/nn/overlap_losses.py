@@ -20,7 +20,7 @@ The loss per sample is then reduced over the batch: 'mean' (default), 'sum' or '
 
 from __future__ import annotations
 
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.nn.classification_losses import _class_target, _classes
 from gradlab.nn.losses import _Loss, as_float_target, as_input, check_reduction
 from gradlab.ops.activation import sigmoid
@@ -40,6 +40,7 @@ def _overlap(name, input, target, smooth, from_logits, reduction, kind):  # noqa
     if smooth < 0:
         raise ValueError(f"{name}: smooth must be >= 0, got {smooth!r}")
     input = as_input(name, input)
+    xp = array_module(input)
     data = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if data.dtype.kind == "f" or data.shape == tuple(input.shape):  # binary or multi-label
         target = as_float_target(name, input, target)

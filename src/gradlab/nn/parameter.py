@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.backend import xp
 from gradlab.tensor import Tensor
 
 
@@ -16,7 +15,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
-            data = xp.empty(0, dtype=np.float32)
+            data = np.empty(0, dtype=np.float32)
         super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad)
 
     def __repr__(self) -> str:

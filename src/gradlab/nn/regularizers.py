@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from gradlab.autograd import no_grad
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.nn.module import Module
 from gradlab.ops.elementwise import Abs, Mul
 from gradlab.ops.reduce import Sum
@@ -50,7 +52,7 @@ def _penalty(name: str, params, lam: float, square: bool) -> Tensor:
         term = Sum.apply(Mul.apply(p, p) if square else Abs.apply(p))
         total = term if total is None else total + term
     if total is None:
-        return Tensor(xp.zeros((), dtype=xp.float32))
+        return Tensor(np.zeros((), dtype=np.float32))  # no parameters: a host zero
     return Mul.apply(total, total._data.dtype.type(lam))
 
 
@@ -99,6 +101,7 @@ class MaxNorm:
                 self._constrain(p._data)
 
     def _constrain(self, w) -> None:
+        xp = array_module(w)
         if w.ndim == 0:
             raise ValueError("MaxNorm: cannot constrain a 0-d tensor")
         if not -w.ndim <= self.dim < w.ndim:

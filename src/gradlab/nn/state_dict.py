@@ -8,7 +8,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from gradlab.backend import xp
+from gradlab import backend
+from gradlab.backend import as_array
 from gradlab.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -27,7 +28,7 @@ def _as_array(value, key: str):
             value = value.float()
         value = value.numpy()
     try:
-        array = xp.asarray(value)
+        array = as_array(value)
     except (TypeError, ValueError):
         array = None
     if array is None or (not hasattr(value, "dtype") and array.dtype.kind not in "biufc"):
@@ -88,5 +89,5 @@ def load_state(targets: OrderedDict, state_dict, strict: bool, owner: str) -> In
         )
     for key, array in arrays.items():
         target = targets[key]
-        target._data[...] = array
+        target._data[...] = backend.to_backend(array, backend.backend_of(target._data))
     return IncompatibleKeys(missing, unexpected)

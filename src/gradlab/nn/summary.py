@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.autograd import no_grad
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, get_default_dtype
 from gradlab.tensor import Tensor
 
 __all__ = ["ModelSummary", "count_parameters", "module_html", "summarize"]
@@ -117,6 +117,8 @@ def summarize(model, input_shape, dtype=None) -> ModelSummary:
     if isinstance(input_shape, (int, np.integer)):
         input_shape = (int(input_shape),)
     try:
+        where = next(iter(model.parameters()), None)  # the sample goes where the model is
+        xp = array_module(where)
         sample = Tensor(xp.zeros((1, *input_shape), dtype=dtype))
         with no_grad():
             model(sample)

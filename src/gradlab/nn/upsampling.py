@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from gradlab.backend import backend_of, to_backend
 from gradlab.nn.module import Module
 from gradlab.ops.linalg import matmul
 from gradlab.ops.movement import getitem, transpose
@@ -172,6 +173,7 @@ def interpolate(
     align = bool(align_corners)
     dtype = input._data.dtype
     out = input
+    backend = backend_of(input._data)  # the weights are made on the host, then moved
     for k, (n_in, n_out, factor) in enumerate(zip(in_sizes, out_sizes, factors)):
         axis = 2 + k
         if mode in ("nearest", "nearest-exact"):
@@ -182,7 +184,8 @@ def interpolate(
             continue
         if n_in == n_out and mode != "bicubic":
             continue  # PyTorch copies an axis whose size does not change (bicubic excepted)
-        weights = Tensor(_weights(mode, n_in, n_out, factor, align).T.astype(dtype))
+        weights = _weights(mode, n_in, n_out, factor, align).T.astype(dtype)
+        weights = Tensor(to_backend(weights, backend))
         out = transpose(matmul(transpose(out, axis, -1), weights), axis, -1)
     return out
 

@@ -14,6 +14,7 @@ from gradlab.ops import (
     elementwise,
     inplace_catalogue,
     inplace_methods,
+    inplace_shape,
     linalg,
     movement,
     reduce,
@@ -150,6 +151,7 @@ def _bind():
     methods["register_hook"] = autograd_api.register_hook
     methods["register_post_accumulate_grad_hook"] = autograd_api.register_post_accumulate_grad_hook
     methods.update(inplace_methods.METHODS)
+    methods.update(inplace_shape.METHODS)  # t_, squeeze_, resize_ ...
     for name, fn in {**operators, **methods}.items():
         setattr(Tensor, name, fn)
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from gradlab._fast.buffers import zeros_like_layout
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops.special import erf_array
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"]
@@ -20,6 +22,7 @@ class Sigmoid(Function):
 
     def forward(self, a):
         # sigma(x) = (1 + tanh(x / 2)) / 2: stable for large |x| and faster than exp here.
+        xp = array_module(a)
         out = xp.tanh(a * 0.5)
         out += 1
         out *= 0.5
@@ -35,6 +38,7 @@ class Tanh(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         out = xp.tanh(a)
         self.saved = (out,)
         return out
@@ -47,8 +51,9 @@ class Tanh(Function):
 def relu_values(a, out=None):
     """max(a, 0) as an array, into ``out`` if given: against an array of zeros with ``a``'s
     layout where there is one (:func:`gradlab._fast.buffers.zeros_like_layout`)."""
+    xp = array_module(a)
     # (a CPU speed-up: NumPy arrays only)
-    zeros = zeros_like_layout(a) if type(a) is xp.ndarray and a.dtype.kind == "f" else None
+    zeros = zeros_like_layout(a) if type(a) is np.ndarray and a.dtype.kind == "f" else None
     return xp.maximum(a, 0 if zeros is None else zeros, out=out)
 
 
@@ -58,7 +63,7 @@ class Relu(Function):
     def forward(self, a):
         out = relu_values(a)
         # The mask, made while ``out`` is in cache, makes backward one multiply.
-        self.saved = (xp.greater(out, 0),)
+        self.saved = (out > 0,)
         return out
 
     def backward(self, grad):
@@ -69,11 +74,13 @@ class LeakyRelu(Function):
     __slots__ = ()
 
     def forward(self, a, negative_slope=0.01):
+        xp = array_module(a)
         positive = a > 0
         self.saved = (positive, negative_slope)
         return xp.where(positive, a, a * negative_slope)
 
     def backward(self, grad):
+        xp = array_module(grad)
         positive, slope = self.saved
         return xp.where(positive, grad, grad * slope)
 
@@ -82,12 +89,14 @@ class Elu(Function):
     __slots__ = ()
 
     def forward(self, a, alpha=1.0):
+        xp = array_module(a)
         positive = a > 0
         out = xp.where(positive, a, alpha * xp.expm1(xp.minimum(a, 0)))
         self.saved = (positive, out, alpha)
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         positive, out, alpha = self.saved
         return xp.where(positive, grad, grad * (out + alpha))
 
@@ -98,6 +107,7 @@ class Softplus(Function):
     __slots__ = ()
 
     def forward(self, a, beta=1.0, threshold=20.0):
+        xp = array_module(a)
         scaled = a * beta
         linear = scaled > threshold
         out = xp.where(linear, a, xp.logaddexp(0, scaled) / beta)
@@ -105,6 +115,7 @@ class Softplus(Function):
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
+        xp = array_module(grad)
         scaled, linear = self.saved
         sig = 0.5 * (1 + xp.tanh(0.5 * scaled))
         return xp.where(linear, grad, grad * sig)
@@ -121,6 +132,7 @@ class Selu(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         positive = a > 0
         negative_part = (_SELU_SCALE * _SELU_ALPHA) * xp.expm1(xp.minimum(a, 0))
         out = xp.where(positive, _SELU_SCALE * a, negative_part).astype(a.dtype, copy=False)
@@ -128,6 +140,7 @@ class Selu(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         positive, negative_part = self.saved
         return xp.where(
             positive, grad * _SELU_SCALE, grad * (negative_part + _SELU_SCALE * _SELU_ALPHA)
@@ -140,6 +153,7 @@ class Gelu(Function):
     __slots__ = ()
 
     def forward(self, a, approximate="none"):
+        xp = array_module(a)
         if approximate == "tanh":
             t = xp.tanh(_GELU_TANH_C * (a + 0.044715 * a * a * a))
             self.saved = (a, t, approximate)
@@ -151,6 +165,7 @@ class Gelu(Function):
         return a * cdf
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, value, approximate = self.saved
         if approximate == "tanh":
             inner = _GELU_TANH_C * (1 + 3 * 0.044715 * a * a)
@@ -162,6 +177,7 @@ class Silu(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         sig = xp.tanh(0.5 * a)
         sig += 1
         sig *= 0.5
@@ -179,6 +195,7 @@ class Prelu(Function):
     __slots__ = ()
 
     def forward(self, a, weight):
+        xp = array_module(a)
         w = weight
         if weight.size > 1 and a.ndim >= 2:
             w = weight.reshape((1, weight.size) + (1,) * (a.ndim - 2))
@@ -187,6 +204,7 @@ class Prelu(Function):
         return xp.where(positive, a, w * a).astype(a.dtype, copy=False)
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, w, positive, w_shape = self.saved
         grad_a = xp.where(positive, grad, grad * w) if self.needs_input_grad(0) else None
         grad_w = None
@@ -210,6 +228,7 @@ class Step(Function):
         return (a > threshold).astype(a.dtype)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, dtype = self.saved
         return xp.zeros(shape, dtype=grad.dtype)
 

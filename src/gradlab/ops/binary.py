@@ -9,8 +9,10 @@ and integer inputs of a floating op become the default float dtype.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, get_default_dtype
 from gradlab.ops import elementwise
 from gradlab.ops.promotion import result_np
 from gradlab.tensor import Tensor
@@ -33,7 +35,9 @@ def result_dtype(*values, floating=False):
 
 
 def operands(*values, floating=False):
-    """The values as Tensors (or constant arrays) of one result dtype."""
+    """The values as Tensors (or constant arrays, on the tensors' device) of one result
+    dtype."""
+    xp = array_module(*values)
     dtype = result_dtype(*values, floating=floating)
     out = []
     for v in values:
@@ -50,14 +54,14 @@ class _Binary(Function):
     __slots__ = ()
 
     def forward(self, a, b):
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self.fn(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = self.fn(array_module(a, b), a, b)
         self.saved = (a, b, out)
         return out
 
     def backward(self, grad):
         a, b, out = self.saved
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             da, db = self.derivatives(a, b, out)
         return (
             grad * da if self.needs_input_grad(0) else None,
@@ -67,7 +71,7 @@ class _Binary(Function):
 
 class Atan2(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.arctan2)
+    fn = staticmethod(lambda xp, a, b: xp.arctan2(a, b))
 
     def derivatives(self, a, b, out):
         norm = a * a + b * b
@@ -76,23 +80,25 @@ class Atan2(_Binary):
 
 class Fmod(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.fmod)
+    fn = staticmethod(lambda xp, a, b: xp.fmod(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         return 1, -xp.trunc(a / b)
 
 
 class Remainder(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.remainder)
+    fn = staticmethod(lambda xp, a, b: xp.remainder(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         return 1, -xp.floor(a / b)
 
 
 class Hypot(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.hypot)
+    fn = staticmethod(lambda xp, a, b: xp.hypot(a, b))
 
     def derivatives(self, a, b, out):
         return a / out, b / out
@@ -100,25 +106,28 @@ class Hypot(_Binary):
 
 class Copysign(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.copysign)
+    fn = staticmethod(lambda xp, a, b: xp.copysign(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         return xp.where(a == 0, 0, out / xp.where(a == 0, 1, a)), 0
 
 
 class Logaddexp(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.logaddexp)
+    fn = staticmethod(lambda xp, a, b: xp.logaddexp(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         return xp.exp(a - out), xp.exp(b - out)
 
 
 class Logaddexp2(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.logaddexp2)
+    fn = staticmethod(lambda xp, a, b: xp.logaddexp2(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         return xp.exp2(a - out), xp.exp2(b - out)
 
 
@@ -128,12 +137,13 @@ class Xlogy(_Binary):
     __slots__ = ()
 
     @staticmethod
-    def fn(a, b):
+    def fn(xp, a, b):
         return xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(
-            xp.result_type(a, b), copy=False
+            np.result_type(a, b), copy=False
         )
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         da = xp.where((a == 0) & (b <= 0), 0, xp.log(b))
         return da, a / b
 
@@ -142,18 +152,20 @@ class Fmax(_Binary):
     """maximum that ignores nan; ties send the gradient to ``a`` (as PyTorch's fmax)."""
 
     __slots__ = ()
-    fn = staticmethod(xp.fmax)
+    fn = staticmethod(lambda xp, a, b: xp.fmax(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         to_a = (a >= b) | xp.isnan(b)
         return to_a, ~to_a
 
 
 class Fmin(_Binary):
     __slots__ = ()
-    fn = staticmethod(xp.fmin)
+    fn = staticmethod(lambda xp, a, b: xp.fmin(a, b))
 
     def derivatives(self, a, b, out):
+        xp = array_module(a, b)
         to_a = (a <= b) | xp.isnan(b)
         return to_a, ~to_a
 
@@ -179,13 +191,14 @@ logaddexp2 = _binary(Logaddexp2, "logaddexp2")
 xlogy = _binary(Xlogy, "xlogy")
 
 
-def _keep_ints(cls, name, numpy_fn):
+def _keep_ints(cls, name):
     def op(input, other):  # noqa: A002
         a, b = operands(input, other)
         if a.dtype.kind in "biu":
+            xp = array_module(a, b)
             if xp.any(_array(b) == 0):
                 raise RuntimeError("ZeroDivisionError")
-            return Tensor(numpy_fn(_array(a), _array(b)))
+            return Tensor(getattr(xp, name)(_array(a), _array(b)))
         return cls.apply(a, b)
 
     op.__name__ = op.__qualname__ = name
@@ -193,29 +206,33 @@ def _keep_ints(cls, name, numpy_fn):
 
 
 def _array(v):
-    return v.numpy() if isinstance(v, Tensor) else v
+    return v._data if isinstance(v, Tensor) else v
 
 
-fmod = _keep_ints(Fmod, "fmod", xp.fmod)
-remainder = _keep_ints(Remainder, "remainder", xp.remainder)
+fmod = _keep_ints(Fmod, "fmod")
+remainder = _keep_ints(Remainder, "remainder")
 
 
 def fmax(input, other):  # noqa: A002
     a, b = operands(input, other)
-    return Fmax.apply(a, b) if a.dtype.kind == "f" else Tensor(xp.fmax(_array(a), _array(b)))
+    if a.dtype.kind == "f":
+        return Fmax.apply(a, b)
+    return Tensor(array_module(a, b).fmax(_array(a), _array(b)))
 
 
 def fmin(input, other):  # noqa: A002
     a, b = operands(input, other)
-    return Fmin.apply(a, b) if a.dtype.kind == "f" else Tensor(xp.fmin(_array(a), _array(b)))
+    if a.dtype.kind == "f":
+        return Fmin.apply(a, b)
+    return Tensor(array_module(a, b).fmin(_array(a), _array(b)))
 
 
 def float_power(input, exponent):  # noqa: A002
     """input ** exponent in float64, as ``torch.float_power``."""
-    base = input.double() if isinstance(input, Tensor) else xp.float64(input)
-    power = exponent.double() if isinstance(exponent, Tensor) else xp.float64(exponent)
+    base = input.double() if isinstance(input, Tensor) else np.float64(input)
+    power = exponent.double() if isinstance(exponent, Tensor) else np.float64(exponent)
     if not isinstance(base, Tensor):
-        base = Tensor(xp.asarray(base))
+        base = Tensor(array_module(exponent).asarray(base))
     return elementwise.Pow.apply(base, power)
 
 
@@ -282,6 +299,7 @@ def div(input, other, *, rounding_mode=None):  # noqa: A002
         )
     a, b = operands(input, other)
     array_a, array_b = _array(a), _array(b)
+    xp = array_module(array_a, array_b)
     if a.dtype.kind in "biu":
         if xp.any(array_b == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -289,11 +307,10 @@ def div(input, other, *, rounding_mode=None):  # noqa: A002
         if rounding_mode == "trunc":
             q = q + ((array_a % array_b != 0) & ((array_a < 0) != (array_b < 0)))
         return Tensor(q.astype(a.dtype, copy=False))
-    rounding = xp.trunc if rounding_mode == "trunc" else xp.floor
     quotient = elementwise.div(a, b)
     from gradlab.ops.rounding import Rounding
 
-    return Rounding.apply(quotient, fn=rounding)
+    return Rounding.apply(quotient, fn=rounding_mode)
 
 
 divide = div

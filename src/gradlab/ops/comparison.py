@@ -3,7 +3,7 @@ outside the graph (``x > 0``, ``x == y``, ``isnan(x)``), as in PyTorch."""
 
 from __future__ import annotations
 
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite"]
@@ -38,12 +38,15 @@ def ge(a, b):
 
 
 def sign(a):
+    xp = array_module(a)
     return Tensor._from_op(xp.sign(_const(a)), None)
 
 
 def isnan(a):
+    xp = array_module(a)
     return Tensor._from_op(xp.isnan(_const(a)), None)
 
 
 def isfinite(a):
+    xp = array_module(a)
     return Tensor._from_op(xp.isfinite(_const(a)), None)

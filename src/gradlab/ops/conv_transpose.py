@@ -7,8 +7,10 @@ time into an uncropped buffer and crops the padding off. Backward gathers the sa
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops.windows import transposed_out_size
 
 
@@ -31,12 +33,13 @@ class ConvTranspose2dOp(Function):
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
                 output_padding=(0, 0)):  # fmt: skip
+        xp = array_module(x)
         n, _, h, w = x.shape
         _, cout, kh, kw = weight.shape
         ho, wo = conv_transpose_output_hw(x.shape, weight.shape, stride, padding, dilation,
                                           output_padding)  # fmt: skip
         (sh, sw), (dh, dw), (ph, pw) = stride, dilation, padding
-        full = xp.zeros((n, cout, ph + ho + ph + sh, pw + wo + pw + sw), xp.result_type(x, weight))
+        full = xp.zeros((n, cout, ph + ho + ph + sh, pw + wo + pw + sw), np.result_type(x, weight))
         for i in range(kh):
             for j in range(kw):
                 contribution = xp.einsum("nchw,co->nohw", x, weight[:, :, i, j])
@@ -49,6 +52,7 @@ class ConvTranspose2dOp(Function):
         return xp.ascontiguousarray(out)
 
     def backward(self, grad):
+        xp = array_module(grad)
         x, weight, full_shape, (sh, sw), (ph, pw), (dh, dw) = self.saved
         _, _, h, w = x.shape
         _, _, kh, kw = weight.shape

@@ -8,8 +8,10 @@ minimum split the gradient in half, clamp passes the gradient at its bounds).
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops.promotion import promote_pair
 from gradlab.tensor import Tensor
 
@@ -86,13 +88,14 @@ class Pow(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, b, out = self.saved
         grad_a = grad_b = None
         if self.needs_input_grad(0):
             grad_a = grad * b * a ** (b - 1)
         if self.needs_input_grad(1):
             # d(a^b)/db = a^b log a; PyTorch takes it as 0 where a == 0 (and b >= 0).
-            with xp.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"):
                 grad_b = grad * xp.where(a == 0, 0.0, out * xp.log(xp.where(a == 0, 1, a)))
         return grad_a, grad_b
 
@@ -137,6 +140,7 @@ class Exp(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         out = xp.exp(a)
         self.saved = (out,)
         return out
@@ -149,6 +153,7 @@ class Log(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         self.saved = (a,)
         return xp.log(a)
 
@@ -160,6 +165,7 @@ class Sqrt(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         out = xp.sqrt(a)
         self.saved = (out,)
         return out
@@ -172,10 +178,12 @@ class Abs(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         self.saved = (a,)
         return xp.abs(a)
 
     def backward(self, grad):
+        xp = array_module(grad)
         return grad * xp.sign(self.saved[0])
 
 
@@ -187,6 +195,7 @@ class Maximum(Function):
 
     def forward(self, a, b):
         a, b = promote_pair(a, b)
+        xp = array_module(a, b)
         self.saved = (a, b)
         return xp.maximum(a, b)
 
@@ -201,6 +210,7 @@ class Minimum(Function):
 
     def forward(self, a, b):
         a, b = promote_pair(a, b)
+        xp = array_module(a, b)
         self.saved = (a, b)
         return xp.minimum(a, b)
 
@@ -214,10 +224,12 @@ class Clamp(Function):
     __slots__ = ()
 
     def forward(self, a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        xp = array_module(a)
         self.saved = (a, min, max)
         return xp.clip(a, min, max)
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, low, high = self.saved
         keep = xp.ones_like(a, dtype=bool)
         if low is not None:
@@ -233,11 +245,13 @@ class Where(Function):
     __slots__ = ()
 
     def forward(self, condition, a, b):
+        xp = array_module(condition, a, b)
         self.saved = (condition,)
         a, b = promote_pair(a, b)
         return xp.where(condition, a, b)
 
     def backward(self, grad):
+        xp = array_module(grad)
         (condition,) = self.saved
         zero = grad.dtype.type(0)
         return (
@@ -328,7 +342,7 @@ def clone(a):
 
 def to_dtype(a, dtype):
     """The tensor in another dtype (differentiable between floating dtypes)."""
-    dtype = xp.dtype(dtype)
+    dtype = np.dtype(dtype)
     if a._data.dtype == dtype:
         return a
     if dtype.kind != "f":

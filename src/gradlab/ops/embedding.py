@@ -9,8 +9,10 @@ serves tables up to a few times the number of lookups, and sorting the indices t
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 
 __all__ = ["EmbeddingOp", "scatter_add_rows"]
 
@@ -18,8 +20,9 @@ __all__ = ["EmbeddingOp", "scatter_add_rows"]
 def scatter_add_rows(indices, values, num_rows: int):
     """A (num_rows, D) array whose row r is the sum of ``values[k]`` over k with
     ``indices[k] == r``; indices (M,) of ints in [0, num_rows), values (M, D)."""
+    xp = array_module(values)
     m, d = values.shape
-    indices = indices.astype(xp.intp, copy=False)
+    indices = indices.astype(np.intp, copy=False)
     if num_rows <= 8 * max(m, 1):
         flat = (indices[:, None] * d + xp.arange(d)).reshape(-1)
         sums = xp.bincount(flat, weights=values.reshape(-1), minlength=num_rows * d)
@@ -42,6 +45,7 @@ class EmbeddingOp(Function):
     __slots__ = ()
 
     def forward(self, weight, *, indices, padding_idx=None):
+        xp = array_module(weight)
         self.saved = (indices, weight.shape[0], padding_idx)
         return xp.take(weight, indices, axis=0)
 

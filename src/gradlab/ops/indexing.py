@@ -9,8 +9,10 @@ in the other dimensions, and only that leading block takes part.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import elementwise, movement
 from gradlab.tensor import Tensor
 
@@ -23,7 +25,11 @@ __all__ = [
 
 def _positions(index, dim):
     """Index arrays addressing, for every element of ``index``, its place along ``dim``."""
-    grids = list(xp.ogrid[tuple(slice(0, s) for s in index.shape)]) if index.ndim else []
+    xp = array_module(index)
+    grids = [
+        xp.arange(size).reshape([size if d == axis else 1 for d in range(index.ndim)])
+        for axis, size in enumerate(index.shape)
+    ]
     grids[dim] = index
     return tuple(grids)
 
@@ -41,6 +47,7 @@ class Gather(Function):
         return a[_positions(index, dim)]
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, index, dim = self.saved
         full = xp.zeros(shape, grad.dtype)
         xp.add.at(full, _positions(index, dim), grad)
@@ -51,10 +58,12 @@ class IndexSelect(Function):
     __slots__ = ()
 
     def forward(self, a, index, dim=0):
+        xp = array_module(a)
         self.saved = (a.shape, index, dim)
         return xp.take(a, index, axis=dim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, index, dim = self.saved
         full = xp.zeros(shape, grad.dtype)
         xp.add.at(full, (slice(None),) * dim + (index,), grad)
@@ -65,12 +74,14 @@ class IndexAdd(Function):
     __slots__ = ()
 
     def forward(self, a, index, source, dim=0, alpha=1):
+        xp = array_module(a)
         out = a.copy()
         xp.add.at(out, (slice(None),) * dim + (index,), source * alpha if alpha != 1 else source)
         self.saved = (index, dim, alpha)
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         index, dim, alpha = self.saved
         grad_source = xp.take(grad, index, axis=dim) if self.needs_input_grad(2) else None
         if grad_source is not None and alpha != 1:
@@ -89,6 +100,7 @@ class IndexCopy(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         key, index, dim = self.saved
         grad_a = grad.copy()
         grad_a[key] = 0
@@ -99,12 +111,14 @@ class MaskedSelect(Function):
     __slots__ = ()
 
     def forward(self, a, mask):
-        shape = xp.broadcast_shapes(a.shape, mask.shape)
+        xp = array_module(a)
+        shape = np.broadcast_shapes(a.shape, mask.shape)
         mask = xp.broadcast_to(mask, shape)
         self.saved = (shape, mask)
         return xp.broadcast_to(a, shape)[mask]
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, mask = self.saved
         full = xp.zeros(shape, grad.dtype)
         full[mask] = grad
@@ -123,8 +137,9 @@ def _dim(op, dim, ndim):
     return dim % max(ndim, 1)
 
 
-def _index(op, index, ndim=None):
-    array = index.numpy() if isinstance(index, Tensor) else xp.asarray(index)
+def _index(op, input, index, ndim=None):
+    """``index`` as an integer array on ``input``'s device."""
+    array = index._data if isinstance(index, Tensor) else array_module(input).asarray(index)
     if array.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {array.dtype}")
     if ndim is not None and array.ndim != ndim and max(array.ndim, 1) != max(ndim, 1):
@@ -145,7 +160,7 @@ def _check_range(op, index, size, dim, error=RuntimeError):
 def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002 - PyTorch's names
     """out[i][j] = input[i][index[i][j]] for dim=1 (likewise for any dim)."""
     dim = _dim("gather", dim, input.ndim)
-    index = _index("gather", index, input.ndim)
+    index = _index("gather", input, index, input.ndim)
     if input.ndim == 0:
         return Gather.apply(movement.reshape(input, 1), index.reshape(1), dim=0).reshape(())
     for d in range(input.ndim):
@@ -161,7 +176,7 @@ def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002 - PyTorch's n
 def index_select(input, dim, index):  # noqa: A002
     """input's entries at ``index`` (1-D) along ``dim``."""
     dim = _dim("index_select", dim, input.ndim)
-    index = _index("index_select", index)
+    index = _index("index_select", input, index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     _check_range("index_select", index, input.shape[dim] if input.ndim else 1, dim, IndexError)
@@ -172,21 +187,22 @@ def index_select(input, dim, index):  # noqa: A002
 
 def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     dim = _dim("index_add", dim, input.ndim)
-    index = _index("index_add", index).reshape(-1)
+    index = _index("index_add", input, index).reshape(-1)
     _check_range("index_add", index, input.shape[dim], dim)
     return IndexAdd.apply(input, index, source, dim=dim, alpha=alpha)
 
 
 def index_copy(input, dim, index, source):  # noqa: A002
     dim = _dim("index_copy", dim, input.ndim)
-    index = _index("index_copy", index).reshape(-1)
+    index = _index("index_copy", input, index).reshape(-1)
     _check_range("index_copy", index, input.shape[dim], dim)
     return IndexCopy.apply(input, index, source, dim=dim)
 
 
 def index_fill(input, dim, index, value):  # noqa: A002
+    xp = array_module(input)
     dim = _dim("index_fill", dim, input.ndim)
-    index = _index("index_fill", index).reshape(-1)
+    index = _index("index_fill", input, index).reshape(-1)
     mask = xp.zeros(input.shape[dim], bool)
     mask[index] = True
     mask = mask.reshape([-1 if d == dim else 1 for d in range(input.ndim)])
@@ -195,7 +211,8 @@ def index_fill(input, dim, index, value):  # noqa: A002
 
 def masked_fill(input, mask, value):  # noqa: A002
     """input with ``value`` where ``mask`` (bool, broadcastable) is True."""
-    mask = mask.numpy() if isinstance(mask, Tensor) else xp.asarray(mask)
+    xp = array_module(input)
+    mask = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if mask.dtype != bool:
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {mask.dtype}"
@@ -214,7 +231,8 @@ def masked_fill(input, mask, value):  # noqa: A002
 
 def masked_select(input, mask):  # noqa: A002
     """The entries of input (broadcast with mask) where mask is True, as a 1-D tensor."""
-    mask = mask.numpy() if isinstance(mask, Tensor) else xp.asarray(mask)
+    xp = array_module(input)
+    mask = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if mask.dtype != bool:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
     return MaskedSelect.apply(input, mask)
@@ -222,21 +240,22 @@ def masked_select(input, mask):  # noqa: A002
 
 def take(input, index):  # noqa: A002
     """input viewed as 1-D, at ``index`` (the result has index's shape)."""
-    index = _index("take", index)
+    index = _index("take", input, index)
     _check_range("take", index, input.numel(), 0, IndexError)
     return movement.getitem(movement.reshape(input, -1), index)
 
 
 def take_along_dim(input, indices, dim=None):  # noqa: A002
     """gather with broadcasting; without dim, on the flattened input."""
-    indices = _index("take_along_dim", indices)
+    xp = array_module(input)
+    indices = _index("take_along_dim", input, indices)
     if dim is None:
         return gather(movement.reshape(input, -1), 0, indices.reshape(-1))
     dim = _dim("take_along_dim", dim, input.ndim)
     shape_in = list(input.shape)
     shape_ix = list(indices.shape)
     shape_in[dim] = shape_ix[dim] = 1
-    common = xp.broadcast_shapes(tuple(shape_in), tuple(shape_ix))
+    common = np.broadcast_shapes(tuple(shape_in), tuple(shape_ix))
     target_in = tuple(input.shape[dim] if d == dim else s for d, s in enumerate(common))
     target_ix = tuple(indices.shape[dim] if d == dim else s for d, s in enumerate(common))
     source = input if input.shape == target_in else movement.expand(input, *target_in)
@@ -272,12 +291,13 @@ def unbind(input, dim=0):  # noqa: A002
 
 def nonzero(input, *, as_tuple=False):  # noqa: A002
     """Indices of the non-zero entries: (n, ndim) int64, or one 1-D tensor per dim."""
-    array = input.numpy()
+    xp = array_module(input)
+    array = input._data
     if as_tuple:
         if array.ndim == 0:
-            return (Tensor(xp.zeros(int(bool(array)), xp.int64)),)
-        return tuple(Tensor(i.astype(xp.int64)) for i in xp.nonzero(array))
-    return Tensor(xp.argwhere(array).astype(xp.int64))
+            return (Tensor(xp.zeros(int(bool(array)), np.int64)),)
+        return tuple(Tensor(i.astype(np.int64)) for i in xp.nonzero(array))
+    return Tensor(xp.argwhere(array).astype(np.int64))
 
 
 def argwhere(input):  # noqa: A002

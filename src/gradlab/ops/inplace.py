@@ -24,9 +24,11 @@ for ops written elsewhere too: ``apply_inplace(t, "name_", out_of_place_fn, *arg
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab import autograd
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.tensor import Tensor, bump_version
 
 # ---------------------------------------------------------------------- the machinery
@@ -61,6 +63,7 @@ def shape_text(shape) -> str:
 
 def _write(t: Tensor, result, name: str) -> None:
     """Copy ``result`` into ``t``'s array with PyTorch's checks on shape and dtype."""
+    xp = array_module(t)
     target = t._data
     result = xp.asarray(result)
     if result.shape != target.shape:
@@ -68,7 +71,7 @@ def _write(t: Tensor, result, name: str) -> None:
             f"{name}: output with shape {shape_text(target.shape)} doesn't match the "
             f"broadcast shape {shape_text(result.shape)}"
         )
-    if result.dtype != target.dtype and not xp.can_cast(result.dtype, target.dtype, "same_kind"):
+    if result.dtype != target.dtype and not np.can_cast(result.dtype, target.dtype, "same_kind"):
         raise RuntimeError(
             f"{name}: result type {result.dtype} can't be cast to the desired output type "
             f"{target.dtype}"
@@ -138,15 +141,16 @@ def apply_inplace(t: Tensor, name: str, op, *args, fast=None, **kwargs) -> Tenso
 
 
 def _cast_text(t, args, error) -> str:
-    other = next((xp.result_type(array_of(a)) for a in args if a is not None), None)
+    other = next((np.result_type(array_of(a)) for a in args if a is not None), None)
     if other is not None:
         return f"result type {other} can't be cast to the desired output type {t.dtype}"
     return str(error)
 
 
 def _fast_value_error(t, name, args, error):
+    xp = array_module(t)
     if "broadcast" in str(error):
-        shape = xp.broadcast_shapes(t.shape, *[xp.shape(array_of(a)) for a in args])
+        shape = np.broadcast_shapes(t.shape, *[xp.shape(array_of(a)) for a in args])
         return RuntimeError(
             f"{name}: output with shape {shape_text(t.shape)} doesn't match the broadcast "
             f"shape {shape_text(shape)}"
@@ -156,6 +160,12 @@ def _fast_value_error(t, name, args, error):
 
 def _rebase(t: Tensor, name: str, op, args, kwargs) -> None:
     """The differentiable path: run ``op`` on a stand-in, write, and move ``t``'s node."""
+    if t._view is not None and t._view[1](t._view[0]._data).shape != t._data.shape:
+        raise RuntimeError(
+            f"{name}: this view's base changed shape in place (t_, squeeze_, ...) after the "
+            f"view was made, so gradlab cannot route its gradient; take the view again after "
+            f"the change, or work on a clone"
+        )
     result = op(_stand_in(t), *args, **kwargs)
     fn = result.grad_fn
     target = t._data
@@ -204,6 +214,7 @@ class ViewOf(Function):
         return view_fn(base)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, view_fn = self.saved
         full = xp.zeros_like(grad, shape=shape)
         view_fn(full)[...] = grad
@@ -219,10 +230,12 @@ class Fill(Function):
     __slots__ = ()
 
     def forward(self, a, value):
+        xp = array_module(a)
         return xp.full(a.shape, value, dtype=a.dtype)
 
     def backward(self, grad):
         # the old values get a zero gradient (as PyTorch's); the engine sums value's
+        xp = array_module(grad)
         zero = xp.zeros_like(grad) if self.needs_input_grad(0) else None
         return zero, grad
 
@@ -233,10 +246,12 @@ class Copy(Function):
     __slots__ = ()
 
     def forward(self, a, src):
-        self.saved = (xp.result_type(src),)
+        xp = array_module(a)
+        self.saved = (np.result_type(src),)
         return xp.broadcast_to(xp.asarray(src, dtype=a.dtype), a.shape)
 
     def backward(self, grad):
+        xp = array_module(grad)
         zero = xp.zeros_like(grad) if self.needs_input_grad(0) else None
         return zero, grad.astype(self.saved[0], copy=False)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import builtins
 import warnings
 
-from gradlab.backend import xp
+import numpy as np
+
+from gradlab.backend import array_module, resolve_device
 from gradlab.ops import movement
 from gradlab.ops.indexing import _dim
 from gradlab.tensor import Tensor
@@ -105,7 +107,7 @@ def meshgrid(*tensors, indexing=None):
 
 def broadcast_shapes(*shapes):
     try:
-        return tuple(xp.broadcast_shapes(*(_tuple(s) for s in shapes)))
+        return tuple(np.broadcast_shapes(*(_tuple(s) for s in shapes)))
     except ValueError:
         raise RuntimeError(
             f"shape mismatch: objects cannot be broadcast to a single shape {shapes}"
@@ -153,13 +155,15 @@ def dsplit(input, sections):  # noqa: A002
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    xp = resolve_device(device, "tril_indices").xp
     rows, cols = xp.tril_indices(row, offset, col)
-    return Tensor(xp.stack([rows, cols]).astype(dtype or xp.int64))
+    return Tensor(xp.stack([rows, cols]).astype(dtype or np.int64))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    xp = resolve_device(device, "triu_indices").xp
     rows, cols = xp.triu_indices(row, offset, col)
-    return Tensor(xp.stack([rows, cols]).astype(dtype or xp.int64))
+    return Tensor(xp.stack([rows, cols]).astype(dtype or np.int64))
 
 
 def cartesian_prod(*tensors):
@@ -171,6 +175,7 @@ def cartesian_prod(*tensors):
 
 def block_diag(*tensors):
     """The tensors (at most 2-D each) on the diagonal of one matrix."""
+    xp = array_module(*tensors)
     matrices = [movement.reshape(t, (1, -1)) if t.ndim < 2 else t for t in tensors]
     rows = builtins.sum(m.shape[0] for m in matrices)
     cols = builtins.sum(m.shape[1] for m in matrices)

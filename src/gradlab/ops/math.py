@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import get_default_dtype, xp
+from gradlab.backend import array_module, get_default_dtype, to_host
 from gradlab.ops.rounding import ceil, fix, floor, round, sgn, sign, signbit, trunc  # noqa: A004
 from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
 from gradlab.ops.special import erf as _erf
@@ -33,7 +35,12 @@ def floating(a):
         raise TypeError(f"expected a Tensor, got {type(a).__name__}")
     if a.dtype.kind in "fc":
         return a
-    return Tensor(a.numpy().astype(get_default_dtype()))
+    return Tensor(a._data.astype(get_default_dtype()))
+
+
+def _module_function(name):
+    """A _Unary's ``fn``: the function ``name`` of its input's array module (xp.sin ...)."""
+    return staticmethod(lambda a: getattr(array_module(a), name)(a))
 
 
 class _Unary(Function):
@@ -42,36 +49,38 @@ class _Unary(Function):
     __slots__ = ()
 
     def forward(self, a):
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = self.fn(a)
         self.saved = (a, out)
         return out
 
     def backward(self, grad):
         a, out = self.saved
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return grad * self.derivative(a, out)
 
 
 class Sin(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.sin)
+    fn = _module_function("sin")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return xp.cos(a)
 
 
 class Cos(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.cos)
+    fn = _module_function("cos")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return -xp.sin(a)
 
 
 class Tan(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.tan)
+    fn = _module_function("tan")
 
     def derivative(self, a, out):
         return 1 + out * out
@@ -79,23 +88,25 @@ class Tan(_Unary):
 
 class Asin(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.arcsin)
+    fn = _module_function("arcsin")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return 1 / xp.sqrt(1 - a * a)
 
 
 class Acos(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.arccos)
+    fn = _module_function("arccos")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return -1 / xp.sqrt(1 - a * a)
 
 
 class Atan(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.arctan)
+    fn = _module_function("arctan")
 
     def derivative(self, a, out):
         return 1 / (1 + a * a)
@@ -103,39 +114,43 @@ class Atan(_Unary):
 
 class Sinh(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.sinh)
+    fn = _module_function("sinh")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return xp.cosh(a)
 
 
 class Cosh(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.cosh)
+    fn = _module_function("cosh")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return xp.sinh(a)
 
 
 class Asinh(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.arcsinh)
+    fn = _module_function("arcsinh")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return 1 / xp.sqrt(a * a + 1)
 
 
 class Acosh(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.arccosh)
+    fn = _module_function("arccosh")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return 1 / xp.sqrt(a * a - 1)
 
 
 class Atanh(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.arctanh)
+    fn = _module_function("arctanh")
 
     def derivative(self, a, out):
         return 1 / (1 - a * a)
@@ -143,7 +158,7 @@ class Atanh(_Unary):
 
 class Log1p(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.log1p)
+    fn = _module_function("log1p")
 
     def derivative(self, a, out):
         return 1 / (1 + a)
@@ -151,7 +166,7 @@ class Log1p(_Unary):
 
 class Expm1(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.expm1)
+    fn = _module_function("expm1")
 
     def derivative(self, a, out):
         return out + 1
@@ -159,7 +174,7 @@ class Expm1(_Unary):
 
 class Log2(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.log2)
+    fn = _module_function("log2")
 
     def derivative(self, a, out):
         return 1 / (a * math.log(2))
@@ -167,7 +182,7 @@ class Log2(_Unary):
 
 class Log10(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.log10)
+    fn = _module_function("log10")
 
     def derivative(self, a, out):
         return 1 / (a * math.log(10))
@@ -175,7 +190,7 @@ class Log10(_Unary):
 
 class Exp2(_Unary):
     __slots__ = ()
-    fn = staticmethod(xp.exp2)
+    fn = _module_function("exp2")
 
     def derivative(self, a, out):
         return out * math.log(2)
@@ -186,6 +201,7 @@ class Rsqrt(_Unary):
 
     @staticmethod
     def fn(a):
+        xp = array_module(a)
         return 1 / xp.sqrt(a)
 
     def derivative(self, a, out):
@@ -208,6 +224,7 @@ class Frac(_Unary):
 
     @staticmethod
     def fn(a):
+        xp = array_module(a)
         return a - xp.trunc(a)
 
     def derivative(self, a, out):
@@ -218,9 +235,10 @@ class Sinc(_Unary):
     """sin(pi x) / (pi x), 1 at 0; derivative (cos(pi x) - sinc(x)) / x, 0 at 0."""
 
     __slots__ = ()
-    fn = staticmethod(xp.sinc)
+    fn = _module_function("sinc")
 
     def derivative(self, a, out):
+        xp = array_module(a)
         safe = xp.where(a == 0, 1, a)
         return xp.where(a == 0, 0, (xp.cos(math.pi * a) - out) / safe)
 
@@ -230,6 +248,7 @@ class Erfc(_Unary):
     fn = staticmethod(erfc_array)
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return (-2 / math.sqrt(math.pi)) * xp.exp(-a * a)
 
 
@@ -238,6 +257,7 @@ class Erfinv(_Unary):
     fn = staticmethod(erfinv_array)
 
     def derivative(self, a, out):
+        xp = array_module(a)
         return (math.sqrt(math.pi) / 2) * xp.exp(out * out)
 
 
@@ -246,7 +266,11 @@ class Lgamma(_Unary):
 
     @staticmethod
     def fn(a):
-        flat = [math.lgamma(v) if not (v <= 0 and v == int(v)) else math.inf for v in a.flat]
+        # math.lgamma per element, on a host copy (no array module has lgamma)
+        xp = array_module(a)
+        flat = [
+            math.lgamma(v) if not (v <= 0 and v == int(v)) else math.inf for v in to_host(a).flat
+        ]
         return xp.asarray(flat, dtype=a.dtype).reshape(a.shape)
 
     def derivative(self, a, out):
@@ -267,14 +291,16 @@ class Logit(Function):
     __slots__ = ()
 
     def forward(self, a, eps=None):
+        xp = array_module(a)
         p = a if eps is None else xp.clip(a, eps, 1 - eps)
         self.saved = (a, eps)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             return xp.log(p / (1 - p))
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, eps = self.saved
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             out = grad / (a * (1 - a))
         if eps is not None:
             out = xp.where((a < eps) | (a > 1 - eps), 0, out)
@@ -285,6 +311,7 @@ class NanToNum(Function):
     __slots__ = ()
 
     def forward(self, a, nan=0.0, posinf=None, neginf=None):
+        xp = array_module(a)
         self.saved = (xp.isfinite(a),)
         return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
@@ -351,7 +378,7 @@ def logit(input, eps=None):  # noqa: A002
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002
     if input.dtype.kind not in "fc":
-        return Tensor(input.numpy().copy())
+        return Tensor(input._data.copy())
     return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
 
 

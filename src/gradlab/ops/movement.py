@@ -12,8 +12,10 @@ from __future__ import annotations
 import builtins
 import itertools
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import backend_of, to_backend, xp
+from gradlab.backend import array_module, as_array, backend_of, to_backend
 from gradlab.tensor import Tensor, make_view
 
 
@@ -46,6 +48,7 @@ class Expand(Function):
     __slots__ = ()
 
     def forward(self, a, shape=()):
+        xp = array_module(a)
         return xp.broadcast_to(a, shape)
 
     def backward(self, grad):
@@ -70,6 +73,7 @@ class Index(Function):
         return a[key]
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, dtype, key = self.saved
         full = xp.zeros_like(grad, shape=shape)
         if _is_basic_index(key):
@@ -83,10 +87,12 @@ class Cat(Function):
     __slots__ = ()
 
     def forward(self, *arrays, dim=0):
+        xp = array_module(*arrays)
         self.saved = ([a.shape[dim] for a in arrays], dim)
         return xp.concatenate(arrays, axis=dim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         sizes, dim = self.saved
         if len(sizes) == 1:
             return grad  # one input: the engine expects a bare gradient, not a 1-tuple
@@ -98,10 +104,12 @@ class Stack(Function):
     __slots__ = ()
 
     def forward(self, *arrays, dim=0):
+        xp = array_module(*arrays)
         self.saved = (len(arrays), dim)
         return xp.stack(arrays, axis=dim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         count, dim = self.saved
         if count == 1:
             return xp.take(grad, 0, axis=dim)
@@ -114,6 +122,7 @@ class Pad(Function):
     __slots__ = ()
 
     def forward(self, a, widths=(), value=0.0):
+        xp = array_module(a)
         self.saved = (tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape)),)
         return xp.pad(a, widths, mode="constant", constant_values=value)
 
@@ -220,13 +229,14 @@ def flatten(a, start_dim=0, end_dim=-1):
 
 
 def expand(a, *sizes):
+    xp = array_module(a)
     sizes = _shape_args("expand", sizes)
     if len(sizes) < a.ndim:
         raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {a.ndim} dimensions")
     lead = len(sizes) - a.ndim
     shape = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     try:
-        xp.broadcast_shapes(a.shape, shape)
+        np.broadcast_shapes(a.shape, shape)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {a.shape} to {sizes}") from None
     out = Expand.apply(a, shape=shape)
@@ -247,8 +257,8 @@ def _index_key(key, like=None):
     if isinstance(key, Tensor):
         key = key._data
     elif isinstance(key, list):
-        key = xp.asarray(key)
-    if like is not None and isinstance(key, xp.ndarray) and type(like) is not xp.ndarray:
+        key = as_array(key)
+    if like is not None and isinstance(key, np.ndarray) and type(like) is not np.ndarray:
         return to_backend(key, backend_of(like))
     return key
 

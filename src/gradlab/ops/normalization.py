@@ -7,8 +7,10 @@ x̂ and 1/σ saved: one node instead of the ~10 a composite would record.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 
 __all__ = ["BatchNormOp", "LayerNormOp"]
 
@@ -36,6 +38,7 @@ class BatchNormOp(Function):
         momentum=0.1,
         eps=1e-5,
     ):
+        xp = array_module(x)
         axes = (0,) + tuple(range(2, x.ndim))
         bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         if training:
@@ -85,10 +88,11 @@ class LayerNormOp(Function):
     __slots__ = ()
 
     def forward(self, x, weight=None, bias=None, *, ndim_norm=1, eps=1e-5):
+        xp = array_module(x)
         axes = tuple(range(x.ndim - ndim_norm, x.ndim))
         # accumulated in float64 and rounded once: a constant row's mean is then exactly its
         # value, so the row normalizes to 0 as in PyTorch (a float32 sum is off by ulps)
-        mean = x.mean(axis=axes, keepdims=True, dtype=xp.float64).astype(x.dtype, copy=False)
+        mean = x.mean(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
         centered = x - mean
         var = xp.mean(centered * centered, axis=axes, keepdims=True)
         inv_std = 1.0 / xp.sqrt(var + eps)

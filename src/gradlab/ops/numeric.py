@@ -9,8 +9,10 @@ primitives over ``numpy.linalg`` with the textbook gradients.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import elementwise, linalg, movement
 from gradlab.ops.binary import operands
 from gradlab.ops.indexing import _dim, _index
@@ -28,13 +30,15 @@ __all__ = [
 slogdet_result = return_type("slogdet", ["sign", "logabsdet"])
 
 
-def _array(value):
-    return value.numpy() if isinstance(value, Tensor) else xp.asarray(value)
+def _array(value, *like):
+    """``value``'s array; a number or list as an array on the device of ``like``'s tensors."""
+    return value._data if isinstance(value, Tensor) else array_module(*like).asarray(value)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,  # noqa: A002
                  sorter=None):  # fmt: skip
     """Insertion indices of ``input`` into the last dim of ``sorted_sequence``."""
+    xp = array_module(sorted_sequence)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
@@ -42,7 +46,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("side and right can't be set to opposites")
         right = side == "right"
     seq = _array(sorted_sequence)
-    values = _array(input)
+    values = _array(input, sorted_sequence)
     if sorter is not None:
         seq = xp.take_along_axis(seq, _array(sorter), axis=-1)
     kind = "right" if right else "left"
@@ -58,7 +62,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         vals = values.reshape(-1, values.shape[-1])
         out = xp.stack([xp.searchsorted(r, v, side=kind) for r, v in zip(rows, vals)])
         out = out.reshape(values.shape)
-    return Tensor(xp.asarray(out, xp.int32 if out_int32 else xp.int64))
+    return Tensor(xp.asarray(out, np.int32 if out_int32 else np.int64))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
@@ -69,29 +73,35 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    return Tensor(xp.isin(_array(elements), _array(test_elements), invert=invert))
+    xp = array_module(elements, test_elements)
+    a, b = _array(elements, test_elements), _array(test_elements, elements)
+    return Tensor(xp.isin(a, b, invert=invert))
 
 
 def heaviside(input, values):  # noqa: A002
-    a, v = _array(input), _array(values)
-    return Tensor(xp.heaviside(a, v).astype(xp.result_type(a, v)))
+    xp = array_module(input, values)
+    a, v = _array(input, values), _array(values, input)
+    return Tensor(xp.heaviside(a, v).astype(np.result_type(a, v)))
 
 
 def gcd(input, other):  # noqa: A002
-    return Tensor(xp.gcd(_array(input), _array(other)))
+    xp = array_module(input, other)
+    return Tensor(xp.gcd(_array(input, other), _array(other, input)))
 
 
 def lcm(input, other):  # noqa: A002
-    return Tensor(xp.lcm(_array(input), _array(other)))
+    xp = array_module(input, other)
+    return Tensor(xp.lcm(_array(input, other), _array(other, input)))
 
 
 def ldexp(input, other):  # noqa: A002
     """input * 2 ** other (differentiable in input)."""
     a, b = operands(input, other, floating=True)
-    return a * elementwise.to_dtype(Tensor(xp.exp2(_array(b))), a.dtype)
+    return a * elementwise.to_dtype(Tensor(array_module(a, b).exp2(_array(b))), a.dtype)
 
 
 def nextafter(input, other):  # noqa: A002
+    xp = array_module(input)
     return Tensor(xp.nextafter(_array(input), _array(other)))
 
 
@@ -151,7 +161,7 @@ def renorm(input, p, dim, maxnorm):  # noqa: A002
     dim = _dim("renorm", dim, input.ndim)
     others = tuple(d for d in range(input.ndim) if d != dim)
     norms = norm(input, p, dim=others, keepdim=True)
-    over = Tensor(norms.numpy() > maxnorm)
+    over = Tensor(norms._data > maxnorm)
     return input * elementwise.where(over, maxnorm / (norms + 1e-7), 1.0)
 
 
@@ -175,6 +185,7 @@ def split_with_sizes(input, split_sizes, dim=0):  # noqa: A002
 
 def _scatter_into(input, src, key):
     """A copy of input with src at ``key`` (basic indexing), differentiable in both."""
+    xp = array_module(input)
     from gradlab.ops.scatter import scatter
 
     order = xp.arange(input.numel()).reshape(input.shape)[key]
@@ -201,6 +212,7 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):  # noqa: A00
 
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
+    xp = array_module(input)
     d1, d2 = _dim("diagonal_scatter", dim1, input.ndim), _dim("diagonal_scatter", dim2, input.ndim)
     order = xp.arange(input.numel()).reshape(input.shape)
     positions = xp.diagonal(order, offset, d1, d2)
@@ -213,6 +225,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
 
 def index_put(input, indices, values, accumulate=False):  # noqa: A002
     """A copy of input with values at the advanced index ``indices`` (a tuple of tensors)."""
+    xp = array_module(input)
     key = tuple(_array(i) for i in indices)
     order = xp.arange(input.numel()).reshape(input.shape)[key].reshape(-1)
     flat = movement.reshape(input, -1)
@@ -230,7 +243,7 @@ def index_put(input, indices, values, accumulate=False):  # noqa: A002
 
 
 def put(input, index, source, accumulate=False):  # noqa: A002
-    flat_index = _index("put", index).reshape(-1) % max(input.numel(), 1)
+    flat_index = _index("put", input, index).reshape(-1) % max(input.numel(), 1)
     flat = movement.reshape(input, -1)
     from gradlab.ops.scatter import scatter, scatter_add
 
@@ -241,6 +254,7 @@ def put(input, index, source, accumulate=False):  # noqa: A002
 
 def masked_scatter(input, mask, source):  # noqa: A002
     """input with the entries of source (in order) where mask is True."""
+    xp = array_module(input)
     mask = xp.broadcast_to(_array(mask), input.shape)
     positions = xp.flatnonzero(mask.reshape(-1))
     if source.numel() < positions.size:
@@ -256,6 +270,7 @@ def masked_scatter(input, mask, source):  # noqa: A002
 
 def matrix_power(input, n):  # noqa: A002
     """input @ input @ ... (n times); n = 0 gives identities, n < 0 the inverse's power."""
+    xp = array_module(input)
     if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
         raise RuntimeError("linalg.matrix_power: A must be batches of square matrices")
     if n == 0:
@@ -272,11 +287,13 @@ class Det(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         out = xp.linalg.det(a)
         self.saved = (a, out)
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, out = self.saved
         # d det(A) = det(A) A^-T, through the adjugate so that singular matrices work too
         u, s, vt = xp.linalg.svd(a)
@@ -286,6 +303,7 @@ class Det(Function):
 
 def _adjugate_t(u, s, vt):
     """det(A) A^-T for any square A (the cofactor matrix), from A = U S V^T."""
+    xp = array_module(u)
     n = s.shape[-1]
     products = xp.ones(s.shape, s.dtype)
     for i in range(n):
@@ -299,11 +317,13 @@ class Inverse(Function):
     __slots__ = ()
 
     def forward(self, a):
+        xp = array_module(a)
         out = xp.linalg.inv(a)
         self.saved = (out,)
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         (inv,) = self.saved
         inv_t = xp.swapaxes(inv, -1, -2)
         return -(inv_t @ grad @ inv_t)
@@ -324,6 +344,7 @@ def det(input):  # noqa: A002
 
 
 def inverse(input):  # noqa: A002
+    xp = array_module(input)
     _square("inv", input)
     try:
         return Inverse.apply(input)
@@ -347,7 +368,7 @@ def logdet(input, signed=True):  # noqa: A002
     _square("logdet", input)
     d = det(input)
     magnitude = d.abs() if not signed else d
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return magnitude.log()
 
 

@@ -12,7 +12,7 @@ import string
 import warnings
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import linalg, movement
 from gradlab.tensor import Tensor
 
@@ -112,6 +112,7 @@ def _scaled_sum(input, product, beta, alpha):
 
 
 def _zeros(input):
+    xp = array_module(input)
     return Tensor(xp.zeros(input.shape, input.dtype))
 
 
@@ -220,11 +221,13 @@ class Einsum(Function):
     __slots__ = ()
 
     def forward(self, *arrays, terms=(), output=""):
+        xp = array_module(*arrays)
         self.saved = (arrays, terms, output)
         equation = ",".join(terms) + "->" + output
         return xp.einsum(equation, *arrays, optimize=len(arrays) > 2)
 
     def backward(self, grad):
+        xp = array_module(grad)
         arrays, terms, output = self.saved
         grads = []
         for k, (array, term) in enumerate(zip(arrays, terms)):
@@ -243,6 +246,7 @@ class Einsum(Function):
 def _embed(partial, letters, term, shape):
     """A gradient over ``letters`` laid out over ``term`` (repeated letters: a diagonal;
     letters summed within this operand only: broadcast)."""
+    xp = array_module(partial)
     unique = "".join(dict.fromkeys(term))
     sizes = {c: s for c, s in zip(term, shape)}
     full_unique = xp.broadcast_to(
@@ -252,7 +256,9 @@ def _embed(partial, letters, term, shape):
     if unique == term:
         return full_unique
     out = xp.zeros(shape, partial.dtype)
-    grids = xp.ogrid[tuple(slice(0, sizes[c]) for c in unique)]
+    grids = [  # (as numpy's ogrid) one broadcastable arange per letter
+        xp.arange(sizes[c]).reshape([sizes[c] if d == c else 1 for d in unique]) for c in unique
+    ]
     out[tuple(grids[unique.index(c)] for c in term)] = full_unique
     return out
 

@@ -9,9 +9,11 @@ import functools
 import warnings
 from collections import namedtuple
 
+import numpy as np
+
 from gradlab import autograd
 from gradlab import tensor as tensor_module
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.tensor import Tensor
 
 __all__ = ["with_out", "write_out", "PROTOCOLS", "return_type"]
@@ -30,9 +32,9 @@ def _format(self, spec):
 
 
 def _contains(self, element):
-    if isinstance(element, (Tensor, int, float, bool, complex, xp.generic)):
+    if isinstance(element, (Tensor, int, float, bool, complex, np.generic)):
         return bool(
-            (self.numpy() == (element.numpy() if isinstance(element, Tensor) else element)).any()
+            (self._data == (element._data if isinstance(element, Tensor) else element)).any()
         )
     raise RuntimeError(
         f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
@@ -50,16 +52,19 @@ def _complex(self):
 
 
 def _operand(value):
-    return value.numpy() if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _bitwise(ufunc, name, swap=False):
+    """The operator ``name``: the array module's ``ufunc`` (by name), integer or bool only."""
+
     def op(self, other):
-        a, b = (_operand(other), self.numpy()) if swap else (self.numpy(), _operand(other))
+        a, b = (_operand(other), self._data) if swap else (self._data, _operand(other))
+        xp = array_module(a, b)
         for v in (a, b):
             if xp.asarray(v).dtype.kind in "fc":
                 raise TypeError(f"{name}: bitwise ops need integer or bool tensors, got floating")
-        return Tensor(xp.asarray(ufunc(a, b)))
+        return Tensor(xp.asarray(getattr(xp, ufunc)(a, b)))
 
     return op
 
@@ -73,7 +78,7 @@ def _floordiv(self, other):
 def _rfloordiv(self, other):
     from gradlab.ops.binary import div
 
-    return div(Tensor(xp.asarray(other, self.dtype)), self, rounding_mode="floor")
+    return div(Tensor(array_module(self).asarray(other, self.dtype)), self, rounding_mode="floor")
 
 
 def _mod(self, other):
@@ -85,13 +90,14 @@ def _mod(self, other):
 def _rmod(self, other):
     from gradlab.ops.binary import remainder
 
-    return remainder(Tensor(xp.asarray(other, self.dtype)), self)
+    return remainder(Tensor(array_module(self).asarray(other, self.dtype)), self)
 
 
 def _invert(self):
+    xp = array_module(self)
     if self.dtype.kind in "fc":
         raise TypeError("~ (bitwise_not) is only implemented on integer and Boolean tensors")
-    return Tensor(xp.invert(self.numpy()))
+    return Tensor(xp.invert(self._data))
 
 
 PROTOCOLS = {
@@ -100,14 +106,14 @@ PROTOCOLS = {
     "__contains__": _contains,
     "__reversed__": _reversed,
     "__complex__": _complex,
-    "__and__": _bitwise(xp.bitwise_and, "&"),
-    "__rand__": _bitwise(xp.bitwise_and, "&", swap=True),
-    "__or__": _bitwise(xp.bitwise_or, "|"),
-    "__ror__": _bitwise(xp.bitwise_or, "|", swap=True),
-    "__xor__": _bitwise(xp.bitwise_xor, "^"),
-    "__rxor__": _bitwise(xp.bitwise_xor, "^", swap=True),
-    "__lshift__": _bitwise(xp.left_shift, "<<"),
-    "__rshift__": _bitwise(xp.right_shift, ">>"),
+    "__and__": _bitwise("bitwise_and", "&"),
+    "__rand__": _bitwise("bitwise_and", "&", swap=True),
+    "__or__": _bitwise("bitwise_or", "|"),
+    "__ror__": _bitwise("bitwise_or", "|", swap=True),
+    "__xor__": _bitwise("bitwise_xor", "^"),
+    "__rxor__": _bitwise("bitwise_xor", "^", swap=True),
+    "__lshift__": _bitwise("left_shift", "<<"),
+    "__rshift__": _bitwise("right_shift", ">>"),
     "__invert__": _invert,
     "__floordiv__": _floordiv,
     "__rfloordiv__": _rfloordiv,
@@ -146,8 +152,8 @@ def _write_one(name, result, out):
             f"{name}(): functions with out=... arguments don't support automatic "
             f"differentiation, but one of the arguments requires grad."
         )
-    array = result.numpy()
-    if array.dtype != out.dtype and not xp.can_cast(array.dtype, out.dtype, "same_kind"):
+    array = result._data
+    if array.dtype != out.dtype and not np.can_cast(array.dtype, out.dtype, "same_kind"):
         raise RuntimeError(
             f"result type {array.dtype} can't be cast to the desired output type {out.dtype}"
         )
@@ -165,7 +171,7 @@ def _write_one(name, result, out):
             )
         out.data = array.astype(out.dtype)  # a resize replaces the storage, as in PyTorch
     else:
-        out.numpy()[...] = array
+        out._data[...] = array
     bump = getattr(tensor_module, "bump_version", None)
     if bump is not None:
         bump(out)

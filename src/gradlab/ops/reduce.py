@@ -10,8 +10,10 @@ from __future__ import annotations
 import builtins
 from collections import namedtuple
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops.elementwise import Sqrt
 from gradlab.tensor import Tensor
 
@@ -33,6 +35,7 @@ def normalize_dims(op: str, dim, ndim: int):
 
 def _expand_back(grad, in_shape, axes, keepdim):
     """Broadcast a reduced gradient back over the input's shape (a read-only view)."""
+    xp = array_module(grad)
     if axes is None:
         axes = tuple(range(len(in_shape)))
     if not keepdim and in_shape:
@@ -92,11 +95,13 @@ class TakeAlongDim(Function):
     __slots__ = ()
 
     def forward(self, a, indices=None, dim=0, keepdim=False):
+        xp = array_module(a)
         self.saved = (a.shape, indices, dim)
         out = xp.take_along_axis(a, indices, axis=dim)
         return out if keepdim else out.squeeze(dim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, indices, dim = self.saved
         full = xp.zeros_like(grad, shape=shape)
         if grad.ndim < len(shape):
@@ -113,15 +118,15 @@ class Var(Function):
         centered = a - mean
         count = a.size // builtins.max(mean.size, 1) if a.size else 0
         denominator = builtins.max(count - correction, 0)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             out = (centered * centered).sum(axis=dim, keepdims=keepdim) / denominator
         self.saved = (centered, dim, keepdim, denominator)
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
         centered, dim, keepdim, denominator = self.saved
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            scale = 2.0 / denominator if denominator else xp.inf
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = 2.0 / denominator if denominator else np.inf
         return _expand_back(grad, centered.shape, dim, keepdim) * centered * scale
 
 
@@ -129,6 +134,7 @@ class LogSumExp(Function):
     __slots__ = ()
 
     def forward(self, a, dim=None, keepdim=False):
+        xp = array_module(a)
         peak = a.max(axis=dim, keepdims=True) if a.size else a.dtype.type(0)
         peak = xp.where(xp.isfinite(peak), peak, 0)
         shifted = xp.exp(a - peak)
@@ -160,6 +166,7 @@ def mean(a, dim=None, keepdim=False):
 
 
 def _extreme(a, dim, keepdim, kind):
+    xp = array_module(a)
     if a._data.size == 0:
         raise RuntimeError(f"{kind}(): cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
@@ -192,11 +199,13 @@ def amin(a, dim=None, keepdim=False):
 
 
 def argmax(a, dim=None, keepdim=False):
+    xp = array_module(a)
     data = a._data if isinstance(a, Tensor) else a
     return Tensor(xp.argmax(data, axis=dim, keepdims=keepdim))
 
 
 def argmin(a, dim=None, keepdim=False):
+    xp = array_module(a)
     data = a._data if isinstance(a, Tensor) else a
     return Tensor(xp.argmin(data, axis=dim, keepdims=keepdim))
 

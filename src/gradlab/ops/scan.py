@@ -5,8 +5,10 @@ products of the other factors, not divisions by the input).
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import movement
 from gradlab.ops.indexing import Gather, _dim
 from gradlab.ops.protocols import return_type
@@ -20,6 +22,7 @@ cummin_result = return_type("cummin", ["values", "indices"])
 
 def _others_product(work, axis):
     """For every entry, the product of the other entries along ``axis`` (no division)."""
+    xp = array_module(work)
     w = xp.moveaxis(work, axis, -1)
     left = xp.ones_like(w)
     right = xp.ones_like(w)
@@ -37,6 +40,7 @@ class Prod(Function):
         return a.prod() if dim is None else a.prod(axis=dim, keepdims=keepdim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, dim, keepdim = self.saved
         if dim is None:
             return grad * _others_product(a.reshape(-1), 0).reshape(a.shape)
@@ -49,10 +53,12 @@ class Cumsum(Function):
     __slots__ = ()
 
     def forward(self, a, dim=0):
+        xp = array_module(a)
         self.saved = (dim,)
         return xp.cumsum(a, axis=dim)
 
     def backward(self, grad):
+        xp = array_module(grad)
         (dim,) = self.saved
         return xp.flip(xp.cumsum(xp.flip(grad, dim), axis=dim), dim)
 
@@ -61,11 +67,13 @@ class Cumprod(Function):
     __slots__ = ()
 
     def forward(self, a, dim=0):
+        xp = array_module(a)
         out = xp.cumprod(a, axis=dim)
         self.saved = (a, out, dim)
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, out, dim = self.saved
         if (a != 0).all():
             summed = xp.flip(xp.cumsum(xp.flip(grad * out, dim), axis=dim), dim)
@@ -87,15 +95,15 @@ class Cumprod(Function):
 
 def _accumulating_dtype(a, dtype):
     if dtype is not None:
-        return xp.dtype(dtype)
-    return xp.dtype(xp.int64) if a.dtype.kind in "biu" else a.dtype
+        return np.dtype(dtype)
+    return np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype
 
 
 def _cast(a, dtype):
     if a.dtype == dtype:
         return a
     if a.dtype.kind in "biu" or dtype.kind not in "fc":
-        return Tensor(a.numpy().astype(dtype))
+        return Tensor(a._data.astype(dtype))
     return a.to(dtype)
 
 
@@ -129,15 +137,16 @@ def cumprod(input, dim, *, dtype=None):  # noqa: A002
 
 
 def _running_extreme(input, dim, kind):
+    xp = array_module(input)
     dim = _dim(kind, dim, input.ndim)
     if input.ndim == 0:
-        return input * 1, Tensor(xp.zeros((), xp.int64))
-    a = input.numpy()
+        return input * 1, Tensor(xp.zeros((), np.int64))
+    a = input._data
     accumulate = xp.maximum.accumulate if kind == "cummax" else xp.minimum.accumulate
     values = accumulate(a, axis=dim)
     positions = xp.arange(a.shape[dim]).reshape([-1 if d == dim else 1 for d in range(a.ndim)])
     hits = (a == values) | xp.isnan(a)
-    indices = xp.maximum.accumulate(xp.where(hits, positions, 0), axis=dim).astype(xp.int64)
+    indices = xp.maximum.accumulate(xp.where(hits, positions, 0), axis=dim).astype(np.int64)
     result = cummax_result if kind == "cummax" else cummin_result
     if input.dtype.kind not in "fc":
         return result(Tensor(values), Tensor(indices))
@@ -156,8 +165,9 @@ def cummin(input, dim):  # noqa: A002
 
 def logcumsumexp(input, dim):  # noqa: A002
     """log(cumsum(exp(input))) along dim, shifted by the maximum for stability."""
+    xp = array_module(input)
     dim = _dim("logcumsumexp", dim, input.ndim)
-    peak = input.numpy().max(axis=dim, keepdims=True) if input.numel() else 0
+    peak = input._data.max(axis=dim, keepdims=True) if input.numel() else 0
     peak = xp.where(xp.isfinite(peak), peak, 0).astype(input.dtype)
     return cumsum((input - peak).exp(), dim).log() + peak
 

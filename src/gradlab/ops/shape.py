@@ -11,8 +11,10 @@ from __future__ import annotations
 import builtins
 import math
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import elementwise, movement
 from gradlab.ops.indexing import _dim
 from gradlab.tensor import Tensor
@@ -28,10 +30,12 @@ class Roll(Function):
     __slots__ = ()
 
     def forward(self, a, shifts=(), dims=None):
+        xp = array_module(a)
         self.saved = (shifts, dims)
         return xp.roll(a, shifts, axis=dims)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shifts, dims = self.saved
         return xp.roll(grad, tuple(-s for s in shifts), axis=dims)
 
@@ -40,10 +44,12 @@ class Flip(Function):
     __slots__ = ()
 
     def forward(self, a, dims=()):
+        xp = array_module(a)
         self.saved = (dims,)
         return xp.flip(a, dims).copy()
 
     def backward(self, grad):
+        xp = array_module(grad)
         return xp.flip(grad, self.saved[0])
 
 
@@ -53,6 +59,7 @@ class Repeat(Function):
     __slots__ = ()
 
     def forward(self, a, repeats=()):
+        xp = array_module(a)
         self.saved = (a.shape, repeats)
         return xp.tile(a, repeats)
 
@@ -69,10 +76,12 @@ class Diagonal(Function):
     __slots__ = ()
 
     def forward(self, a, offset=0, dim1=0, dim2=1):
+        xp = array_module(a)
         self.saved = (a.shape, offset, dim1, dim2)
         return xp.diagonal(a, offset, dim1, dim2).copy()
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, offset, dim1, dim2 = self.saved
         full = xp.zeros(shape, grad.dtype)
         moved = xp.moveaxis(full, (dim1, dim2), (-2, -1))  # a view: numpy.diagonal's layout
@@ -87,6 +96,7 @@ class DiagEmbed(Function):
     __slots__ = ()
 
     def forward(self, a, offset=0, dim1=-2, dim2=-1):
+        xp = array_module(a)
         n = a.shape[-1] + builtins.abs(offset)
         out = xp.zeros(a.shape[:-1] + (n, n), a.dtype)
         positions = xp.arange(a.shape[-1])
@@ -102,6 +112,7 @@ class DiagEmbed(Function):
         return out.transpose(result_axes)
 
     def backward(self, grad):
+        xp = array_module(grad)
         offset, result_axes = self.saved
         moved = grad.transpose(xp.argsort(result_axes))
         length = moved.shape[-1] - builtins.abs(offset)
@@ -113,6 +124,7 @@ class DiagEmbed(Function):
 
 
 def _triangle(input, diagonal, lower, op):
+    xp = array_module(input)
     if input.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     rows, cols = input.shape[-2:]
@@ -120,7 +132,7 @@ def _triangle(input, diagonal, lower, op):
     keep = keep if lower else ~keep
     zero = xp.zeros((), input.dtype)
     if input.dtype.kind not in "fc":
-        return Tensor(xp.where(keep, input.numpy(), zero))
+        return Tensor(xp.where(keep, input._data, zero))
     return elementwise.Where.apply(keep, input, zero)
 
 
@@ -153,11 +165,12 @@ def roll(input, shifts, dims=None):  # noqa: A002
 
 
 def flip(input, dims):  # noqa: A002
+    xp = array_module(input)
     dims = tuple(_dim("flip", d, input.ndim) for d in _tuple(dims))
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"flip(): dims has a dim appearing more than once: {dims}")
     if input.dtype.kind not in "fc":
-        return Tensor(xp.flip(input.numpy(), dims).copy())
+        return Tensor(xp.flip(input._data, dims).copy())
     return Flip.apply(input, dims=dims)
 
 
@@ -194,6 +207,7 @@ def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
 
 def repeat(input, *sizes):  # noqa: A002
     """``Tensor.repeat``: tile the tensor ``sizes`` times (len(sizes) >= input.ndim)."""
+    xp = array_module(input)
     sizes = movement._shape_args("repeat", sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(
@@ -204,7 +218,7 @@ def repeat(input, *sizes):  # noqa: A002
     if len(sizes) > input.ndim:
         source = movement.reshape(input, (1,) * (len(sizes) - input.ndim) + input.shape)
     if source.dtype.kind not in "fc":
-        return Tensor(xp.tile(source.numpy(), sizes))
+        return Tensor(xp.tile(source._data, sizes))
     return Repeat.apply(source, repeats=sizes)
 
 
@@ -217,13 +231,14 @@ def tile(input, dims):  # noqa: A002
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002
     """Each entry repeated ``repeats`` times (an int or a tensor of counts) along dim
     (the flattened input when dim is None)."""
+    xp = array_module(input)
     if repeats is None:  # repeat_interleave(repeats_tensor): the indices repeated
-        counts = input.numpy()
-        return Tensor(xp.repeat(xp.arange(counts.size), counts).astype(xp.int64))
+        counts = input._data
+        return Tensor(xp.repeat(xp.arange(counts.size), counts).astype(np.int64))
     if dim is None:
         input, dim = movement.reshape(input, -1), 0
     dim = _dim("repeat_interleave", dim, input.ndim)
-    counts = repeats.numpy() if isinstance(repeats, Tensor) else repeats
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
     if xp.ndim(counts) and len(counts) not in (1, input.shape[dim]):
         raise RuntimeError(
             f"repeats must have the same size as input along dim, but got repeats.size(0) = "
@@ -240,6 +255,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
 def unfold(input, dimension, size, step):  # noqa: A002
     """``Tensor.unfold``: windows of ``size`` every ``step`` along ``dimension``, as a new
     last dim."""
+    xp = array_module(input)
     dim = _dim("unfold", dimension, input.ndim)
     length = input.shape[dim] if input.ndim else 1
     if size > length:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import warnings
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.tensor import Tensor
 
 __all__ = ["softmax", "log_softmax"]
@@ -23,6 +23,7 @@ __all__ = ["softmax", "log_softmax"]
 
 def _shifted(a, dim):
     """a minus its maximum along dim (a max of +-inf is not subtracted, as PyTorch)."""
+    xp = array_module(a)
     peak = a.max(axis=dim, keepdims=True)
     if not xp.isfinite(peak).all():
         peak = xp.where(xp.isfinite(peak), peak, 0)
@@ -35,6 +36,7 @@ class Softmax(Function):
     __slots__ = ()
 
     def forward(self, a, dim=-1):
+        xp = array_module(a)
         if a.size == 0:
             self.saved = (a, dim)
             return a.copy()
@@ -57,6 +59,7 @@ class LogSoftmax(Function):
     __slots__ = ()
 
     def forward(self, a, dim=-1):
+        xp = array_module(a)
         if a.size == 0:
             self.saved = (a, dim)
             return a.copy()
@@ -66,6 +69,7 @@ class LogSoftmax(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         out, dim = self.saved
         return grad - xp.exp(out) * grad.sum(axis=dim, keepdims=True)
 

@@ -9,8 +9,10 @@ median and kthvalue pick by a stable sort; mode reports the last occurrence).
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import array_module, xp
+from gradlab.backend import array_module
 from gradlab.ops import movement
 from gradlab.ops.indexing import Gather, _dim
 from gradlab.ops.protocols import return_type
@@ -35,10 +37,12 @@ class EvenlyDistributed(Function):
     __slots__ = ()
 
     def forward(self, a, value=None):
+        xp = array_module(a)
         self.saved = (a, value)
         return xp.asarray(value, a.dtype)
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, value = self.saved
         hits = (a == value) | (xp.isnan(a) & xp.isnan(value))
         return hits * (grad / max(int(hits.sum()), 1))
@@ -46,6 +50,7 @@ class EvenlyDistributed(Function):
 
 def _order(a, dim, descending):
     """Stable argsort along dim; descending keeps equal entries in their original order."""
+    xp = array_module(a)
     if not descending:
         return xp.argsort(a, axis=dim, kind="stable")
     flipped = xp.flip(a, dim)
@@ -54,11 +59,12 @@ def _order(a, dim, descending):
 
 
 def _take(input, indices, dim, result, keepdim=True):
-    indices = indices.astype(xp.int64, copy=False)
+    xp = array_module(input)
+    indices = indices.astype(np.int64, copy=False)
     if input._data.dtype.kind in "fc":
         values = Gather.apply(input, indices, dim=dim)
     else:
-        values = Tensor(xp.take_along_axis(input.numpy(), indices, axis=dim))
+        values = Tensor(xp.take_along_axis(input._data, indices, axis=dim))
     if not keepdim:
         values = movement.squeeze(values, dim)
         indices = indices.squeeze(dim)
@@ -67,10 +73,11 @@ def _take(input, indices, dim, result, keepdim=True):
 
 def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTorch's names
     """(values, indices) sorted along dim."""
+    xp = array_module(input)
     if input.ndim == 0:
-        return sort_result(input * 1, Tensor(xp.zeros((), xp.int64)))
+        return sort_result(input * 1, Tensor(xp.zeros((), np.int64)))
     dim = _dim("sort", dim, input.ndim)
-    return _take(input, _order(input.numpy(), dim, descending), dim, sort_result)
+    return _take(input, _order(input._data, dim, descending), dim, sort_result)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
@@ -83,26 +90,28 @@ def msort(input):  # noqa: A002
 
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """(values, indices) of the k largest (or smallest) entries along dim."""
+    xp = array_module(input)
     dim = _dim("topk", dim, input.ndim)
     size = input.shape[dim] if input.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if input.ndim == 0:
-        return topk_result(input * 1, Tensor(xp.zeros((), xp.int64)))
-    order = _order(input.numpy(), dim, descending=largest)
+        return topk_result(input * 1, Tensor(xp.zeros((), np.int64)))
+    order = _order(input._data, dim, descending=largest)
     head = (slice(None),) * dim + (slice(0, k),)
     return _take(input, order[head], dim, topk_result)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
     """(values, indices) of the k-th smallest entry (k counts from 1) along dim."""
+    xp = array_module(input)
     dim = _dim("kthvalue", dim, input.ndim)
     size = input.shape[dim] if input.ndim else 1
     if not 1 <= k <= size:
         raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim}")
     if input.ndim == 0:
-        return kthvalue_result(input * 1, Tensor(xp.zeros((), xp.int64)))
-    order = _order(input.numpy(), dim, descending=False)
+        return kthvalue_result(input * 1, Tensor(xp.zeros((), np.int64)))
+    order = _order(input._data, dim, descending=False)
     return _take(input, order[(slice(None),) * dim + (slice(k - 1, k),)], dim,
                  kthvalue_result, keepdim)  # fmt: skip
 
@@ -118,18 +127,19 @@ def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
 
 
 def _median(input, dim, keepdim, ignore_nan):
-    a = input.numpy()
+    xp = array_module(input)
+    a = input._data
     op = "nanmedian" if ignore_nan else "median"
     if dim is None:
         flat = a.reshape(-1)
         if flat.size == 0:
-            return Tensor(xp.asarray(xp.nan, a.dtype))
+            return Tensor(xp.asarray(np.nan, a.dtype))
         ordered = xp.sort(flat, kind="stable")
         if ignore_nan:
             count = int((~xp.isnan(flat)).sum()) if a.dtype.kind == "f" else flat.size
-            value = ordered[max(count - 1, 0) // 2] if count else xp.nan
+            value = ordered[max(count - 1, 0) // 2] if count else np.nan
         elif a.dtype.kind == "f" and xp.isnan(flat).any():
-            value = xp.nan
+            value = np.nan
         else:
             value = ordered[(flat.size - 1) // 2]
         if input._data.dtype.kind not in "fc":
@@ -138,14 +148,14 @@ def _median(input, dim, keepdim, ignore_nan):
     dim = _dim(op, dim, input.ndim)
     result = nanmedian_result if ignore_nan else median_result
     if input.ndim == 0:
-        return result(input * 1, Tensor(xp.zeros((), xp.int64)))
+        return result(input * 1, Tensor(xp.zeros((), np.int64)))
     if a.shape[dim] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
     order = xp.argsort(a, axis=dim, kind="stable")  # nan sorts last
     if a.dtype.kind == "f":
         nan_count = xp.isnan(a).sum(axis=dim, keepdims=True)
     else:
-        nan_count = xp.zeros([1] * a.ndim, xp.int64)
+        nan_count = xp.zeros([1] * a.ndim, np.int64)
     if ignore_nan:
         position = xp.maximum(a.shape[dim] - nan_count - 1, 0) // 2
     else:  # any nan makes the median nan: pick the first nan (sorted to the end)
@@ -157,14 +167,15 @@ def _median(input, dim, keepdim, ignore_nan):
 def mode(input, dim=-1, keepdim=False):  # noqa: A002
     """(values, indices): the most frequent value along dim (the smallest on ties) and its
     last position."""
+    xp = array_module(input)
     dim = _dim("mode", dim, input.ndim)
     if input.ndim == 0:
-        return mode_result(input * 1, Tensor(xp.zeros((), xp.int64)))
-    a = xp.moveaxis(input.numpy(), dim, -1)
+        return mode_result(input * 1, Tensor(xp.zeros((), np.int64)))
+    a = xp.moveaxis(input._data, dim, -1)
     rows = a.reshape(-1, a.shape[-1])
     if rows.shape[1] == 0:
         raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
-    indices = xp.empty(rows.shape[0], xp.int64)
+    indices = xp.empty(rows.shape[0], np.int64)
     for r, row in enumerate(rows):
         values, counts = xp.unique(row, return_counts=True)
         best = values[xp.argmax(counts)]
@@ -183,6 +194,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    xp = array_module(input)
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise ValueError(
             "quantile() interpolation must be one of linear, lower, higher, midpoint or "
@@ -193,7 +205,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
             f"quantile() input tensor must be either float or double dtype, got {input.dtype}"
         )
     scalar_q = not isinstance(q, Tensor)
-    qs = xp.atleast_1d(xp.asarray(q.numpy() if isinstance(q, Tensor) else q, xp.float64))
+    qs = xp.atleast_1d(xp.asarray(q._data if isinstance(q, Tensor) else q, np.float64))
     if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
         raise RuntimeError("quantile() q values must be in the range [0, 1]")
     if dim is None:
@@ -202,7 +214,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         source, squeeze_all = input, False
         dim = _dim("quantile", dim, input.ndim)
     ordered = sort(source, dim=dim).values  # nan last
-    a = ordered.numpy()
+    a = ordered._data
     n = a.shape[dim]
     if ignore_nan:
         valid = (~xp.isnan(a)).sum(axis=dim, keepdims=True)
@@ -211,15 +223,15 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     results = []
     for value in qs:
         rank = value * xp.maximum(valid - 1, 0)
-        lower = xp.floor(rank).astype(xp.int64)
+        lower = xp.floor(rank).astype(np.int64)
         upper = xp.minimum(lower + 1, xp.maximum(valid - 1, 0))
         frac = (rank - lower).astype(a.dtype)
         if interpolation == "lower":
             upper, frac = lower, frac * 0
         elif interpolation == "higher":
-            lower = upper = xp.ceil(rank).astype(xp.int64)
+            lower = upper = xp.ceil(rank).astype(np.int64)
         elif interpolation == "nearest":
-            lower = upper = xp.round(rank).astype(xp.int64)  # half to even, as PyTorch
+            lower = upper = xp.round(rank).astype(np.int64)  # half to even, as PyTorch
         elif interpolation == "midpoint":
             frac = xp.where(rank != lower, 0.5, 0.0).astype(a.dtype)
         lo = Gather.apply(ordered, xp.minimum(lower, n - 1), dim=dim)

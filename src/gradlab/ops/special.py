@@ -15,7 +15,7 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 
 __all__ = [
     "erf",
@@ -37,14 +37,14 @@ def _chebyshev_power(fn, degree):
     return tuple(float(c) for c in coefficients[::-1])
 
 
-def _erf_over_x(u):  # erf(a)/a with a² = (u + 1) * SPLIT² / 2
-    a = np.sqrt((u + 1) * (_ERF_SPLIT**2 / 2))
-    return np.array([math.erf(v) / v if v else 2 / math.sqrt(math.pi) for v in a])
+def _erf_over_x(u):  # erf(a)/a with a² = (u + 1) * SPLIT² / 2, at the nodes u
+    a = [math.sqrt((float(v) + 1) * (_ERF_SPLIT**2 / 2)) for v in u]
+    return [math.erf(v) / v if v else 2 / math.sqrt(math.pi) for v in a]
 
 
-def _erfcx(u):  # exp(a²) erfc(a) with a = SPLIT + (u + 1) (END - SPLIT) / 2
-    a = _ERF_SPLIT + (u + 1) * ((_ERF_END - _ERF_SPLIT) / 2)
-    return np.array([math.erfc(v) * math.exp(v * v) for v in a])
+def _erfcx(u):  # exp(a²) erfc(a) with a = SPLIT + (u + 1) (END - SPLIT) / 2, at the nodes u
+    a = [_ERF_SPLIT + (float(v) + 1) * ((_ERF_END - _ERF_SPLIT) / 2) for v in u]
+    return [math.erfc(v) * math.exp(v * v) for v in a]
 
 
 _ERF_NEAR = {8: _chebyshev_power(_erf_over_x, 20), 4: _chebyshev_power(_erf_over_x, 14)}
@@ -52,6 +52,7 @@ _ERF_FAR = {8: _chebyshev_power(_erfcx, 14), 4: _chebyshev_power(_erfcx, 10)}
 
 
 def _horner(coefficients, u):
+    xp = array_module(u)
     out = xp.full_like(u, coefficients[0])
     for c in coefficients[1:]:
         out *= u
@@ -61,6 +62,7 @@ def _horner(coefficients, u):
 
 def erf_array(a):
     """erf of a floating array, in its dtype (float32 uses lower-degree fits, error < 1e-9)."""
+    xp = array_module(a)
     key = 8 if a.dtype.itemsize >= 8 else 4
     magnitude = xp.abs(a)
     near = xp.minimum(magnitude, _ERF_SPLIT)
@@ -87,6 +89,7 @@ class Erf(Function):
         return erf_array(a)
 
     def backward(self, grad):
+        xp = array_module(grad)
         (a,) = self.saved
         return grad * ((2 / math.sqrt(math.pi)) * xp.exp(-a * a))
 
@@ -98,6 +101,7 @@ def erf(input):  # noqa: A002 - PyTorch's name
 
 def erfc_array(a):
     """erfc in the dtype of ``a``; from the far-tail fit beyond 3 (no cancellation)."""
+    xp = array_module(a)
     out = 1 - erf_array(a)
     far = a > _ERF_SPLIT
     if far.any():
@@ -112,8 +116,9 @@ def erfc_array(a):
 
 def erfinv_array(y):
     """Inverse of erf: Winitzki's approximation refined by Newton steps on erf."""
-    work = y.astype(xp.float64)
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    xp = array_module(y)
+    work = y.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
         log_term = xp.log1p(-work * work)
         k = 0.147
         first = 2 / (math.pi * k) + log_term / 2
@@ -123,15 +128,16 @@ def erfinv_array(y):
         for _ in range(4):
             step = (erf_array(x) - work) / ((2 / math.sqrt(math.pi)) * xp.exp(-x * x))
             x = x - xp.where(inside, step, 0.0)
-        x = xp.where(xp.abs(work) == 1, xp.sign(work) * xp.inf, x)
-        x = xp.where(xp.abs(work) > 1, xp.nan, x)
+        x = xp.where(xp.abs(work) == 1, xp.sign(work) * np.inf, x)
+        x = xp.where(xp.abs(work) > 1, np.nan, x)
     return x.astype(y.dtype)
 
 
 def digamma_array(a):
     """psi(x): reflection below 0.5, recurrence up to 6, then the asymptotic series."""
-    x = a.astype(xp.float64)
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    xp = array_module(a)
+    x = a.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
         reflect = x < 0.5
         pole = reflect & (x == xp.floor(x))
         shift = xp.where(reflect, math.pi / xp.tan(math.pi * x), 0.0)
@@ -144,14 +150,15 @@ def digamma_array(a):
         inv2 = 1 / (z * z)
         series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240))))
         out = xp.log(z) - 0.5 / z - series + acc - shift
-        out = xp.where(pole, xp.nan, out)
+        out = xp.where(pole, np.nan, out)
     return out.astype(a.dtype)
 
 
 def trigamma_array(a):
     """psi'(x) by the same recurrence and series (for lgamma's second derivative: digamma)."""
-    x = a.astype(xp.float64)
-    with xp.errstate(divide="ignore", invalid="ignore"):
+    xp = array_module(a)
+    x = a.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
         reflect = x < 0.5
         z = xp.where(reflect, 1 - x, x)
         acc = xp.zeros_like(z)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops import elementwise, reduce
 from gradlab.ops.protocols import return_type, write_out
 from gradlab.ops.reduce import _expand_back, normalize_dims
@@ -53,18 +55,18 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - Py
     """Sum of all entries or over ``dim`` (int or tuple); ints and bools sum to int64."""
     if dtype is not None:
         input = _as_dtype(input, dtype)
-    elif input.dtype.kind in "bi" and input.dtype != xp.int64 or input.dtype.kind == "u":
-        input = _as_dtype(input, xp.int64)
+    elif input.dtype.kind in "bi" and input.dtype != np.int64 or input.dtype.kind == "u":
+        input = _as_dtype(input, np.int64)
     return reduce.sum(input, _dims(dim), keepdim)
 
 
 def _as_dtype(a, dtype):
-    dtype = xp.dtype(dtype)
+    dtype = np.dtype(dtype)
     if a.dtype == dtype:
         return a
     if a.dtype.kind in "fc" and dtype.kind in "fc":
         return elementwise.to_dtype(a, dtype)
-    return Tensor(a.numpy().astype(dtype))
+    return Tensor(a._data.astype(dtype))
 
 
 @numpy_aliases
@@ -173,11 +175,12 @@ class Norm(Function):
     __slots__ = ()
 
     def forward(self, a, p=2.0, dim=None, keepdim=False):
+        xp = array_module(a)
         magnitude = xp.abs(a)
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if p == xp.inf:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == np.inf:
                 out = magnitude.max(axis=dim, keepdims=keepdim) if a.size else xp.zeros(())
-            elif p == -xp.inf:
+            elif p == -np.inf:
                 out = magnitude.min(axis=dim, keepdims=keepdim)
             elif p == 0:
                 out = (a != 0).sum(axis=dim, keepdims=keepdim).astype(a.dtype)
@@ -192,15 +195,16 @@ class Norm(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         a, out, p, dim, keepdim = self.saved
         grad = _expand_back(grad, a.shape, dim, keepdim)
         out = _expand_back(out, a.shape, dim, keepdim)
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 return xp.zeros_like(a)
             if p == 1:
                 return grad * xp.sign(a)
-            if p in (xp.inf, -xp.inf):
+            if p in (np.inf, -np.inf):
                 hits = xp.abs(a) == out
                 count = _expand_back(hits.sum(axis=dim, keepdims=keepdim), a.shape, dim, keepdim)
                 return grad * xp.sign(a) * hits / count
@@ -232,37 +236,42 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
 
 @numpy_aliases
 def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    xp = array_module(input)
     if input.dtype.kind == "f":
-        input = elementwise.where(Tensor(xp.isnan(input.numpy())), 0.0, input)
+        input = elementwise.where(Tensor(xp.isnan(input._data)), 0.0, input)
     return sum(input, dim, keepdim, dtype=dtype)
 
 
 @numpy_aliases
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    xp = array_module(input)
     if input.dtype.kind != "f":
         raise RuntimeError(
             f"nanmean(): expected input to have floating point dtype but got {input.dtype}"
         )
-    present = Tensor(~xp.isnan(input.numpy()))
-    count = sum(present, dim, keepdim).numpy().astype(input.dtype)
+    present = Tensor(~xp.isnan(input._data))
+    count = sum(present, dim, keepdim)._data.astype(input.dtype)
     return nansum(input, dim, keepdim, dtype=dtype) / Tensor(count)
 
 
 def count_nonzero(input, dim=None):  # noqa: A002
+    xp = array_module(input)
     dims = normalize_dims("count_nonzero", _dims(dim), input.ndim)
-    return Tensor(xp.asarray((input.numpy() != 0).sum(axis=dims), xp.int64))
+    return Tensor(xp.asarray((input._data != 0).sum(axis=dims), np.int64))
 
 
 def _logical_reduce(input, dim, keepdim, fn, op):
-    array = input.numpy()
+    xp = array_module(input)
+    array = input._data
     dims = normalize_dims(op, _dims(dim), array.ndim)
     out = xp.asarray(fn(array, axis=dims, keepdims=keepdim))
-    return Tensor(out.astype(xp.uint8) if array.dtype == xp.uint8 else out)
+    return Tensor(out.astype(np.uint8) if array.dtype == np.uint8 else out)
 
 
 @numpy_aliases
 def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
     """PyTorch's ``all`` (``out=`` too, which ``np.all(tensor)`` passes as None)."""
+    xp = array_module(input)
     result = _logical_reduce(input, dim, keepdim, xp.all, "all")
     return result if out is None else write_out("all", result, out)
 
@@ -270,6 +279,7 @@ def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
 @numpy_aliases
 def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
     """PyTorch's ``any`` (``out=`` too, which ``np.any(tensor)`` passes as None)."""
+    xp = array_module(input)
     result = _logical_reduce(input, dim, keepdim, xp.any, "any")
     return result if out is None else write_out("any", result, out)
 
@@ -285,11 +295,12 @@ def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
 def histc(input, bins=100, min=0, max=0):  # noqa: A002
     """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0);
     entries outside are ignored; the result has the input's float dtype."""
+    xp = array_module(input)
     if input.dtype.kind != "f":
         raise RuntimeError(f"\"histogram_cpu\" not implemented for '{input.dtype}'")
     if bins <= 0:
         raise RuntimeError("torch.histc: bins must be > 0")
-    a = input.numpy().reshape(-1)
+    a = input._data.reshape(-1)
     low, high = float(min), float(max)
     if low == high and a.size:
         low, high = float(a.min()), float(a.max())
@@ -303,22 +314,24 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
 
 def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
     """(hist, bin_edges): ``bins`` an int (with ``range``) or a 1-D tensor of edges."""
-    a = input.numpy().reshape(-1)
-    edges = bins.numpy() if isinstance(bins, Tensor) else bins
-    weights = None if weight is None else weight.numpy().reshape(-1)
+    xp = array_module(input)
+    a = input._data.reshape(-1)
+    edges = bins._data if isinstance(bins, Tensor) else bins
+    weights = None if weight is None else weight._data.reshape(-1)
     hist, bin_edges = xp.histogram(a, bins=edges, range=range, weights=weights, density=density)
     return histogram_result(Tensor(hist.astype(input.dtype)), Tensor(bin_edges.astype(input.dtype)))
 
 
 def bincount(input, weights=None, minlength=0):  # noqa: A002
     """Counts of each non-negative integer in the 1-D input (weighted: sums of weights)."""
-    a = input.numpy()
+    xp = array_module(input)
+    a = input._data
     if a.ndim != 1 or a.dtype.kind not in "iu":
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if a.size and a.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is None:
-        return Tensor(xp.bincount(a, minlength=minlength).astype(xp.int64))
-    w = weights.numpy()
-    out_dtype = w.dtype if w.dtype.kind == "f" else xp.dtype(xp.float64)
+        return Tensor(xp.bincount(a, minlength=minlength).astype(np.int64))
+    w = weights._data
+    out_dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
     return Tensor(xp.bincount(a, weights=w, minlength=minlength).astype(out_dtype))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from gradlab.backend import array_module
 from gradlab.optim.foreach import effective_grad
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
@@ -43,13 +42,14 @@ class Adadelta(Optimizer):
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         for p, state in self._stepped(group, "square_avg", "acc_delta"):
             data, grad = p._data, p.grad._data
+            xp = array_module(data)
             g = effective_grad(data, grad, group["weight_decay"], group["maximize"],
-                               np.empty_like(data))  # fmt: skip
+                               xp.empty_like(data))  # fmt: skip
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
             square_avg *= rho
             square_avg += (1 - rho) * g * g
-            std = np.sqrt(square_avg + eps)
-            delta = np.sqrt(acc_delta + eps)
+            std = xp.sqrt(square_avg + eps)
+            delta = xp.sqrt(acc_delta + eps)
             delta /= std
             delta *= g
             acc_delta *= rho

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
@@ -74,6 +74,7 @@ class Adagrad(Optimizer):
                 continue
             state = self.state[p]
             if not state:
+                xp = array_module(p._data)
                 state["step"] = 0.0
                 state["sum"] = xp.full_like(p._data, group["initial_accumulator_value"])
             state["step"] += 1
@@ -86,6 +87,7 @@ class Adagrad(Optimizer):
 def _adagrad_kernel(arrays, clr, eps, weight_decay, maximize):
     """One AdaGrad update in place; ``arrays``: data, grad, two scratch, sum."""
     data, grad, s, t, total = arrays
+    xp = array_module(data)
     g = effective_grad(data, grad, weight_decay, maximize, s)
     xp.multiply(g, g, out=t)
     total += t

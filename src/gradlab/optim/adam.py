@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from gradlab._fast.compiled import kernels
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
 
@@ -89,6 +89,7 @@ class Adam(Optimizer):
                 continue
             state = self.state[p]
             if not state:
+                xp = array_module(p._data)
                 state["step"] = 0.0
                 state["exp_avg"] = xp.zeros_like(p._data)
                 state["exp_avg_sq"] = xp.zeros_like(p._data)
@@ -126,6 +127,7 @@ def _adam_kernel(arrays, shrink, weight_decay, maximize, beta1, one_minus_beta1,
     [max_exp_avg_sq]. ``eps`` and ``step_size`` carry the bias corrections; ``shrink`` is
     the decoupled weight decay's factor (1 without)."""
     data, grad, s, t, exp_avg, exp_avg_sq, *amsgrad = arrays
+    xp = array_module(data)
     # decoupled decay leaves g independent of θ, so θ·shrink can wait for the last pass
     g = effective_grad(data, grad, weight_decay, maximize, s)
     axpby(one_minus_beta1, g, beta1, exp_avg, t)  # m = β1·m + (1 − β1)·g

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from gradlab.backend import array_module
 from gradlab.optim.foreach import effective_grad
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
 
@@ -41,11 +40,12 @@ class Adamax(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         for p, state in self._stepped(group, "exp_avg", "exp_inf"):
             data, grad = p._data, p.grad._data
+            xp = array_module(data)
             g = effective_grad(data, grad, group["weight_decay"], group["maximize"],
-                               np.empty_like(data))  # fmt: skip
+                               xp.empty_like(data))  # fmt: skip
             exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
             exp_avg += (1 - beta1) * (g - exp_avg)  # PyTorch's lerp with weight < 0.5
             exp_inf *= beta2
-            np.maximum(exp_inf, np.abs(g) + eps, out=exp_inf)
+            xp.maximum(exp_inf, xp.abs(g) + eps, out=exp_inf)
             clr = lr / (1 - beta1 ** state["step"])
             data -= clr * (exp_avg / exp_inf)

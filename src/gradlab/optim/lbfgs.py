@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from gradlab.autograd import enable_grad, no_grad
+from gradlab.backend import array_module
 from gradlab.optim.optimizer import Optimizer
 
 
@@ -38,7 +37,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
 
     ``evaluate(t)`` gives (loss, flat gradient) at x + t·d. Returns (f, g, t, evaluations).
     """
-    d_norm = float(np.abs(d).max())
+    d_norm = float(abs(d).max())
     g = g.copy()
     f_new, g_new = evaluate(t)
     evals = 1
@@ -144,17 +143,19 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
 
-    def _flat_grad(self) -> np.ndarray:
+    def _flat_grad(self):
+        """Every parameter's gradient in one vector, on the parameters' device."""
+        xp = array_module(self._params[0]._data)
         parts = [
-            np.zeros(p.numel(), p.dtype) if p.grad is None else np.asarray(p.grad).reshape(-1)
+            xp.zeros(p.numel(), p.dtype) if p.grad is None else p.grad._data.reshape(-1)
             for p in self._params
         ]
-        return np.concatenate(parts)
+        return xp.concatenate(parts)
 
-    def _add(self, step: float, direction: np.ndarray) -> None:
+    def _add(self, step: float, direction) -> None:
         offset = 0
         for p in self._params:
-            data = p.numpy()
+            data = p._data
             data += step * direction[offset : offset + data.size].reshape(data.shape)
             offset += data.size
 
@@ -167,7 +168,7 @@ class LBFGS(Optimizer):
         loss = self._evaluate(closure)
         flat = self._flat_grad()
         for p, saved in zip(self._params, x):
-            p.numpy()[...] = saved
+            p._data[...] = saved
         return loss, flat
 
     def step(self, closure):  # noqa: C901 - PyTorch's algorithm, kept in one piece
@@ -191,7 +192,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:
+        if abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
         d, t = state.get("d"), state.get("t")
         old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
@@ -230,32 +231,32 @@ class LBFGS(Optimizer):
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
             first = state["n_iter"] == 1  # a first step scaled by the gradient's size
-            t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr if first else lr
+            t = min(1.0, 1.0 / float(abs(flat_grad).sum())) * lr if first else lr
             gtd = float(flat_grad @ d)
             if gtd > -tolerance_change:
                 break
             ls_func_evals = 0
             opt_cond = False
             if group["line_search_fn"] == "strong_wolfe":
-                x_init = [p.numpy().copy() for p in self._params]
+                x_init = [p._data.copy() for p in self._params]
                 loss, flat_grad, t, ls_func_evals = _strong_wolfe(
                     lambda step, x=x_init, d=d: self._directional(closure, x, step, d),
                     t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals,
                 )  # fmt: skip
                 self._add(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                opt_cond = abs(flat_grad).max() <= tolerance_grad
             else:
                 self._add(t, d)
                 if n_iter != max_iter:
                     loss = self._evaluate(closure)
                     flat_grad = self._flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    opt_cond = abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1
             current_evals += ls_func_evals
             state["func_evals"] += ls_func_evals
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * t).max() <= tolerance_change:
+            if abs(d * t).max() <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
 
@@ -109,6 +109,7 @@ def _nadam_kernel(arrays, shrink, weight_decay, maximize, beta1, one_minus_beta1
                   one_minus_beta2, bias_correction2, eps, grad_step, avg_step):  # fmt: skip
     """One NAdam update in place; ``arrays``: data, grad, two scratch, exp_avg, exp_avg_sq."""
     data, grad, s, t, exp_avg, exp_avg_sq = arrays
+    xp = array_module(data)
     if shrink != 1.0:
         data *= shrink
     g = effective_grad(data, grad, weight_decay, maximize, s)

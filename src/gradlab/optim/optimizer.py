@@ -26,10 +26,8 @@ import warnings
 from collections import defaultdict
 from itertools import chain
 
-import numpy as np
-
 from gradlab.autograd import enable_grad
-from gradlab.backend import xp
+from gradlab.backend import array_module, as_array, backend_of, to_host
 from gradlab.tensor import Tensor
 
 
@@ -189,6 +187,7 @@ class Optimizer:
             or buffers[0].shape != data.shape
             or buffers[0].dtype != data.dtype
         ):
+            xp = array_module(data)
             buffers = [xp.empty_like(data) for _ in range(count)]
             self._scratch[p] = buffers
         return buffers
@@ -205,7 +204,7 @@ class Optimizer:
                 state["step"] = 0.0
                 state.update(initial)
                 for name in buffers:
-                    state[name] = xp.zeros_like(p._data)
+                    state[name] = array_module(p._data).zeros_like(p._data)
             state["step"] += 1
             yield p, state
 
@@ -286,13 +285,13 @@ class Optimizer:
 
 
 def _load_value(value, p: Tensor):
-    """A copy of one saved state value, as gradlab keeps it."""
+    """A copy of one saved state value, as gradlab keeps it (on ``p``'s device)."""
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     if hasattr(value, "detach"):  # a torch.Tensor: go through numpy
         value = value.detach().cpu().numpy()
-    array = np.asarray(value)
+    array = to_host(as_array(value))
     if array.ndim == 0:
         return float(array)
     dtype = p._data.dtype if array.dtype.kind == "f" else array.dtype
-    return xp.array(array, dtype=dtype, copy=True)
+    return backend_of(p._data).from_host(array.astype(dtype, copy=True))

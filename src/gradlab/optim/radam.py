@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from gradlab.backend import array_module
 from gradlab.optim.foreach import effective_grad
 from gradlab.optim.optimizer import Optimizer, check_betas, check_hyperparameters
 
@@ -51,12 +50,13 @@ class RAdam(Optimizer):
         wd = group["weight_decay"]
         for p, state in self._stepped(group, "exp_avg", "exp_avg_sq"):
             data, grad = p._data, p.grad._data
+            xp = array_module(data)
             t = state["step"]
             if wd and group["decoupled_weight_decay"]:
                 data *= 1 - lr * wd
                 g = -grad if group["maximize"] else grad
             else:
-                g = effective_grad(data, grad, wd, group["maximize"], np.empty_like(data))
+                g = effective_grad(data, grad, wd, group["maximize"], xp.empty_like(data))
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             exp_avg += (1 - beta1) * (g - exp_avg)
             exp_avg_sq *= beta2
@@ -70,7 +70,7 @@ class RAdam(Optimizer):
                 rect = math.sqrt(
                     (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                 )
-                adaptive = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + eps)
+                adaptive = math.sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + eps)
                 data += corrected * lr * adaptive * rect * -1.0
             else:
                 data += corrected * lr * -1.0

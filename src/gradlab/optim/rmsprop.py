@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
@@ -90,6 +90,7 @@ def _rmsprop_kernel(arrays, lr, alpha, eps, weight_decay, momentum, centered, ma
     """One RMSprop update in place; ``arrays``: data, grad, two scratch, square_avg,
     [momentum_buffer], [grad_avg]."""
     data, grad, s, t, square_avg, *rest = arrays
+    xp = array_module(data)
     g = effective_grad(data, grad, weight_decay, maximize, s)
     xp.multiply(g, g, out=t)
     axpby(1 - alpha, t, alpha, square_avg, t)  # v = α·v + (1 − α)·g²

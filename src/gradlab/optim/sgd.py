@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradlab._fast.compiled import kernels
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.optim.foreach import axpby, effective_grad, foreach_elementwise
 from gradlab.optim.optimizer import Optimizer, check_hyperparameters
 
@@ -88,7 +88,7 @@ class SGD(Optimizer):
                 if buf is None:
                     # the first step copies the gradient (as g.copy() would: its dtype)
                     like = p._data if settings[3] or settings[5] else p.grad._data
-                    buf = state["momentum_buffer"] = xp.empty_like(like)
+                    buf = state["momentum_buffer"] = array_module(like).empty_like(like)
                     first = True
             if fast is not None and fast.sgd(p._data, p.grad._data, buf, first, *settings):
                 continue
@@ -102,6 +102,7 @@ class SGD(Optimizer):
 def _sgd_kernel(arrays, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
     """One SGD update in place; ``arrays``: data, grad, two scratch, [momentum buffer]."""
     data, grad, s, t, *buffer = arrays
+    xp = array_module(data)
     g = effective_grad(data, grad, weight_decay, maximize, s)
     if buffer:
         (buf,) = buffer
