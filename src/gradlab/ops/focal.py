@@ -6,8 +6,10 @@ any gamma >= 0. Inputs are validated by :mod:`gradlab.nn.focal`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops.losses import _class_reduce, _reduce, _row_scale, _scale, from_rows, to_rows
 
 __all__ = ["SigmoidFocal", "SoftmaxFocal"]
@@ -25,6 +27,7 @@ class SigmoidFocal(Function):
     __slots__ = ()
 
     def forward(self, x, y, alpha=None, gamma=2.0, reduction="mean"):
+        xp = array_module(x)
         neg_log_sig = xp.log1p(xp.exp(-xp.abs(x)))
         neg_log_sig += xp.maximum(-x, 0)  # softplus(-x) = -log σ(x)
         sig = xp.exp(-neg_log_sig)
@@ -37,9 +40,10 @@ class SigmoidFocal(Function):
         return _reduce((weight * ce).astype(x.dtype, copy=False), reduction)
 
     def backward(self, grad):
+        xp = array_module(grad)
         x, y, sig, sig_neg, ce, q, weight, gamma, reduction = self.saved
         g = _scale(grad, reduction, x.size)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             ratio = xp.where(q > 0, sig * sig_neg / q, 0)
         inner = gamma * ratio * (1 - 2 * y) * ce + (sig - y)
         return (g * weight * inner).astype(x.dtype, copy=False), None
@@ -55,6 +59,7 @@ class SoftmaxFocal(Function):
     __slots__ = ()
 
     def forward(self, x, target, alpha=None, gamma=2.0, reduction="mean"):
+        xp = array_module(x)
         shape = x.shape
         rows = to_rows(x)
         m = rows.shape[0]
@@ -75,10 +80,11 @@ class SoftmaxFocal(Function):
         return _class_reduce(loss.astype(x.dtype, copy=False), m, reduction, target.shape)
 
     def backward(self, grad):
+        xp = array_module(grad)
         shape, e, total, t, log_p, q, weight, gamma, reduction = self.saved
         m = e.shape[0]
         p_t = xp.exp(log_p)
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             # log(p_t) / (1 - p_t): accurate from log1p where p_t is near 1, -1 in the limit
             ratio = xp.where(q > 0.5, log_p / q, xp.where(q > 0, xp.log1p(-q) / q, -1.0))
         d_log_p = weight * (gamma * p_t * ratio - 1)  # d loss / d log p_t

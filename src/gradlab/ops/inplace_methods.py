@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from gradlab import autograd
-from gradlab.backend import default_generator, xp
+from gradlab.backend import array_module, as_array, backend_of, default_generator, to_backend
 from gradlab.ops import activation, comparison, elementwise
 from gradlab.ops.inplace import (
     Copy,
@@ -23,16 +25,18 @@ from gradlab.ops.inplace import (
 from gradlab.tensor import Tensor, bump_version
 
 
-def _ufunc(ufunc):
+def _ufunc(name):
+    """``fast`` for a binary op: the array module's ufunc ``name``, into ``a``."""
+
     def fast(a, b):
-        ufunc(a, b, out=a)
+        getattr(array_module(a), name)(a, b, out=a)
 
     return fast
 
 
-def _unary(ufunc):
+def _unary(name):
     def fast(a):
-        ufunc(a, out=a)
+        getattr(array_module(a), name)(a, out=a)
 
     return fast
 
@@ -40,7 +44,7 @@ def _unary(ufunc):
 def _scaled(other, alpha):
     if alpha == 1:
         return other
-    return other * alpha if isinstance(other, Tensor) else xp.multiply(array_of(other), alpha)
+    return other * alpha if isinstance(other, Tensor) else array_of(other) * alpha
 
 
 # ---------------------------------------------------------------------- the methods
@@ -69,12 +73,12 @@ def pow_(self, exponent):
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (
-    _ufunc(xp.add), _ufunc(xp.subtract), _ufunc(xp.multiply), _ufunc(xp.true_divide),
-    _ufunc(xp.power),
+    _ufunc("add"), _ufunc("subtract"), _ufunc("multiply"), _ufunc("true_divide"), _ufunc("power")
 )  # fmt: skip
 
 
 def _unary_method(name, op, ufunc=None):
+    """``name`` in place: ``op`` in the graph, else the array module's ufunc (by name)."""
     fast = None if ufunc is None else _unary(ufunc)
 
     def method(self):
@@ -85,16 +89,16 @@ def _unary_method(name, op, ufunc=None):
     return method
 
 
-neg_ = _unary_method("neg_", elementwise.neg, xp.negative)
-exp_ = _unary_method("exp_", elementwise.exp, xp.exp)
-log_ = _unary_method("log_", elementwise.log, xp.log)
-sqrt_ = _unary_method("sqrt_", elementwise.sqrt, xp.sqrt)
-abs_ = _unary_method("abs_", elementwise.abs, xp.absolute)
-square_ = _unary_method("square_", elementwise.square, xp.square)
+neg_ = _unary_method("neg_", elementwise.neg, "negative")
+exp_ = _unary_method("exp_", elementwise.exp, "exp")
+log_ = _unary_method("log_", elementwise.log, "log")
+sqrt_ = _unary_method("sqrt_", elementwise.sqrt, "sqrt")
+abs_ = _unary_method("abs_", elementwise.abs, "absolute")
+square_ = _unary_method("square_", elementwise.square, "square")
 sigmoid_ = _unary_method("sigmoid_", activation.sigmoid)
-tanh_ = _unary_method("tanh_", activation.tanh, xp.tanh)
+tanh_ = _unary_method("tanh_", activation.tanh, "tanh")
 relu_ = _unary_method("relu_", activation.relu)
-sign_ = _unary_method("sign_", comparison.sign, xp.sign)
+sign_ = _unary_method("sign_", comparison.sign, "sign")
 
 
 def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -143,31 +147,34 @@ def _fill(a, value):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src``'s values (broadcast to self's shape, cast to its dtype) into self."""
-    if not isinstance(src, Tensor):
-        src = Tensor(xp.asarray(src))
+    if not isinstance(src, Tensor):  # Python data or a host array: onto self's device
+        src = Tensor(to_backend(as_array(src), backend_of(self._data)))
+    elif backend_of(src._data) is not backend_of(self._data):
+        src = src.to(self.device)  # as PyTorch's copy_ across devices (differentiable)
     try:
-        xp.broadcast_shapes(src.shape, self.shape)
+        np.broadcast_shapes(src.shape, self.shape)
     except ValueError:
         raise RuntimeError(
             f"copy_: the size of tensor a {shape_text(self.shape)} must match the size of "
             f"tensor b {shape_text(src.shape)}"
         ) from None
-    if xp.broadcast_shapes(src.shape, self.shape) != self.shape:
+    if np.broadcast_shapes(src.shape, self.shape) != self.shape:
         raise RuntimeError(
             f"copy_: output with shape {shape_text(self.shape)} doesn't match the broadcast "
-            f"shape {shape_text(xp.broadcast_shapes(src.shape, self.shape))}"
+            f"shape {shape_text(np.broadcast_shapes(src.shape, self.shape))}"
         )
     return apply_inplace(self, "copy_", Copy.apply, src, fast=_copy)
 
 
 def _copy(a, src):
-    xp.copyto(a, src, casting="unsafe")
+    array_module(a).copyto(a, src, casting="unsafe")
 
 
 def masked_fill_(self, mask, value):
     """Set the elements where ``mask`` (bool, broadcastable to self) is True to ``value``."""
+    xp = array_module(self)
     mask_array = array_of(mask)
-    if getattr(mask_array, "dtype", None) != xp.dtype(bool):
+    if getattr(mask_array, "dtype", None) != np.dtype(bool):
         raise RuntimeError(
             f"masked_fill_: expected a boolean mask, got dtype "
             f"{getattr(mask_array, 'dtype', type(mask).__name__)}"
@@ -182,6 +189,7 @@ def masked_fill_(self, mask, value):
 
 def _masked(mask):
     def fast(a, value):
+        xp = array_module(a)
         xp.copyto(a, value, where=xp.broadcast_to(mask, a.shape), casting="unsafe")
 
     return fast
@@ -215,9 +223,11 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 def _random_fill(t, name, draw):
+    """Fill ``t`` with ``draw()``, host samples copied to ``t``'s device."""
     if autograd._grad_enabled:
         check_leaf(t, name)
-    return apply_inplace(t, name, Fill.apply, Tensor(xp.asarray(draw(), dtype=t.dtype)))
+    samples = backend_of(t._data).from_host(draw().astype(t.dtype))
+    return apply_inplace(t, name, Fill.apply, Tensor(samples))
 
 
 def detach_(self):

@@ -25,7 +25,7 @@ import operator
 from gradlab import autograd
 from gradlab.autograd import Function
 from gradlab.backend import array_module
-from gradlab.ops.inplace import _check_leaf
+from gradlab.ops.inplace import check_leaf
 from gradlab.tensor import Tensor, bump_version
 
 __all__ = ["t_", "transpose_", "swapaxes_", "swapdims_", "squeeze_", "unsqueeze_", "resize_",
@@ -66,7 +66,7 @@ def _apply(t: Tensor, name: str, view, undo, node_name: str) -> Tensor:
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
     if autograd._grad_enabled and t._requires_grad:
-        _check_leaf(t, name)
+        check_leaf(t, name)
         old = Tensor._from_op(t._data, t.grad_fn)  # the old value, as the node's input
         old._requires_grad = True
         new = ShapeView.apply(old, view=view, undo=undo, node_name=node_name)

@@ -4,41 +4,48 @@ integer inputs the integers unchanged; ``signbit`` (no gradient)."""
 from __future__ import annotations
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.tensor import Tensor
 
 
+def rounded(a, fn, decimals=0):
+    """``a`` through the array module's floor, ceil, round (to ``decimals``), trunc or sign."""
+    xp = array_module(a)
+    return xp.round(a, decimals) if fn == "round" else getattr(xp, fn)(a)
+
+
 class Rounding(Function):
-    """floor, ceil, round, trunc, sign: a zero gradient, as PyTorch."""
+    """floor, ceil, round, trunc, sign (``fn``, by name): a zero gradient, as PyTorch."""
 
     __slots__ = ()
 
-    def forward(self, a, fn=None):
+    def forward(self, a, fn="floor", decimals=0):
         self.saved = (a.shape, a.dtype)
-        return fn(a)
+        return rounded(a, fn, decimals)
 
     def backward(self, grad):
+        xp = array_module(grad)
         return xp.zeros(self.saved[0], grad.dtype)
 
 
-def _rounding(a, fn):
+def _rounding(a, fn, decimals=0):
     if not isinstance(a, Tensor):
         raise TypeError(f"expected a Tensor, got {type(a).__name__}")
     if a.dtype.kind not in "fc":
-        return Tensor(fn(a.numpy()))
-    return Rounding.apply(a, fn=fn)
+        return Tensor(rounded(a._data, fn, decimals))
+    return Rounding.apply(a, fn=fn, decimals=decimals)
 
 
 def floor(input):  # noqa: A002
-    return _rounding(input, xp.floor)
+    return _rounding(input, "floor")
 
 
 def ceil(input):  # noqa: A002
-    return _rounding(input, xp.ceil)
+    return _rounding(input, "ceil")
 
 
 def trunc(input):  # noqa: A002
-    return _rounding(input, xp.trunc)
+    return _rounding(input, "trunc")
 
 
 fix = trunc
@@ -46,17 +53,17 @@ fix = trunc
 
 def round(input, *, decimals=0):  # noqa: A001, A002 - PyTorch's names
     """Round half to even, to ``decimals`` places (as ``torch.round``)."""
-    return _rounding(input, lambda a: xp.round(a, decimals))
+    return _rounding(input, "round", decimals)
 
 
 def sign(input):  # noqa: A002
     if input.dtype == bool:
-        return Tensor(input.numpy().copy())
-    return _rounding(input, xp.sign)
+        return Tensor(input._data.copy())
+    return _rounding(input, "sign")
 
 
 sgn = sign
 
 
 def signbit(input):  # noqa: A002
-    return Tensor(xp.signbit(input.numpy()))
+    return Tensor(array_module(input).signbit(input._data))

@@ -5,7 +5,7 @@ input and the source (``scatter_reduce`` for "sum")."""
 from __future__ import annotations
 
 from gradlab.autograd import Function
-from gradlab.backend import xp
+from gradlab.backend import array_module
 from gradlab.ops.indexing import _block, _check_range, _dim, _index, _positions
 from gradlab.tensor import Tensor
 
@@ -18,6 +18,7 @@ class Scatter(Function):
     __slots__ = ()
 
     def forward(self, a, index, src, dim=0):
+        xp = array_module(a)
         places = _positions(index, dim)
         out = a.copy()
         values = src[_block(src.shape, index.shape, dim)] if xp.ndim(src) else src
@@ -26,6 +27,7 @@ class Scatter(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         places, src_shape, index_shape, dim = self.saved
         grad_a = grad.copy()
         grad_a[places] = 0
@@ -40,6 +42,7 @@ class ScatterAdd(Function):
     __slots__ = ()
 
     def forward(self, a, index, src, dim=0):
+        xp = array_module(a)
         places = _positions(index, dim)
         out = a.copy()
         xp.add.at(out, places, src[_block(src.shape, index.shape, dim)])
@@ -47,6 +50,7 @@ class ScatterAdd(Function):
         return out
 
     def backward(self, grad):
+        xp = array_module(grad)
         places, src_shape, index_shape, dim = self.saved
         grad_src = None
         if self.needs_input_grad(2):
@@ -60,7 +64,7 @@ def _scatter_src(op, input, index, dim, src, value):
         raise TypeError(f"{op}() missing 1 required argument: 'src' or 'value'")
     src = value if src is None else src
     dim = _dim(op, dim, input.ndim)
-    index = _index(op, index, input.ndim)
+    index = _index(op, input, index, input.ndim)
     _check_range(op, index, input.shape[dim] if input.ndim else 1, dim)
     if index.ndim == 0 and input.ndim == 1:  # a 0-d index counts as one position, as torch
         index = index.reshape(1)
@@ -81,6 +85,7 @@ def _scatter_src(op, input, index, dim, src, value):
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):  # noqa: A002
     """A copy of input with src (a tensor, or the number ``value``) written at index."""
+    xp = array_module(input)
     dim, index, src = _scatter_src("scatter", input, index, dim, src, value)
     if reduce is not None:
         return _scatter_reduce_legacy(input, dim, index, src, reduce)
@@ -90,12 +95,13 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):  # noqa: A
 
 
 def _scatter_reduce_legacy(input, dim, index, src, reduce):
+    xp = array_module(input)
     if reduce not in ("add", "multiply"):
         raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     if isinstance(src, Tensor) and src.requires_grad or input.requires_grad:
         raise RuntimeError("scatter(): reduce= is not differentiable (as in PyTorch)")
-    out = input.numpy().copy()
-    src_array = src.numpy() if isinstance(src, Tensor) else xp.full(index.shape, src, out.dtype)
+    out = input._data.copy()
+    src_array = src._data if isinstance(src, Tensor) else xp.full(index.shape, src, out.dtype)
     ufunc = xp.add if reduce == "add" else xp.multiply
     ufunc.at(out, _positions(index, dim), src_array[_block(src_array.shape, index.shape, dim)])
     return Tensor(out)
