@@ -23,6 +23,7 @@ ENGINE = {
 """The bottom layer: the engine (tensor, autograd, ops) and leaf helpers that import only it."""
 
 TIERS: list[set[str]] = [
+    {"_fast"},  # the speed machinery: NumPy (and numba) only, under everything
     ENGINE,
     {"nn"},
     {"models", "distributions", "torch_format"},  # built from nn alone

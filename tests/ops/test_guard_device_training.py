@@ -172,8 +172,10 @@ def _layer_step(make, shape, on_guard, x_array=None):
     CPU: (output, input gradient, parameter gradients) as host arrays."""
     gradlab.manual_seed(0)
     layer = make()
-    if isinstance(layer, gradlab.nn.Module) and on_guard:
-        layer.to("guard")
+    if isinstance(layer, gradlab.nn.Module):
+        layer.to(gradlab.float64)  # float64 weights, as the input: the paths agree to 1e-12
+        if on_guard:
+            layer.to("guard")
     x_array = _RNG.standard_normal(shape) if x_array is None else x_array
     with _where(on_guard):
         x = gradlab.tensor(x_array, requires_grad=True)

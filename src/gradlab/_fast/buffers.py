@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as xp  # the CPU pool: host arrays only
 from numpy.lib.stride_tricks import as_strided
-
-from gradlab.backend import xp
 
 __all__ = ["BufferPool", "POOL", "zeros_like_layout"]
 

@@ -193,7 +193,7 @@ class MultiheadAttention(Module):
         q = linear(query, wq, None if b is None else b[:e])
         k = linear(key, wk, None if b is None else b[e : 2 * e])
         v = linear(value, wv, None if b is None else b[2 * e :])
-        mask = self._mask(attn_mask, key_padding_mask, q._data.dtype, n, tgt_len, src_len, owner)
+        mask = self._mask(attn_mask, key_padding_mask, q._data, n, tgt_len, src_len, owner)
         appended = 0
         if self.bias_k is not None:  # one learned key and value after every sequence
             k = cat([k, expand(self.bias_k, 1, n, e)])

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-import gradlab
+from gradlab import creation
 from gradlab.backend import xp
 from gradlab.nn import init
 from gradlab.nn.module import Module, Parameter
@@ -91,7 +91,7 @@ def _reference_layer(mode, x, state, weights, reverse):
     """:func:`run_layer` on the readable cells (zeros for a missing state)."""
     H = weights[1].shape[1]
     h0, c0 = (
-        s if s is not None else gradlab.zeros(x.shape[1], H, dtype=x.dtype, device=x.device)
+        s if s is not None else creation.zeros(x.shape[1], H, dtype=x.dtype, device=x.device)
         for s in state
     )
     out, final = reference.run_direction(

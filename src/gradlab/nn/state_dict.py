@@ -8,8 +8,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from gradlab import backend
-from gradlab.backend import as_array
+from gradlab.backend import as_array, backend_of, to_backend
 from gradlab.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -89,5 +88,5 @@ def load_state(targets: OrderedDict, state_dict, strict: bool, owner: str) -> In
         )
     for key, array in arrays.items():
         target = targets[key]
-        target._data[...] = backend.to_backend(array, backend.backend_of(target._data))
+        target._data[...] = to_backend(array, backend_of(target._data))
     return IncompatibleKeys(missing, unexpected)

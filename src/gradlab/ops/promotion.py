@@ -18,6 +18,8 @@ PyTorch's rules, which differ from NumPy's:
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from gradlab import backend
@@ -69,7 +71,7 @@ def _number_dtype(value) -> np.dtype:
         return _INT64
     if isinstance(value, (float, np.floating)):
         return backend.get_default_dtype()
-    if isinstance(value, (complex, np.complexfloating)):
+    if isinstance(value, numbers.Complex):
         single = backend.get_default_dtype() == np.float32
         return np.dtype(np.complex64 if single else np.complex128)
     raise TypeError(f"expected a Tensor or a number, got {type(value).__name__}")
@@ -147,5 +149,5 @@ def promote_pair(a, b, floating: bool = False):
     if not b_number and b.dtype != target:
         b = b.astype(target)
     if a_number and b_number:
-        a = np.asarray(a, dtype=target)  # two numbers: at least one becomes an array
+        a = backend.resolve_device(None).xp.asarray(a, dtype=target)  # two numbers: one array
     return a, b

@@ -11,7 +11,8 @@ Shapes: C classes; logits (N, C), (N, C, d1, ...) or (C,); class-index targets (
 
 from __future__ import annotations
 
-import gradlab
+from gradlab import creation
+from gradlab.tensor import Tensor
 
 __all__ = ["log_softmax", "nll_loss", "cross_entropy"]
 
@@ -42,8 +43,8 @@ def _reduce(per_row, reduction, denominator, shape):
 def _class_weights(weight, classes, like):
     """The class weights (C,) as a constant tensor; ones when there are none."""
     if weight is None:
-        return gradlab.ones(classes, dtype=like.dtype, device=like.device)
-    return weight if isinstance(weight, gradlab.Tensor) else gradlab.Tensor(weight)
+        return creation.ones(classes, dtype=like.dtype, device=like.device)
+    return weight if isinstance(weight, Tensor) else Tensor(weight)
 
 
 def nll_loss(log_p, target, weight=None, ignore_index=-100, reduction="mean",
@@ -56,7 +57,7 @@ def nll_loss(log_p, target, weight=None, ignore_index=-100, reduction="mean",
     w = _class_weights(weight, classes, rows)
     t = target.reshape(-1, 1)  # (M, 1) class indices
     kept = (t != ignore_index).to(rows.dtype)  # (M, 1): 1, or 0 for an ignored row
-    one_hot = (t == gradlab.arange(classes, device=t.device)).to(rows.dtype) * kept  # (M, C)
+    one_hot = (t == creation.arange(classes, device=t.device)).to(rows.dtype) * kept  # (M, C)
     w_t = (one_hot * w).sum(dim=1)  # w[t], 0 for ignored rows
     per_row = -(one_hot * w * rows).sum(dim=1)
     if label_smoothing:

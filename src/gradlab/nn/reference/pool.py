@@ -9,7 +9,7 @@ first maximum in row-major order, as PyTorch does.
 
 from __future__ import annotations
 
-import gradlab
+from gradlab import creation
 from gradlab.nn.reference.conv import window_slices
 from gradlab.ops.movement import pad, stack
 from gradlab.ops.windows import window_out_size
@@ -46,12 +46,12 @@ def max_pool2d_indices(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation
     windows = _padded_windows(x, kernel, stride, padding, dilation, ceil_mode, -float("inf"))
     k = windows.max(dim=2).indices  # the kernel offset of each maximum, row-major
     ho, wo, width = k.shape[2], k.shape[3], x.shape[3]
-    top = gradlab.arange(ho, device=x.device).reshape(ho, 1) * stride[0] - padding[0]
-    left = gradlab.arange(wo, device=x.device) * stride[1] - padding[1]
+    top = creation.arange(ho, device=x.device).reshape(ho, 1) * stride[0] - padding[0]
+    left = creation.arange(wo, device=x.device) * stride[1] - padding[1]
     # kernel offset (i, j) lies i*dh rows and j*dw columns from its window's corner
     steps = [i * dilation[0] * width + j * dilation[1]
              for i in range(kernel[0]) for j in range(kernel[1])]  # fmt: skip
-    return top * width + left + gradlab.tensor(steps, device=x.device)[k]
+    return top * width + left + creation.tensor(steps, device=x.device)[k]
 
 
 def _window_counts(size, k, s, p, out, include_pad):
@@ -75,7 +75,7 @@ def avg_pool2d(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False,
     ho, wo = total.shape[2:]
     rows = _window_counts(x.shape[2], kernel[0], stride[0], padding[0], ho, count_include_pad)
     cols = _window_counts(x.shape[3], kernel[1], stride[1], padding[1], wo, count_include_pad)
-    counts = gradlab.tensor([[r * c for c in cols] for r in rows], dtype=x.dtype, device=x.device)
+    counts = creation.tensor([[r * c for c in cols] for r in rows], dtype=x.dtype, device=x.device)
     return total / counts
 
 

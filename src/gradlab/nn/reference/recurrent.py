@@ -10,7 +10,7 @@ first.
 
 from __future__ import annotations
 
-import gradlab
+from gradlab import creation
 from gradlab.nn.dropout import dropout as _dropout
 from gradlab.nn.reference.recurrent_cells import gru_cell, lstm_cell, rnn_cell
 from gradlab.ops.movement import cat, stack
@@ -53,7 +53,7 @@ def rnn(mode, input, hx, weights, num_layers=1, bidirectional=False, batch_first
     directions = 2 if bidirectional else 1
     H = weights[0][1].shape[1]
     if hx is None:
-        zeros = gradlab.zeros(num_layers * directions, x.shape[1], H, dtype=x.dtype,
+        zeros = creation.zeros(num_layers * directions, x.shape[1], H, dtype=x.dtype,
                               device=x.device)  # fmt: skip
         hx = (zeros, zeros) if mode == "LSTM" else zeros
     finals = []
