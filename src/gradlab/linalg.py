@@ -414,3 +414,10 @@ TORCH_FUNCTIONS = {
 for _name, _fn in TORCH_FUNCTIONS.items():
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, _fn)
+
+
+def __getattr__(name):
+    # Only names not defined above get here: a PyTorch name says it is not implemented.
+    from gradlab.missing import missing
+
+    raise missing("gradlab.linalg", name)

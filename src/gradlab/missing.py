@@ -72,6 +72,7 @@ _TABLES = {
     "gradlab.nn.functional": torch_names.FUNCTIONAL,
     "gradlab.optim": torch_names.OPTIM,
     "gradlab.optim.lr_scheduler": torch_names.LR_SCHEDULER,
+    "gradlab.linalg": torch_names.LINALG,
 }
 
 _TORCH_SPELLING = {
@@ -80,6 +81,7 @@ _TORCH_SPELLING = {
     "gradlab.nn.functional": "torch.nn.functional",
     "gradlab.optim": "torch.optim",
     "gradlab.optim.lr_scheduler": "torch.optim.lr_scheduler",
+    "gradlab.linalg": "torch.linalg",
 }
 
 
