@@ -56,10 +56,10 @@ from gradlab import backends, distributions, utils  # noqa: E402
 from gradlab.dtypes import *  # noqa: E402, F403  (gradlab.float32, gradlab.long, ...)
 from gradlab.dtypes import is_floating_point  # noqa: E402
 from gradlab.generator import Generator  # noqa: E402
-from gradlab.linalg import torch_cholesky as cholesky  # noqa: E402
-from gradlab.linalg import torch_pinverse as pinverse  # noqa: E402
-from gradlab.linalg import torch_qr as qr  # noqa: E402
-from gradlab.linalg import torch_svd as svd  # noqa: E402
+from gradlab.linalg_legacy import torch_cholesky as cholesky  # noqa: E402
+from gradlab.linalg_legacy import torch_pinverse as pinverse  # noqa: E402
+from gradlab.linalg_legacy import torch_qr as qr  # noqa: E402
+from gradlab.linalg_legacy import torch_svd as svd  # noqa: E402
 from gradlab._fast.allocator import configure as configure_allocator  # noqa: E402
 
 import numpy as _np  # noqa: E402
