@@ -117,7 +117,7 @@ def test_backward_step_is_bit_identical_to_the_reference_passes():
     tanh_ct = np.tanh(np.random.default_rng(3).standard_normal((H, N))).astype(np.float32)
     h_t = a[2 * H : 3 * H] * tanh_ct
     for has_next in (False, True):
-        # the reference: LSTMLayer.backward's NumPy passes for one step
+        # the reference: LSTMOp.backward's NumPy passes for one step
         i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
         dh = v["grad_t"].T + v["dh_next"] if has_next else v["grad_t"].T.copy()
         want = np.empty((4 * H, N), np.float32)

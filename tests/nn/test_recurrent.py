@@ -10,7 +10,7 @@ import pytest
 import gradlab
 from gradlab import nn
 from gradlab.autograd import gradcheck
-from gradlab.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from gradlab.ops.recurrent import GRUOp, LSTMOp, RNNOp
 
 torch = pytest.importorskip("torch")
 
@@ -177,15 +177,15 @@ def test_primitive_gradcheck(op, reverse):
     if op == "lstm":
 
         def fn(*args):
-            return LSTMLayer.apply(*args, reverse=reverse)
+            return LSTMOp.apply(*args, reverse=reverse)
     elif op == "gru":
 
         def fn(*args):
-            return GRULayer.apply(*args, reverse=reverse)
+            return GRUOp.apply(*args, reverse=reverse)
     else:
 
         def fn(*args):
-            return RNNLayer.apply(*args, relu=op == "rnn-relu", reverse=reverse)
+            return RNNOp.apply(*args, relu=op == "rnn-relu", reverse=reverse)
 
     assert gradcheck(fn, (x, *states, *weights))
 

@@ -56,7 +56,7 @@ def test_layer_equals_reference(name, config, with_state):
         return layer(x, tuple(state) if layer_name == "LSTM" else state[0])
 
     fast_ops, ref_ops = compare(fn, arrays, module=layer)
-    fused = {"RNN": "RNNLayer", "LSTM": "LSTMLayer", "GRU": "GRULayer"}[layer_name]
+    fused = {"RNN": "RNNOp", "LSTM": "LSTMOp", "GRU": "GRUOp"}[layer_name]
     assert fused in fast_ops and fused not in ref_ops
     assert ("Tanh" in ref_ops or "Relu" in ref_ops) and "Tanh" not in fast_ops
 
@@ -161,11 +161,11 @@ def test_switch_setting_and_errors():
     gradlab.use_reference_kernels(True)
     try:
         ops = {node.op for node in gradlab.explain.graph(layer(x)[0]).ops}
-        assert "Sigmoid" in ops and "GRULayer" not in ops  # the gates, step by step
+        assert "Sigmoid" in ops and "GRUOp" not in ops  # the gates, step by step
     finally:
         gradlab.use_reference_kernels(False)
     ops = {node.op for node in gradlab.explain.graph(layer(x)[0]).ops}
-    assert "GRULayer" in ops and "Sigmoid" not in ops
+    assert "GRUOp" in ops and "Sigmoid" not in ops
     with pytest.raises(TypeError, match="expected True or False"):
         gradlab.use_reference_kernels("yes")
 
@@ -186,4 +186,4 @@ def test_keras_layers_follow_the_switch(name):
         readable = layer(x)
     np.testing.assert_allclose(readable.numpy(), fast.numpy(), rtol=1e-5, atol=1e-6)
     ops = {n.op for n in gradlab.explain.graph(readable).ops} if readable.grad_fn else set()
-    assert not ops & {"LSTMLayer", "GRULayer", "RNNLayer", "Conv2dOp"}
+    assert not ops & {"LSTMOp", "GRUOp", "RNNOp", "Conv2dOp"}

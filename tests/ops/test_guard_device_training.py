@@ -92,6 +92,8 @@ LAYERS = {
     ),
     "l2_penalty": (lambda: lambda x: gradlab.nn.regularizers.l2_penalty([x], 0.1), (2, 3)),
 }
+
+
 class _BothStates(gradlab.nn.Module):
     """h' + c' of an LSTM cell (it returns the pair)."""
 

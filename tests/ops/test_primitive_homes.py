@@ -24,7 +24,7 @@ ENGINE_NODES = {
 }
 PENDING = {
     "nn/linear.py": "reference: LinearOp / LinearReluOp move to ops/",
-    "ops/recurrent.py": "reference: RNNLayer / LSTMLayer / GRULayer become RNNOp / LSTMOp / GRUOp",
+    "ops/recurrent.py": "reference: RNNOp / LSTMOp / GRUOp become RNNOp / LSTMOp / GRUOp",
 }
 """Files owned by another branch at the time this test was written (removed at merge)."""
 

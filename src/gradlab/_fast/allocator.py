@@ -30,7 +30,7 @@ SETTINGS = {
     # each time the heap grows, it grows by 256 MiB more (untouched pages cost nothing)
     M_TOP_PAD: 256 << 20,
 }
-"""mallopt parameter -> value. The large top pad matters most: 64 MiB gave 23.4 ms above."""
+"""mallopt parameter -> value (the large top pad matters most; figures in benchmarks/results/)."""
 
 _NAMES = {
     M_TRIM_THRESHOLD: "trim_threshold",

@@ -1,7 +1,7 @@
 """The LSTM's pointwise gate math of one step in one pass, compiled with numba
 (``gradlab[fast]``).
 
-The reference, :class:`gradlab.ops.recurrent.LSTMLayer`, runs each step's pointwise work as a
+The reference, :class:`gradlab.ops.recurrent.LSTMOp`, runs each step's pointwise work as a
 dozen NumPy passes over (H, N) blocks; these kernels do one pass per step, forward and
 backward. The GEMMs stay NumPy's.
 
@@ -79,7 +79,7 @@ def _forward(a, hw, c_prev, ct, tanh_ct, h, y_t):
 
 
 def lstm_forward_step(a, hw, c_prev, ct, tanh_ct, h, y_t) -> bool:
-    """One forward step of :class:`~gradlab.ops.recurrent.LSTMLayer`'s loop, in place.
+    """One forward step of :class:`~gradlab.ops.recurrent.LSTMOp`'s loop, in place.
 
     a (4H, N): this step's input projection, gate rows i, f, o, g with the sigmoid rows'
     weights halved; becomes the activated gates. hw (4H, N): the recurrent projection (the
@@ -131,7 +131,7 @@ def _backward(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, dh
 
 
 def lstm_backward_step(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, dh):
-    """One backward step of :class:`~gradlab.ops.recurrent.LSTMLayer`'s loop.
+    """One backward step of :class:`~gradlab.ops.recurrent.LSTMOp`'s loop.
 
     a (4H, N): the step's activated gates (i, f, o, g); grad_t (N, H): the output gradient
     of the step; dh_next (H, N): the gradient from the step after (used when ``has_next``);

@@ -18,7 +18,7 @@ from gradlab.nn.module import Module, Parameter
 from gradlab.nn.reference import recurrent as reference
 from gradlab.nn.reference.switch import wants_reference
 from gradlab.ops.movement import Index
-from gradlab.ops.recurrent import GRULayer, Head, LSTMLayer, RNNLayer
+from gradlab.ops.recurrent import GRUOp, Head, LSTMOp, RNNOp
 
 __all__ = ["GATES", "check_size", "check_nonlinearity", "make_weights", "reset_uniform",
            "run_layer", "shape_text"]  # fmt: skip
@@ -75,15 +75,13 @@ def run_layer(mode: str, x, state, weights, reverse: bool):
     T = x.shape[0]
     last = 0 if reverse else T - 1
     if mode == "LSTM":
-        packed = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+        packed = LSTMOp.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         out = Head.apply(packed, rows=T)
         return out, Index.apply(packed, key=last), Index.apply(packed, key=T)
     if mode == "GRU":
-        out = GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+        out = GRUOp.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
     else:
-        out = RNNLayer.apply(
-            x, h0, w_ih, w_hh, b_ih, b_hh, relu=mode == "RNN_RELU", reverse=reverse
-        )
+        out = RNNOp.apply(x, h0, w_ih, w_hh, b_ih, b_hh, relu=mode == "RNN_RELU", reverse=reverse)
     return out, Index.apply(out, key=last), None
 
 

@@ -39,7 +39,7 @@ from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
 
-__all__ = ["RNNLayer", "LSTMLayer", "GRULayer", "Head"]
+__all__ = ["RNNOp", "LSTMOp", "GRUOp", "Head"]
 
 
 from gradlab.ops.sequence_gemms import (
@@ -77,7 +77,7 @@ class Head(Function):
         return full
 
 
-class RNNLayer(Function):
+class RNNOp(Function):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
 
     Inputs x (T, N, I), h0 (N, H) or None, w_ih (H, I), w_hh (H, H), b_ih, b_hh (H,) or None;
@@ -138,7 +138,7 @@ class RNNLayer(Function):
         return (dx, dh0, *grads)
 
 
-class LSTMLayer(Function):
+class LSTMOp(Function):
     """LSTM (PyTorch's formulas, gate order i, f, g, o):
     i, f, o = sigma(.), g = tanh(.), c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
@@ -261,7 +261,7 @@ class LSTMLayer(Function):
         return (dx, dh0, dc0, *grads)
 
 
-class GRULayer(Function):
+class GRUOp(Function):
     """GRU (PyTorch's formulas, gate order r, z, n): r, z = sigma(.),
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h_t = (1 - z) n + z h_{t-1}.
 
