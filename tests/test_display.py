@@ -61,7 +61,7 @@ def test_graph_view_renders_inline_as_svg():
 
 
 def test_graph_view_falls_back_to_text_without_graphviz(monkeypatch):
-    module = importlib.import_module("gradlab.explain.graph")
+    module = importlib.import_module("gradlab.explain.dot")
     monkeypatch.setattr(module.shutil, "which", lambda name: None)
     view = _xyz()
     assert view._repr_svg_() is None
