@@ -24,7 +24,7 @@ def monitored_value(name: str, monitor: str, logs: dict) -> float:
 
 
 def monitor_mode(name: str, mode: str, monitor: str) -> str:
-    """ "min" or "max" for ``mode`` ("auto": "max" for accuracy-like names, else "min")."""
+    """The direction of ``mode``: "min" or "max" ("auto": "max" for accuracy-like names)."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"{name}: mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode == "auto":
