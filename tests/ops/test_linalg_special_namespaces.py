@@ -82,7 +82,7 @@ def test_matches_torch(name, fn, shapes, domain):
     check_torch(fn, shapes, domain)
 
 
-def test_unimplemented_decompositions_say_so():
+def test_unsupported_matrix_norm_orders_say_so():
     import gradlab
 
     with pytest.raises(
@@ -91,4 +91,6 @@ def test_unimplemented_decompositions_say_so():
         gradlab.linalg.lu_factor(gradlab.ones(2, 2))
     with pytest.raises(AttributeError, match="has no attribute 'not_a_torch_name'"):
         gradlab.linalg.not_a_torch_name  # noqa: B018
+    with pytest.raises(RuntimeError, match="Order 3 not supported"):
+        gradlab.linalg.matrix_norm(gradlab.ones(2, 2), 3)
     assert isinstance(gradlab.linalg, types.ModuleType)
