@@ -33,6 +33,10 @@ made it, the leaf Tensor itself when it is a leaf that requires grad, or None. T
 routes gradients along ``next``, fixed at record time as PyTorch's edges are, so a later
 in-place op that gives an input tensor a new ``grad_fn`` does not re-route this node's.
 
+Higher-order gradients: an op may also define ``backward_graph(self, grad)``, the same
+formula on Tensors (``self.inputs``, ``self.output()``), which ``create_graph=True`` records;
+fused ops may define ``composite`` instead. See :mod:`gradlab.autograd_graph`.
+
 After backward without ``retain_graph`` a node is freed (:func:`free_node`): ``saved`` becomes
 ``FREED`` and ``inputs`` becomes ``next`` (nodes and leaves, no arrays), so a stored loss keeps
 the graph's shape only.
@@ -66,6 +70,14 @@ class Function:
     def save_for_backward(self, *values):
         """Keep arrays (and settings) that backward needs; released after backward."""
         self.saved = values
+
+    def output(self):
+        """The op's output as a Tensor made by this node, for ``backward_graph`` (see
+        :mod:`gradlab.autograd_graph`): the array ``forward`` saved as its result."""
+        for _, _, producer, index in self.saved_versions or ():
+            if producer is self:
+                return Tensor._from_op(self.saved[index], self)
+        raise RuntimeError(f"{self.name()}: forward did not save its output")
 
     def needs_input_grad(self, index: int) -> bool:
         """Whether positional input ``index`` is a Tensor that requires a gradient."""
@@ -143,7 +155,13 @@ class Function:
 def _output(out, fn, inputs, track):
     """Wrap an op's result in a Tensor, recording ``fn`` when it needs a gradient."""
     result = _new(Tensor)
-    result._data = out if type(out) is ndarray else as_array(out)
+    if type(out) is ndarray:
+        result._data = out
+    else:  # a NumPy scalar (a ufunc on 0-d arrays): the array stands for it in saved too
+        result._data = as_array(out)
+        saved = fn.saved
+        if type(saved) is tuple and any(item is out for item in saved):
+            fn.saved = tuple(result._data if item is out else item for item in saved)
     result._grad = None
     result._vc = None
     result._view = None

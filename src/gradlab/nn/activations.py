@@ -79,6 +79,11 @@ class Gelu(Function):
             return grad * (0.5 * (1 + value) + 0.5 * a * (1 - value * value) * inner)
         return grad * (value + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a))
 
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        if self.saved[2] == "tanh":
+            return 0.5 * a * (1 + (_GELU_TANH_C * (a + 0.044715 * a * a * a)).tanh())
+        return a * (0.5 * (1 + erf(a * _INV_SQRT2)))
+
 
 class Silu(Function):
     __slots__ = ()
@@ -93,6 +98,9 @@ class Silu(Function):
     def backward(self, grad):
         a, sig = self.saved
         return grad * sig * (1 + a * (1 - sig))
+
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        return a * a.sigmoid()
 
 
 class Prelu(Function):

@@ -26,6 +26,10 @@ class Sigmoid(Function):
         (out,) = self.saved
         return grad * out * (1 - out)
 
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        out = self.output()
+        return grad * out * (1 - out)
+
 
 class Tanh(Function):
     __slots__ = ()
@@ -37,6 +41,10 @@ class Tanh(Function):
 
     def backward(self, grad):
         (out,) = self.saved
+        return grad * (1 - out * out)
+
+    def backward_graph(self, grad):
+        out = self.output()
         return grad * (1 - out * out)
 
 
@@ -61,6 +69,8 @@ class Relu(Function):
     def backward(self, grad):
         return grad * self.saved[0]
 
+    backward_graph = backward  # the mask is piecewise constant
+
 
 class LeakyRelu(Function):
     __slots__ = ()
@@ -73,6 +83,10 @@ class LeakyRelu(Function):
     def backward(self, grad):
         positive, slope = self.saved
         return xp.where(positive, grad, grad * slope)
+
+    def backward_graph(self, grad):
+        positive, slope = self.saved
+        return grad * xp.where(positive, 1.0, slope).astype(grad.dtype)
 
 
 class Elu(Function):
@@ -88,6 +102,12 @@ class Elu(Function):
         positive, out, alpha = self.saved
         return xp.where(positive, grad, grad * (out + alpha))
 
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        positive, _, alpha = self.saved
+        return where(positive, grad, grad * (self.output() + alpha))
+
 
 class Softplus(Function):
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
@@ -98,13 +118,19 @@ class Softplus(Function):
         scaled = a * beta
         linear = scaled > threshold
         out = xp.where(linear, a, xp.logaddexp(0, scaled) / beta)
-        self.saved = (scaled, linear)
+        self.saved = (scaled, linear, beta)
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        scaled, linear = self.saved
+        scaled, linear, _ = self.saved
         sig = 0.5 * (1 + xp.tanh(0.5 * scaled))
         return xp.where(linear, grad, grad * sig)
+
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        _, linear, beta = self.saved
+        return where(linear, grad, grad * sigmoid(self.inputs[0] * beta))
 
 
 # ---------------------------------------------------------------------- functions

@@ -29,6 +29,8 @@ class Add(Function):
     def backward(self, grad):
         return grad, grad
 
+    backward_graph = backward  # (see gradlab.autograd_graph: the same formula on Tensors)
+
 
 class Sub(Function):
     __slots__ = ()
@@ -38,6 +40,8 @@ class Sub(Function):
 
     def backward(self, grad):
         return grad, -grad
+
+    backward_graph = backward
 
 
 class Mul(Function):
@@ -54,6 +58,13 @@ class Mul(Function):
             grad * a if self.needs_input_grad(1) else None,
         )
 
+    def backward_graph(self, grad):
+        a, b = self.inputs
+        return (
+            grad * b if self.needs_input_grad(0) else None,
+            grad * a if self.needs_input_grad(1) else None,
+        )
+
 
 class Div(Function):
     __slots__ = ()
@@ -64,6 +75,12 @@ class Div(Function):
 
     def backward(self, grad):
         a, b = self.saved
+        grad_a = grad / b
+        grad_b = -grad_a * a / b if self.needs_input_grad(1) else None
+        return grad_a if self.needs_input_grad(0) else None, grad_b
+
+    def backward_graph(self, grad):
+        a, b = self.inputs
         grad_a = grad / b
         grad_b = -grad_a * a / b if self.needs_input_grad(1) else None
         return grad_a if self.needs_input_grad(0) else None, grad_b
@@ -90,6 +107,16 @@ class Pow(Function):
                 grad_b = grad * xp.where(a == 0, 0.0, out * xp.log(xp.where(a == 0, 1, a)))
         return grad_a, grad_b
 
+    def backward_graph(self, grad):
+        a, b = self.inputs
+        grad_a = grad_b = None
+        if self.needs_input_grad(0):
+            grad_a = grad * b * a ** (b - 1)
+        if self.needs_input_grad(1):
+            zero = xp.asarray(_const(a) == 0)
+            grad_b = grad * where(zero, 0.0, self.output() * log(where(zero, 1.0, a)))
+        return grad_a, grad_b
+
 
 class Neg(Function):
     __slots__ = ()
@@ -99,6 +126,8 @@ class Neg(Function):
 
     def backward(self, grad):
         return -grad
+
+    backward_graph = backward
 
 
 class Cast(Function):
@@ -113,6 +142,9 @@ class Cast(Function):
     def backward(self, grad):
         return grad.astype(self.saved[0])
 
+    def backward_graph(self, grad):
+        return to_dtype(grad, self.saved[0])
+
 
 class Clone(Function):
     __slots__ = ()
@@ -122,6 +154,8 @@ class Clone(Function):
 
     def backward(self, grad):
         return grad
+
+    backward_graph = backward
 
 
 # ---------------------------------------------------------------------- transcendental
@@ -138,6 +172,9 @@ class Exp(Function):
     def backward(self, grad):
         return grad * self.saved[0]
 
+    def backward_graph(self, grad):
+        return grad * self.output()
+
 
 class Log(Function):
     __slots__ = ()
@@ -148,6 +185,9 @@ class Log(Function):
 
     def backward(self, grad):
         return grad / self.saved[0]
+
+    def backward_graph(self, grad):
+        return grad / self.inputs[0]
 
 
 class Sqrt(Function):
@@ -161,6 +201,9 @@ class Sqrt(Function):
     def backward(self, grad):
         return grad / (2 * self.saved[0])
 
+    def backward_graph(self, grad):
+        return grad / (2 * self.output())
+
 
 class Abs(Function):
     __slots__ = ()
@@ -171,6 +214,9 @@ class Abs(Function):
 
     def backward(self, grad):
         return grad * xp.sign(self.saved[0])
+
+    def backward_graph(self, grad):
+        return grad * xp.sign(self.saved[0])  # piecewise constant: no second derivative
 
 
 # ---------------------------------------------------------------------- piecewise
@@ -188,6 +234,8 @@ class Maximum(Function):
         share = ((a > b) + 0.5 * (a == b)).astype(grad.dtype)  # ties split it, as PyTorch
         return grad * share, grad * (1 - share)
 
+    backward_graph = backward  # the share is piecewise constant
+
 
 class Minimum(Function):
     __slots__ = ()
@@ -200,6 +248,8 @@ class Minimum(Function):
         a, b = self.saved
         share = ((a < b) + 0.5 * (a == b)).astype(grad.dtype)
         return grad * share, grad * (1 - share)
+
+    backward_graph = backward
 
 
 class Clamp(Function):
@@ -218,6 +268,8 @@ class Clamp(Function):
             keep &= a <= high
         return grad * keep
 
+    backward_graph = backward  # the mask is piecewise constant
+
 
 class Where(Function):
     """where(condition, a, b): condition is a constant boolean array."""
@@ -235,6 +287,14 @@ class Where(Function):
             None,
             xp.where(condition, grad, zero) if self.needs_input_grad(1) else None,
             xp.where(condition, zero, grad) if self.needs_input_grad(2) else None,
+        )
+
+    def backward_graph(self, grad):
+        (condition,) = self.saved
+        return (
+            None,
+            where(condition, grad, 0.0) if self.needs_input_grad(1) else None,
+            where(condition, 0.0, grad) if self.needs_input_grad(2) else None,
         )
 
 

@@ -23,6 +23,15 @@ def _reduce(loss, reduction):
     return loss
 
 
+def _reduce_graph(loss, reduction):
+    """:func:`_reduce` with Tensor ops (for the ``composite`` forms used by create_graph)."""
+    if reduction == "mean":
+        return loss.mean() if loss.numel() else loss.sum() * float("nan")
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
 def _scale(grad, reduction, size):
     """The output gradient spread over the elements (a scalar for mean and sum)."""
     if reduction == "mean":
@@ -50,6 +59,10 @@ class MSE(_Pointwise):
         diff *= diff
         return _reduce(diff, reduction)
 
+    def composite(self, a, b):  # the forward in primitive ops, for create_graph
+        diff = a - b
+        return _reduce_graph(diff * diff, self.saved[-1])
+
 
 class L1(_Pointwise):
     __slots__ = ()
@@ -58,6 +71,9 @@ class L1(_Pointwise):
         diff = a - b
         self.saved = (xp.sign(diff), reduction)
         return _reduce(xp.abs(diff), reduction)
+
+    def composite(self, a, b):
+        return _reduce_graph((a - b).abs(), self.saved[-1])
 
 
 class Huber(_Pointwise):
@@ -303,6 +319,43 @@ class CrossEntropy(Function):
             smooth = (eps / c) * keep[:, None] * s
             grad_x -= smooth if weight is None else smooth * weight
         return from_rows(grad_x.astype(e.dtype, copy=False), shape), None
+
+    def composite(self, x, target):
+        """The forward in primitive ops (log_softmax, indexing, sums), for create_graph."""
+        from gradlab.ops.softmax import log_softmax
+
+        shape, _, _, _, w_t, safe, keep, weight, eps, reduction, denominator = self.saved
+        log_p = log_softmax(_rows_graph(x, shape), dim=1)
+        m, c = log_p.shape
+        if safe is None:  # probability targets
+            t = _rows_graph(target, shape)
+            if eps:
+                t = t * (1 - eps) + eps / c
+            loss = -(log_p * (t if weight is None else t * weight)).sum(dim=1)
+            if reduction == "none":
+                return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+            return loss.sum() / m if reduction == "mean" else loss.sum()
+        picked = log_p[xp.arange(m), safe]
+        if reduction == "fast":
+            return -picked.sum() / m
+        loss = -(picked * w_t)
+        if eps:
+            smooth = -(log_p.sum(dim=1) if weight is None else log_p @ weight)
+            loss = loss * (1 - eps) + (smooth * keep) * (eps / c)
+        if reduction == "none":
+            return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+        return loss.sum() / denominator if reduction == "mean" else loss.sum()
+
+
+def _rows_graph(a, shape):
+    """:func:`to_rows` for a Tensor (recorded)."""
+    if not hasattr(a, "grad_fn"):
+        return to_rows(xp.asarray(a))
+    if a.ndim == 1:
+        return a.unsqueeze(0)
+    if a.ndim == 2:
+        return a
+    return a.permute(0, *range(2, a.ndim), 1).reshape(-1, shape[1])
 
 
 class NLL(Function):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from gradlab.autograd import Function
+from gradlab.autograd_graph import NoGraphBackward, defined_beside
 from gradlab.backend import get_default_dtype, xp
 from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
 from gradlab.ops.special import erf as _erf
@@ -50,6 +51,13 @@ class _Unary(Function):
         with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return grad * self.derivative(a, out)
 
+    def backward_graph(self, grad):
+        # recorded (gradlab.autograd_graph): ``derivative_graph`` on Tensors, where the
+        # subclass gives one beside its ``derivative``
+        if not defined_beside(self, "derivative", "derivative_graph"):
+            raise NoGraphBackward
+        return grad * self.derivative_graph(self.inputs[0], self.output())
+
 
 class Sin(_Unary):
     __slots__ = ()
@@ -57,6 +65,9 @@ class Sin(_Unary):
 
     def derivative(self, a, out):
         return xp.cos(a)
+
+    def derivative_graph(self, a, out):
+        return cos(a)
 
 
 class Cos(_Unary):
@@ -66,6 +77,9 @@ class Cos(_Unary):
     def derivative(self, a, out):
         return -xp.sin(a)
 
+    def derivative_graph(self, a, out):
+        return -sin(a)
+
 
 class Tan(_Unary):
     __slots__ = ()
@@ -73,6 +87,8 @@ class Tan(_Unary):
 
     def derivative(self, a, out):
         return 1 + out * out
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Asin(_Unary):
@@ -82,6 +98,9 @@ class Asin(_Unary):
     def derivative(self, a, out):
         return 1 / xp.sqrt(1 - a * a)
 
+    def derivative_graph(self, a, out):
+        return 1 / (1 - a * a).sqrt()
+
 
 class Acos(_Unary):
     __slots__ = ()
@@ -89,6 +108,9 @@ class Acos(_Unary):
 
     def derivative(self, a, out):
         return -1 / xp.sqrt(1 - a * a)
+
+    def derivative_graph(self, a, out):
+        return -1 / (1 - a * a).sqrt()
 
 
 class Atan(_Unary):
@@ -98,6 +120,8 @@ class Atan(_Unary):
     def derivative(self, a, out):
         return 1 / (1 + a * a)
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Sinh(_Unary):
     __slots__ = ()
@@ -105,6 +129,9 @@ class Sinh(_Unary):
 
     def derivative(self, a, out):
         return xp.cosh(a)
+
+    def derivative_graph(self, a, out):
+        return cosh(a)
 
 
 class Cosh(_Unary):
@@ -114,6 +141,9 @@ class Cosh(_Unary):
     def derivative(self, a, out):
         return xp.sinh(a)
 
+    def derivative_graph(self, a, out):
+        return sinh(a)
+
 
 class Asinh(_Unary):
     __slots__ = ()
@@ -121,6 +151,9 @@ class Asinh(_Unary):
 
     def derivative(self, a, out):
         return 1 / xp.sqrt(a * a + 1)
+
+    def derivative_graph(self, a, out):
+        return 1 / (a * a + 1).sqrt()
 
 
 class Acosh(_Unary):
@@ -130,6 +163,9 @@ class Acosh(_Unary):
     def derivative(self, a, out):
         return 1 / xp.sqrt(a * a - 1)
 
+    def derivative_graph(self, a, out):
+        return 1 / (a * a - 1).sqrt()
+
 
 class Atanh(_Unary):
     __slots__ = ()
@@ -137,6 +173,8 @@ class Atanh(_Unary):
 
     def derivative(self, a, out):
         return 1 / (1 - a * a)
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Log1p(_Unary):
@@ -146,6 +184,8 @@ class Log1p(_Unary):
     def derivative(self, a, out):
         return 1 / (1 + a)
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Expm1(_Unary):
     __slots__ = ()
@@ -153,6 +193,8 @@ class Expm1(_Unary):
 
     def derivative(self, a, out):
         return out + 1
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Log2(_Unary):
@@ -162,6 +204,8 @@ class Log2(_Unary):
     def derivative(self, a, out):
         return 1 / (a * math.log(2))
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Log10(_Unary):
     __slots__ = ()
@@ -170,6 +214,8 @@ class Log10(_Unary):
     def derivative(self, a, out):
         return 1 / (a * math.log(10))
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Exp2(_Unary):
     __slots__ = ()
@@ -177,6 +223,8 @@ class Exp2(_Unary):
 
     def derivative(self, a, out):
         return out * math.log(2)
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Rsqrt(_Unary):
@@ -189,6 +237,8 @@ class Rsqrt(_Unary):
     def derivative(self, a, out):
         return -0.5 * out * out * out
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Reciprocal(_Unary):
     __slots__ = ()
@@ -199,6 +249,8 @@ class Reciprocal(_Unary):
 
     def derivative(self, a, out):
         return -out * out
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Frac(_Unary):

@@ -40,6 +40,17 @@ def _expand_back(grad, in_shape, axes, keepdim):
     return xp.broadcast_to(grad, in_shape)
 
 
+def expand_back(grad, in_shape, axes, keepdim):
+    """:func:`_expand_back` for a Tensor gradient, recorded (for ``backward_graph``)."""
+    from gradlab.ops.movement import expand, reshape
+
+    if axes is None:
+        axes = tuple(range(len(in_shape)))
+    if not keepdim and in_shape:
+        grad = reshape(grad, tuple(1 if i in axes else s for i, s in enumerate(in_shape)))
+    return expand(grad, *in_shape)
+
+
 class Sum(Function):
     __slots__ = ()
 
@@ -50,6 +61,10 @@ class Sum(Function):
     def backward(self, grad):
         shape, dim, keepdim = self.saved
         return _expand_back(grad, shape, dim, keepdim)
+
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        shape, dim, keepdim = self.saved
+        return expand_back(grad, shape, dim, keepdim)
 
 
 class Mean(Function):
@@ -63,6 +78,10 @@ class Mean(Function):
     def backward(self, grad):
         shape, dim, keepdim, count = self.saved
         return _expand_back(grad / count if count else grad, shape, dim, keepdim)
+
+    def backward_graph(self, grad):
+        shape, dim, keepdim, count = self.saved
+        return expand_back(grad / count if count else grad, shape, dim, keepdim)
 
 
 class Extreme(Function):
@@ -85,6 +104,12 @@ class Extreme(Function):
         count = hits.sum(axis=dim, keepdims=True).astype(grad.dtype)
         return hits * (_expand_back(grad, a.shape, dim, keepdim) / count)
 
+    def backward_graph(self, grad):
+        a, out, dim, keepdim = self.saved
+        hits = a == out
+        share = hits / hits.sum(axis=dim, keepdims=True).astype(grad.dtype)  # a constant
+        return expand_back(grad, a.shape, dim, keepdim) * share.astype(grad.dtype)
+
 
 class TakeAlongDim(Function):
     """Values at given indices along one dim (max/min with ``dim``); grad goes to them."""
@@ -103,6 +128,15 @@ class TakeAlongDim(Function):
             grad = xp.expand_dims(grad, dim)
         xp.put_along_axis(full, indices, grad, axis=dim)
         return full
+
+    def backward_graph(self, grad):
+        from gradlab.ops.indexing import scatter
+
+        shape, indices, dim = self.saved
+        if grad.ndim < len(shape):
+            grad = grad.unsqueeze(dim)
+        zeros = Tensor(xp.zeros(shape, grad.dtype))
+        return scatter(zeros, dim, Tensor(indices), grad)
 
 
 class Var(Function):
@@ -124,6 +158,13 @@ class Var(Function):
             scale = 2.0 / denominator if denominator else xp.inf
         return _expand_back(grad, centered.shape, dim, keepdim) * centered * scale
 
+    def backward_graph(self, grad):
+        centered, dim, keepdim, denominator = self.saved
+        a = self.inputs[0]
+        centered = a - a.mean(dim=dim, keepdim=True)
+        scale = 2.0 / denominator if denominator else float("inf")
+        return expand_back(grad, centered.shape, dim, keepdim) * centered * scale
+
 
 class LogSumExp(Function):
     __slots__ = ()
@@ -144,6 +185,12 @@ class LogSumExp(Function):
     def backward(self, grad):
         softmax, dim, keepdim = self.saved
         return _expand_back(grad, softmax.shape, dim, keepdim) * softmax
+
+    def backward_graph(self, grad):
+        _, dim, keepdim = self.saved
+        a = self.inputs[0]
+        softmax = (a - LogSumExp.apply(a, dim=dim, keepdim=True)).exp()
+        return expand_back(grad, a.shape, dim, keepdim) * softmax
 
 
 # ---------------------------------------------------------------------- functions

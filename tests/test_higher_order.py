@@ -1,0 +1,247 @@
+"""Higher-order gradients (create_graph=True): Hessian-vector products of every op that has a
+recorded backward, against torch with the same inputs and against central finite differences
+of the first derivative, in float64; and the errors torch gives."""
+
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab.autograd_graph import DoubleBackwardError
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(3, 4)) + 0.1  # no exact zeros (kinks)
+W = RNG.normal(size=(4, 5))
+B = RNG.normal(size=(4,))
+LABELS = np.array([1, 0, 3])
+
+
+def _labels(lib):
+    return lib.tensor(LABELS)
+
+
+# name -> (f(lib, F, *tensors), input arrays). Each f returns a tensor; it is weighted by a
+# fixed random array and summed. F is lib.nn.functional.
+CASES = {
+    "arithmetic": (lambda lib, F, x: x * x - 2 * x + x / (1 + x * x) - (-x) * 0.5, [X]),
+    "pow_constant": (lambda lib, F, x: (x * x + 1) ** 1.5 - x**3 + 2**x, [X]),
+    "pow_tensor": (lambda lib, F, x, b: (x * x + 1) ** b, [X, B]),
+    "exp_log_sqrt": (lambda lib, F, x: x.exp() * (x * x + 1).log() + (x * x + 1).sqrt(), [X]),
+    "abs": (lambda lib, F, x: x.abs() * x, [X]),
+    "sin_cos": (lambda lib, F, x: x.sin() * x.cos() + x.tan() * 0.1, [X]),
+    "more_unary": (
+        lambda lib, F, x: x.atan() + x.sinh() + x.cosh() + (x * x + 2).log1p() + x.expm1(),
+        [X * 0.5],
+    ),
+    "tanh_sigmoid": (lambda lib, F, x: x.tanh() * x.sigmoid(), [X]),
+    "relu_leaky": (lambda lib, F, x: F.relu(x) ** 2 + F.leaky_relu(x, 0.1) ** 3, [X]),
+    "gelu": (lambda lib, F, x: F.gelu(x) * x + F.gelu(x, approximate="tanh") ** 2, [X]),
+    "silu": (lambda lib, F, x: F.silu(x) ** 2, [X]),
+    "softplus": (lambda lib, F, x: F.softplus(2 * x, beta=1.5) ** 2, [X]),
+    "elu": (lambda lib, F, x: F.elu(x, alpha=0.7) ** 2, [X]),
+    "matmul": (lambda lib, F, x, w: (x @ w).tanh(), [X, W]),
+    "matmul_vector": (lambda lib, F, x, b: (x @ b).sin() + (b @ (x.t() @ x) @ b), [X, B]),
+    "mm_batched": (lambda lib, F, x, w: lib.mm(x, w).sigmoid() + (x[None] @ w).exp(), [X, W]),
+    "linear": (lambda lib, F, x, w, b: F.linear(x, w.t(), w[0]).tanh() * b[0], [X, W, B]),
+    "reductions": (
+        lambda lib, F, x: (x.reshape(2, 6).sum(0) ** 2).mean() + x.mean(dim=1).exp().sum(),
+        [X],
+    ),
+    "movement": (
+        lambda lib, F, x: (x.t() @ x).sin() + x.permute(1, 0).exp().reshape(2, 6).sum() + x.view(6, 2).sin().sum(),
+        [X],
+    ),
+    "expand_broadcast": (
+        lambda lib, F, x, b: (x[:, :1].expand(3, 4) * x).sin() + (x * b) ** 2,
+        [X, B],
+    ),
+    "indexing": (
+        lambda lib, F, x: (x[1:, ::2] ** 3).sum() + (x[[0, 2, 2]] ** 2).sum() + (x[x > 0] ** 3).sum(),
+        [X],
+    ),
+    "cat_stack": (
+        lambda lib, F, x: lib.cat([x, x**2], 1).sin().sum() + lib.stack([x.sin(), x * x]).exp(),
+        [X],
+    ),
+    "norm": (lambda lib, F, x: x.norm(2, dim=1) ** 3 + x.norm() + x.norm(p=3, dim=0).sum(), [X]),
+    "softmax": (
+        lambda lib, F, x, b: F.softmax(x, dim=1) * b + F.log_softmax(x, dim=0) ** 2,
+        [X, B],
+    ),
+    "mse_loss": (lambda lib, F, x, w: F.mse_loss(x.tanh(), w[:, :4].t() ** 2), [X, W[:, :3]]),
+    "cross_entropy": (lambda lib, F, x: F.cross_entropy(x * x, _labels(lib)), [X]),
+    "cross_entropy_options": (
+        lambda lib, F, x, b: F.cross_entropy(
+            x.sin(), _labels(lib), weight=lib.tensor(np.abs(B)), label_smoothing=0.2
+        )
+        + F.cross_entropy(x, F.softmax(b.expand(3, 4), dim=1), reduction="sum"),
+        [X, B],
+    ),
+    "statistics": (
+        lambda lib, F, x: x.var(dim=1) * x.std() + x.logsumexp(dim=0).sum() + x.amax(dim=1),
+        [X],
+    ),
+}
+
+
+def _weights(out_shape):
+    return np.random.default_rng(1).normal(size=out_shape)
+
+
+def _second(lib, name, arrays):
+    """(value, first gradients, H·v) of case ``name`` on ``lib`` (gradlab or torch)."""
+    f, _ = CASES[name]
+    inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    out = f(lib, lib.nn.functional, *inputs)
+    u = lib.tensor(_weights(tuple(out.shape)))
+    total = (out * u).sum()
+    grads = lib.autograd.grad(total, inputs, create_graph=True)
+    vs = [np.random.default_rng(2 + i).normal(size=a.shape) for i, a in enumerate(arrays)]
+    inner = sum((g * lib.tensor(v)).sum() for g, v in zip(grads, vs))
+    hvp = lib.autograd.grad(inner, inputs, allow_unused=True)
+    return (
+        total.detach().numpy(),
+        [g.detach().numpy() for g in grads],
+        [None if h is None else h.numpy() for h in hvp],
+        vs,
+    )
+
+
+def _first(name, arrays):
+    f, _ = CASES[name]
+    inputs = [gradlab.tensor(a, requires_grad=True) for a in arrays]
+    out = f(gradlab, gradlab.nn.functional, *inputs)
+    total = (out * gradlab.tensor(_weights(tuple(out.shape)))).sum()
+    return [g.numpy() for g in gradlab.autograd.grad(total, inputs)]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_second_derivatives_match_torch(name):
+    arrays = CASES[name][1]
+    value, grads, hvp, _ = _second(gradlab, name, arrays)
+    t_value, t_grads, t_hvp, _ = _second(torch, name, arrays)
+    np.testing.assert_allclose(value, t_value, rtol=1e-10, atol=1e-12)
+    for g, tg in zip(grads, t_grads):
+        np.testing.assert_allclose(g, tg, rtol=1e-9, atol=1e-12)
+    for h, th in zip(hvp, t_hvp):
+        if th is None:
+            assert h is None or not np.any(h)
+        else:
+            np.testing.assert_allclose(h, th, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_second_derivatives_match_finite_differences(name):
+    arrays = CASES[name][1]
+    _, _, hvp, vs = _second(gradlab, name, arrays)
+    eps = 1e-6
+    plus = _first(name, [a + eps * v for a, v in zip(arrays, vs)])
+    minus = _first(name, [a - eps * v for a, v in zip(arrays, vs)])
+    for h, p, m in zip(hvp, plus, minus):
+        numeric = (p - m) / (2 * eps)
+        np.testing.assert_allclose(0 if h is None else h, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_backward_create_graph_gives_grad_with_a_graph():
+    for lib in (gradlab, torch):
+        x = lib.tensor([0.3, -1.2], dtype=lib.float64, requires_grad=True)
+        (x**3).sum().backward(create_graph=True)
+        assert x.grad.requires_grad
+        g = x.grad.clone()
+        x.grad = None
+        g.sum().backward()
+        np.testing.assert_allclose(x.grad.detach().numpy(), 6 * np.array([0.3, -1.2]))
+
+
+def test_third_derivative():
+    x = gradlab.tensor([0.7, -0.4], dtype=gradlab.float64, requires_grad=True)
+    y = (x.sin() * x**4).sum()
+    (g,) = gradlab.autograd.grad(y, x, create_graph=True)
+    (h,) = gradlab.autograd.grad(g.sum(), x, create_graph=True)
+    (t,) = gradlab.autograd.grad(h.sum(), x)
+    xt = torch.tensor([0.7, -0.4], dtype=torch.float64, requires_grad=True)
+    yt = (xt.sin() * xt**4).sum()
+    (gt,) = torch.autograd.grad(yt, xt, create_graph=True)
+    (ht,) = torch.autograd.grad(gt.sum(), xt, create_graph=True)
+    (tt,) = torch.autograd.grad(ht.sum(), xt)
+    np.testing.assert_allclose(t.numpy(), tt.numpy(), rtol=1e-10)
+
+
+def test_hessian_vector_product_with_a_grad_output_that_requires_grad():
+    # the double-backward trick: v -> J^T v is linear in v, so differentiating it by v gives J v
+    x = gradlab.tensor(X, requires_grad=True)
+    v = gradlab.tensor(np.ones((3, 4)), requires_grad=True)
+    y = x.sin() * x
+    (jtv,) = gradlab.autograd.grad(y, x, grad_outputs=v, create_graph=True)
+    (jv,) = gradlab.autograd.grad(jtv.sum(), v)
+    np.testing.assert_allclose(jv.numpy(), np.cos(X) * X + np.sin(X), rtol=1e-12)
+
+
+def test_constant_first_derivative_does_not_require_grad_as_torch():
+    for lib in (gradlab, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = lib.autograd.grad((x * 3).sum(), x, create_graph=True)
+        assert not g.requires_grad
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            lib.autograd.grad(g.sum(), x)
+
+
+def test_grad_errors_as_torch():
+    for lib in (gradlab, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        z = lib.tensor([1.0, 2.0], requires_grad=True)
+        c = lib.tensor([1.0, 2.0])
+        y = (x * x).sum()
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            lib.autograd.grad(y, c, create_graph=True)
+        with pytest.raises(RuntimeError, match="allow_unused=True"):
+            lib.autograd.grad(y, [x, z], create_graph=True)
+        gx, gz = lib.autograd.grad(y, [x, z], create_graph=True, allow_unused=True)
+        assert gz is None and gx.requires_grad
+        gz = lib.autograd.grad(y, [x, z], allow_unused=True, materialize_grads=True)[1]
+        np.testing.assert_array_equal(np.asarray(gz.detach().numpy()), [0.0, 0.0])
+
+
+def test_retain_graph_defaults_to_create_graph():
+    for lib in (gradlab, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x.exp() * x).sum()
+        lib.autograd.grad(y, x, create_graph=True)
+        lib.autograd.grad(y, x)  # the graph was kept: create_graph retains it
+        with pytest.raises(RuntimeError, match="second time"):
+            lib.autograd.grad(y, x)
+        y = (x.exp() * x).sum()
+        lib.autograd.grad(y, x, create_graph=True, retain_graph=False)
+        with pytest.raises(RuntimeError, match="second time"):
+            lib.autograd.grad(y, x)
+
+
+def test_double_backward_of_an_op_without_one_raises_naming_it():
+    x = gradlab.tensor(RNG.normal(size=(1, 1, 5, 5)), requires_grad=True)
+    w = gradlab.tensor(RNG.normal(size=(2, 1, 3, 3)), requires_grad=True)
+    y = gradlab.nn.functional.max_pool2d(x.tanh(), 2).sum() + (x * 0).sum() + w.sum()
+    (g,) = gradlab.autograd.grad(y, x, create_graph=True)  # first derivatives are fine
+    xt = torch.tensor(x.numpy(), requires_grad=True)
+    yt = torch.nn.functional.max_pool2d(xt.tanh(), 2).sum()
+    np.testing.assert_allclose(g.detach().numpy(), torch.autograd.grad(yt, xt)[0].numpy())
+    assert isinstance(g.grad_fn, DoubleBackwardError) or g.requires_grad
+    with pytest.raises(RuntimeError, match="double backward is not implemented in gradlab for"):
+        gradlab.autograd.grad(g.sum(), x)
+
+
+def test_hooks_see_tensors_with_a_graph():
+    results = []
+    for lib in (gradlab, torch):
+        x = lib.tensor([0.5, 1.5], dtype=lib.float64, requires_grad=True)
+        y = x * x
+        seen = []
+        y.register_hook(lambda g, seen=seen: seen.append(g) or g * 2)
+        (g,) = lib.autograd.grad((y * x).sum(), x, create_graph=True)
+        assert isinstance(seen[0], lib.Tensor)
+        (h,) = lib.autograd.grad(g.sum(), x)  # the hook fires in this pass too, as torch's
+        results.append((g.detach().numpy(), h.numpy(), len(seen)))
+    (g, h, n), (tg, th, tn) = results
+    np.testing.assert_allclose(g, tg)
+    np.testing.assert_allclose(h, th)
+    assert n == tn
