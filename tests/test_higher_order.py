@@ -49,7 +49,9 @@ CASES = {
         [X],
     ),
     "movement": (
-        lambda lib, F, x: (x.t() @ x).sin() + x.permute(1, 0).exp().reshape(2, 6).sum() + x.view(6, 2).sin().sum(),
+        lambda lib, F, x: (
+            (x.t() @ x).sin() + x.permute(1, 0).exp().reshape(2, 6).sum() + x.view(6, 2).sin().sum()
+        ),
         [X],
     ),
     "expand_broadcast": (
@@ -57,7 +59,9 @@ CASES = {
         [X, B],
     ),
     "indexing": (
-        lambda lib, F, x: (x[1:, ::2] ** 3).sum() + (x[[0, 2, 2]] ** 2).sum() + (x[x > 0] ** 3).sum(),
+        lambda lib, F, x: (
+            (x[1:, ::2] ** 3).sum() + (x[[0, 2, 2]] ** 2).sum() + (x[x > 0] ** 3).sum()
+        ),
         [X],
     ),
     "cat_stack": (
@@ -72,10 +76,12 @@ CASES = {
     "mse_loss": (lambda lib, F, x, w: F.mse_loss(x.tanh(), w[:, :4].t() ** 2), [X, W[:, :3]]),
     "cross_entropy": (lambda lib, F, x: F.cross_entropy(x * x, _labels(lib)), [X]),
     "cross_entropy_options": (
-        lambda lib, F, x, b: F.cross_entropy(
-            x.sin(), _labels(lib), weight=lib.tensor(np.abs(B)), label_smoothing=0.2
-        )
-        + F.cross_entropy(x, F.softmax(b.expand(3, 4), dim=1), reduction="sum"),
+        lambda lib, F, x, b: (
+            F.cross_entropy(
+                x.sin(), _labels(lib), weight=lib.tensor(np.abs(B)), label_smoothing=0.2
+            )
+            + F.cross_entropy(x, F.softmax(b.expand(3, 4), dim=1), reduction="sum")
+        ),
         [X, B],
     ),
     "statistics": (
@@ -245,3 +251,57 @@ def test_hooks_see_tensors_with_a_graph():
     np.testing.assert_allclose(g, tg)
     np.testing.assert_allclose(h, th)
     assert n == tn
+
+
+def _critic(lib, activation):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Linear(4, 16), activation(nn), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1)
+    ).double()
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [lambda nn: nn.LeakyReLU(0.2), lambda nn: nn.ReLU(), lambda nn: nn.GELU()],
+    ids=["leaky_relu", "relu", "gelu"],
+)
+def test_wgan_gp_training_steps_match_torch(activation):
+    """The WGAN-GP critic step (Gulrajani et al. 2017): the gradient penalty
+    ((||d D(x_hat) / d x_hat||_2 - 1)^2).mean() needs the critic's gradient as a tensor with a
+    graph; three Adam steps, losses and parameters against torch."""
+    critic = _critic(torch, activation)
+    ours = _critic(gradlab, activation)
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in critic.state_dict().items()})
+    runs = []
+    for lib, model in ((torch, critic), (gradlab, ours)):
+        optimizer = lib.optim.Adam(model.parameters(), lr=1e-2, betas=(0.5, 0.9))
+        data = np.random.default_rng(4)
+        losses, grads = [], []
+        for _ in range(3):
+            real = lib.tensor(data.normal(size=(8, 4)))
+            fake = lib.tensor(data.normal(size=(8, 4)) * 2)
+            alpha = lib.tensor(data.uniform(size=(8, 1)))
+            x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+            d_hat = model(x_hat)
+            gradients = lib.autograd.grad(
+                outputs=d_hat,
+                inputs=x_hat,
+                grad_outputs=lib.ones(d_hat.size(), dtype=lib.float64),
+                create_graph=True,
+                retain_graph=True,
+            )[0]
+            penalty = ((gradients.norm(2, dim=1) - 1) ** 2).mean() * 10
+            loss = model(fake).mean() - model(real).mean() + penalty
+            optimizer.zero_grad()
+            loss.backward()
+            grads.append([p.grad.detach().numpy().copy() for p in model.parameters()])
+            optimizer.step()
+            losses.append((loss.item(), penalty.item()))
+        runs.append((losses, grads, [p.detach().numpy() for p in model.parameters()]))
+    (t_losses, t_grads, t_params), (losses, grads, params) = runs
+    np.testing.assert_allclose(losses, t_losses, rtol=1e-10)
+    for step, t_step in zip(grads, t_grads):
+        for g, tg in zip(step, t_step):
+            np.testing.assert_allclose(g, tg, rtol=1e-8, atol=1e-12)
+    for p, tp in zip(params, t_params):
+        np.testing.assert_allclose(p, tp, rtol=1e-8, atol=1e-12)

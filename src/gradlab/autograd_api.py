@@ -265,7 +265,9 @@ def grad(
         roots = list(zip(outputs, _grad_outputs(outputs, grad_outputs, "grad")))
         run_backward_graph(roots, bool(retain_graph), capture)
         return tuple(
-            capture[key] if capture[key] is not None else _unused(t, allow_unused, materialize_grads)
+            capture[key]
+            if capture[key] is not None
+            else _unused(t, allow_unused, materialize_grads)
             for t, key in zip(inputs, keys)
         )
     root = _root(outputs, grad_outputs, "grad")

@@ -126,7 +126,9 @@ def _composite_backward(fn, grad: Tensor):
         out = fn.composite(*proxies)
     capture = dict.fromkeys(p.grad_fn for p in wanted.values())
     run_backward_graph([(out, grad)], retain_graph=True, capture=capture)
-    results = tuple(capture[wanted[i].grad_fn] if i in wanted else None for i in range(len(proxies)))
+    results = tuple(
+        capture[wanted[i].grad_fn] if i in wanted else None for i in range(len(proxies))
+    )
     return results[0] if len(results) == 1 else results
 
 
@@ -315,4 +317,6 @@ class Slots:
         return (len(self.items),)
 
     def __add__(self, other: Slots) -> Slots:
-        return Slots([b if a is None else a if b is None else a + b for a, b in zip(self.items, other.items)])
+        return Slots(
+            [b if a is None else a if b is None else a + b for a, b in zip(self.items, other.items)]
+        )

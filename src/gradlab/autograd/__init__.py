@@ -347,10 +347,10 @@ def __getattr__(name):
         from gradlab import autograd_api
 
         return getattr(autograd_api, name)
-    if name == "function":  # torch.autograd.function: once_differentiable, FunctionCtx
-        from gradlab import autograd_function
+    if name in ("function", "functional"):  # the submodules, imported on first use
+        import importlib
 
-        return autograd_function
+        return importlib.import_module(f"gradlab.autograd.{name}")
     raise AttributeError(f"module 'gradlab.autograd' has no attribute {name!r}")
 
 
