@@ -191,8 +191,13 @@ class CtxNode(Function):
         live = [g for g in wrapped if g is not None and g.requires_grad]
         if not live:  # as PyTorch: plain tensors when no incoming gradient has a graph
             return result
-        message = "trying to differentiate twice a function that was marked with @once_differentiable"
-        wrap = lambda g: DoubleBackwardError.apply(*live, result=g._data, message=message)  # noqa: E731
+        message = (
+            "trying to differentiate twice a function that was marked with @once_differentiable"
+        )
+
+        def wrap(g):
+            return DoubleBackwardError.apply(*live, result=g._data, message=message)
+
         if len(self.inputs) == 1:
             return None if result is None else wrap(result)
         return tuple(None if g is None else wrap(g) for g in result)
