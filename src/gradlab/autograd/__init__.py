@@ -335,7 +335,7 @@ _API = ("grad", "backward", "inference_mode", "is_inference_mode_enabled")
 
 def __getattr__(name):
     # gradcheck needs Tensor, which needs this module: import it on first use.
-    if name in ("gradcheck", "GradcheckError"):
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
         from gradlab import gradcheck as _gradcheck
 
         return getattr(_gradcheck, name)
