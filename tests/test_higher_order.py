@@ -15,6 +15,7 @@ X = RNG.normal(size=(3, 4)) + 0.1  # no exact zeros (kinks)
 W = RNG.normal(size=(4, 5))
 B = RNG.normal(size=(4,))
 LABELS = np.array([1, 0, 3])
+Y01 = (RNG.uniform(size=(3, 4)) > 0.5).astype(np.float64)
 
 
 def _labels(lib):
@@ -83,6 +84,55 @@ CASES = {
             + F.cross_entropy(x, F.softmax(b.expand(3, 4), dim=1), reduction="sum")
         ),
         [X, B],
+    ),
+    "bce": (
+        lambda lib, F, x, b: F.binary_cross_entropy(x.sigmoid(), (b * b).sigmoid().expand(3, 4))
+        + F.binary_cross_entropy(x.sigmoid() * 0.5, lib.tensor(Y01), weight=lib.tensor(B * B)),
+        [X, B],
+    ),
+    "bce_with_logits": (
+        lambda lib, F, x, b: F.binary_cross_entropy_with_logits(x * b, lib.tensor(Y01))
+        + F.binary_cross_entropy_with_logits(
+            x, b.sigmoid().expand(3, 4), pos_weight=lib.tensor(np.abs(B)), reduction="sum"
+        ),
+        [X, B],
+    ),
+    "nll_loss": (
+        lambda lib, F, x: F.nll_loss(F.log_softmax(x * x, dim=1), _labels(lib))
+        + F.nll_loss(x.tanh(), _labels(lib), weight=lib.tensor(np.abs(B)), reduction="none"),
+        [X],
+    ),
+    "regression_losses": (
+        lambda lib, F, x, b: F.huber_loss(x * 2, b.expand(3, 4), delta=0.7)
+        + F.smooth_l1_loss(x.sin() * 3, b.expand(3, 4) ** 2, beta=0.5, reduction="sum")
+        + F.l1_loss(x**3, b.expand(3, 4)),
+        [X, B],
+    ),
+    "kl_div": (
+        lambda lib, F, x, b: F.kl_div(
+            F.log_softmax(x, dim=1), F.softmax(b * b, dim=0).expand(3, 4), reduction="batchmean"
+        )
+        + F.kl_div(x.tanh(), b.expand(3, 4) * 0.1, reduction="sum", log_target=True),
+        [X, B],
+    ),
+    "selu_prelu": (
+        lambda lib, F, x, b: F.selu(x) ** 2 + (F.prelu(x.reshape(3, 4, 1), b) ** 2).sum(),
+        [X, B],
+    ),
+    "layer_norm": (
+        lambda lib, F, x, b: F.layer_norm(x * x, (4,), weight=b, bias=b * 0.5).tanh(),
+        [X, B],
+    ),
+    "batch_norm": (
+        lambda lib, F, x, b: F.batch_norm(
+            x.t() ** 2, None, None, weight=b[:3], bias=b[1:], training=True
+        ).sin().sum()
+        + F.batch_norm(x, lib.tensor(B), lib.tensor(B * B), weight=b, training=False) ** 2,
+        [X, B],
+    ),
+    "embedding": (
+        lambda lib, F, x: F.embedding(lib.tensor([[0, 2], [2, 1]]), x.exp(), padding_idx=1) ** 2,
+        [X],
     ),
     "statistics": (
         lambda lib, F, x: x.var(dim=1) * x.std() + x.logsumexp(dim=0).sum() + x.amax(dim=1),

@@ -22,6 +22,7 @@ from gradlab.nn.module import Module, Parameter
 from gradlab.ops import activation as _ew
 from gradlab.ops.softmax import log_softmax, softmax
 from gradlab.ops.special import erf, erf_array
+from gradlab.tensor import Tensor
 
 __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Softplus",
@@ -54,6 +55,9 @@ class Selu(Function):
         return xp.where(
             positive, grad * _SELU_SCALE, grad * (negative_part + _SELU_SCALE * _SELU_ALPHA)
         )
+
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        return _ew.elu(a, alpha=_SELU_ALPHA) * _SELU_SCALE
 
 
 class Gelu(Function):
@@ -129,6 +133,14 @@ class Prelu(Function):
             grad_w = per_element.reshape(w_shape)
         return grad_a, grad_w
 
+    def composite(self, a, weight):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        _, w, positive, _ = self.saved
+        if not hasattr(weight, "_data"):
+            weight = Tensor(weight)
+        return where(positive, a, weight.reshape(w.shape) * a)
+
 
 class StepFn(Function):
     __slots__ = ()
@@ -140,6 +152,9 @@ class StepFn(Function):
     def backward(self, grad):
         shape, dtype = self.saved
         return xp.zeros(shape, dtype=grad.dtype)
+
+    def backward_graph(self, grad):  # zero, whatever grad is (see gradlab.autograd_graph)
+        return grad * 0
 
 
 # ---------------------------------------------------------------------- functions

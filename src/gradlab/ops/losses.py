@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.tensor import Tensor
 
 
 def _reduce(loss, reduction):
@@ -91,8 +92,17 @@ class Huber(_Pointwise):
         if scale != 1.0:
             loss *= scale
             d_input *= scale
-        self.saved = (d_input.astype(a.dtype, copy=False), reduction)
+        self.saved = (d_input.astype(a.dtype, copy=False), delta, scale, reduction)
         return _reduce(loss.astype(a.dtype, copy=False), reduction)
+
+    def composite(self, a, b):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        _, delta, scale, reduction = self.saved
+        diff = a - b
+        quadratic = xp.abs(diff._data) < delta
+        loss = where(quadratic, 0.5 * diff * diff, (diff.abs() - 0.5 * delta) * delta)
+        return _reduce_graph(loss * scale, reduction)
 
 
 class Quantile(_Pointwise):
@@ -105,8 +115,16 @@ class Quantile(_Pointwise):
         error = b - a
         loss = xp.maximum(quantile * error, (quantile - 1) * error)
         d_input = xp.where(error > 0, -quantile, xp.where(error < 0, 1 - quantile, 0.0))
-        self.saved = (d_input.astype(a.dtype, copy=False), reduction)
+        self.saved = (d_input.astype(a.dtype, copy=False), quantile, reduction)
         return _reduce(loss.astype(a.dtype, copy=False), reduction)
+
+    def composite(self, a, b):
+        from gradlab.ops.elementwise import where
+
+        _, quantile, reduction = self.saved
+        error = b - a
+        positive = error._data > 0
+        return _reduce_graph(where(positive, error * quantile, error * (quantile - 1)), reduction)
 
 
 class BinaryCrossEntropy(Function):
@@ -136,6 +154,15 @@ class BinaryCrossEntropy(Function):
         if self.needs_input_grad(1):
             grad_y = g * (log_q - log_p)
         return grad_p, grad_y
+
+    def composite(self, p, y):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import clamp
+
+        *_, weight, reduction = self.saved
+        log_p = clamp(p.log(), min=-100)
+        log_q = clamp((-p).log1p(), min=-100)
+        loss = -(y * log_p + (1 - y) * log_q)
+        return _reduce_graph(loss if weight is None else loss * weight, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -171,6 +198,17 @@ class BinaryCrossEntropyWithLogits(Function):
         if self.needs_input_grad(1):
             grad_y = -g * x if pos_weight is None else g * ((pos_weight - 1) * neg_log_sig - x)
         return grad_x, grad_y
+
+    def composite(self, x, y):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.activation import softplus
+
+        *_, weight, pos_weight, reduction = self.saved
+        neg_log_sig = softplus(-x)
+        if pos_weight is None:
+            loss = (1 - y) * x + neg_log_sig
+        else:
+            loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * neg_log_sig
+        return _reduce_graph(loss if weight is None else loss * weight, reduction)
 
 
 # ---------------------------------------------------------------------- over classes
@@ -383,6 +421,13 @@ class NLL(Function):
         out[xp.arange(row_shape[0]), safe] = -w_t * (s[:, 0] if reduction == "none" else s)
         return from_rows(out, shape), None
 
+    def composite(self, x, target):  # the forward in primitive ops, for create_graph
+        shape, row_shape, w_t, safe, reduction, denominator = self.saved
+        loss = -(_rows_graph(x, shape)[xp.arange(row_shape[0]), safe] * w_t)
+        if reduction == "none":
+            return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+        return loss.sum() / denominator if reduction == "mean" else loss.sum()
+
 
 class KLDiv(Function):
     """Pointwise KL divergence target·(log target - input) on log-probabilities ``input``
@@ -419,3 +464,18 @@ class KLDiv(Function):
         if self.needs_input_grad(1):
             grad_t = g * (p * (log_t - x + 1) if log_target else xp.where(p > 0, log_t - x + 1, 0))
         return grad_x, grad_t
+
+    def composite(self, x, t):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        x_array, _, _, reduction, log_target = self.saved
+        if not hasattr(t, "_data"):
+            t = Tensor(xp.asarray(t))
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            positive = t._data > 0
+            loss = where(positive, t * (where(positive, t, 1.0).log() - x), 0.0)
+        if reduction == "batchmean":
+            return loss.sum() / (x_array.shape[0] if x_array.ndim else 1)
+        return _reduce_graph(loss, reduction)
