@@ -15,7 +15,7 @@ from __future__ import annotations
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.activation import relu_values
-from gradlab.ops.conv import nhwc_padded, offset_view
+from gradlab.ops.conv import conv_out_size, nhwc_padded, offset_view, windows_graph
 from gradlab.ops.workspace import POOL
 
 __all__ = [
@@ -142,6 +142,25 @@ class MaxPool2dOp(Function):
         dx = dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
         return _restore(dx, n, c, nchw)
 
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        first, _, _, pads, geometry = self.saved
+        if pads is None:
+            return max_pool_graph(x, (0, 0, 0, 0), (2, 2), (2, 2), (1, 1))
+        return max_pool_graph(x, pads, *geometry)
+
+
+def max_pool_graph(x, pads, kernel, stride, dilation):
+    """Max pooling on a Tensor, recorded: the windows, and from each the first maximum (a
+    constant index, so the gradient goes where MaxPool2dOp sends it)."""
+    from gradlab.ops.reduce import TakeAlongDim
+
+    h, w = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
+    ho = conv_out_size(h, kernel[0], stride[0], 0, dilation[0])
+    wo = conv_out_size(w, kernel[1], stride[1], 0, dilation[1])
+    patches = windows_graph(x, pads, -xp.inf, kernel, stride, dilation, ho, wo)
+    first = xp.argmax(patches._data, axis=-1)[..., None]
+    return TakeAlongDim.apply(patches, indices=first, dim=4, keepdim=False)
+
 
 def max_pool_2x2(xn, ho, wo, relu, out=None):
     """Max over the 2x2, stride-2 windows of a (B, H, W, C) array -> (B, ho, wo, C), and the
@@ -209,6 +228,11 @@ class ReluMaxPool2dOp(Function):
         n, c, ho, wo = grad.shape
         dx = max_pool_2x2_backward(_grad_layout(grad, nchw), masks, x_shape, ho, wo)
         return _restore(dx, n, c, nchw)
+
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.activation import relu
+
+        return max_pool_graph(relu(x), (0, 0, 0, 0), (2, 2), (2, 2), (1, 1))
 
 
 def max_pool2d_indices(x, kernel, stride, padding, dilation, ceil_mode):
@@ -304,6 +328,15 @@ class AvgPool2dOp(Function):
             xp.add(view, part, out=view)
         return _restore(dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w], n, c, nchw)
 
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        (_, h, w, _), _, pads, scale, kernel, stride = self.saved
+        pads = pads or (0, 0, 0, 0)
+        ho = conv_out_size(h + pads[0] + pads[1], kernel[0], stride[0], 0, 1)
+        wo = conv_out_size(w + pads[2] + pads[3], kernel[1], stride[1], 0, 1)
+        patches = windows_graph(x, pads, 0.0, kernel, stride, (1, 1), ho, wo)
+        scale = scale if isinstance(scale, float) else scale[..., 0]
+        return patches.sum(dim=4) * scale
+
 
 def _adaptive_matrix(size, out, dtype):
     """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
@@ -347,3 +380,9 @@ class AdaptiveAvgPool2dOp(Function):
         rows = xp.matmul(pw.T, g)  # (B, Ho, W, C')
         dx = xp.matmul(ph.T, rows.reshape(b, ho, w * cc)).reshape(b, h, w, cc)
         return _restore(dx, n, c, nchw)
+
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        _, ph, pw, _ = self.saved
+        if ph is None:
+            return x.mean(dim=(2, 3), keepdim=True)
+        return ph @ x @ pw.T

@@ -130,13 +130,31 @@ class TakeAlongDim(Function):
         return full
 
     def backward_graph(self, grad):
-        from gradlab.ops.indexing import scatter
-
         shape, indices, dim = self.saved
         if grad.ndim < len(shape):
             grad = grad.unsqueeze(dim)
-        zeros = Tensor(xp.zeros(shape, grad.dtype))
-        return scatter(zeros, dim, Tensor(indices), grad)
+        return PutAlongDim.apply(grad, shape=shape, indices=indices, dim=dim)
+
+
+class PutAlongDim(Function):
+    """TakeAlongDim's backward as an op (for create_graph): zeros of the input's shape with
+    ``grad`` put at the indices; its own backward takes them again."""
+
+    __slots__ = ()
+
+    def forward(self, grad, shape=(), indices=None, dim=0):
+        self.saved = (indices, dim)
+        full = xp.zeros_like(grad, shape=shape)
+        xp.put_along_axis(full, indices, grad, axis=dim)
+        return full
+
+    def backward(self, grad):
+        indices, dim = self.saved
+        return xp.take_along_axis(grad, indices, axis=dim)
+
+    def backward_graph(self, grad):
+        indices, dim = self.saved
+        return TakeAlongDim.apply(grad, indices=indices, dim=dim, keepdim=True)
 
 
 class Var(Function):
