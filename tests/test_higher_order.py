@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab.autograd_graph import DoubleBackwardError
 
 torch = pytest.importorskip("torch")
 
