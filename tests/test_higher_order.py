@@ -14,6 +14,7 @@ X = RNG.normal(size=(3, 4)) + 0.1  # no exact zeros (kinks)
 W = RNG.normal(size=(4, 5))
 B = RNG.normal(size=(4,))
 LABELS = np.array([1, 0, 3])
+GATHER = np.array([[0, 3, 1, 1], [2, 2, 0, 3], [1, 0, 3, 2]])
 Y01 = (RNG.uniform(size=(3, 4)) > 0.5).astype(np.float64)
 
 
@@ -166,6 +167,71 @@ CASES = {
             + (F.avg_pool2d(x.reshape(1, 1, 3, 4), 2) ** 2).sum()
             + (F.adaptive_avg_pool2d(x.reshape(1, 1, 3, 4) ** 2, (2, 3)) ** 2).sum()
             + (F.adaptive_avg_pool2d(x.reshape(1, 1, 3, 4) ** 2, 1) ** 2).sum()
+        ),
+        [X],
+    ),
+    "binary": (
+        lambda lib, F, x, b: (
+            lib.atan2(x, b + 2) * x
+            + lib.hypot(x, b) ** 2
+            + lib.logaddexp(x * x, b)
+            + lib.logaddexp2(x, b * b) ** 2
+            + lib.xlogy(x * x, b * b + 1)
+            + lib.fmod(x * 3, b + 3) * x
+            + lib.remainder(x * 3, b + 3) ** 2
+            + lib.copysign(x * x, b) * x
+            + lib.fmax(x, b) ** 3
+            + lib.fmin(x * x, b) ** 2
+        ),
+        [X, B],
+    ),
+    "gather_scatter": (
+        lambda lib, F, x, b: (
+            lib.gather(x, 1, lib.tensor(GATHER)) ** 3
+            + lib.scatter(x * x, 1, lib.tensor(GATHER[:, :2]), b[:2].expand(3, 2) ** 3).sum()
+            + lib.scatter_add(x, 1, lib.tensor(GATHER), (x.sin() * b)).sum()
+            + (lib.index_select(x, 1, lib.tensor([3, 0, 3])) ** 2).sum()
+        ),
+        [X, B],
+    ),
+    "index_ops": (
+        lambda lib, F, x: (
+            x.index_add(1, lib.tensor([0, 2]), x[:, :2] ** 2, alpha=0.5) ** 2
+            + x.index_copy(1, lib.tensor([1, 3]), x[:, 2:].exp())
+            + (lib.masked_select(x, lib.tensor(X > 0)) ** 3).sum()
+        ),
+        [X],
+    ),
+    "shape_ops": (
+        lambda lib, F, x: (
+            lib.roll(x, 1, 0) * x
+            + lib.flip(x, [1]) ** 3
+            + (x.repeat(2, 1)[1:4] ** 2)
+            + (lib.diagonal(x * x, 1) ** 2).sum()
+            + (lib.diagonal(x.reshape(2, 2, 3).exp(), 0, 0, 2) ** 2).sum()
+        ),
+        [X],
+    ),
+    "scan_einsum": (
+        lambda lib, F, x, w: (
+            lib.cumsum(x * x, 1) * x
+            + (x.prod(dim=1, keepdim=True) * x)
+            + x.prod() * 0.1
+            + lib.einsum("ij,jk->ik", x, w)[:, :4].sin()
+            + lib.einsum("ij,ij->j", x, x.exp()) ** 2
+        ),
+        [X, W],
+    ),
+    "math_extras": (
+        lambda lib, F, x: (
+            lib.erfc(x) * x
+            + lib.erfinv(x.tanh() * 0.9) ** 2
+            + lib.logit(x.sigmoid()) ** 3
+            + lib.logit(x.sigmoid(), eps=0.3) ** 2
+            + lib.frac(x * 2) * x
+            + lib.nan_to_num(x**3) * x
+            + lib.deg2rad(x) ** 2
+            + lib.floor(x) * x
         ),
         [X],
     ),

@@ -46,6 +46,12 @@ class Gather(Function):
         xp.add.at(full, _positions(index, dim), grad)
         return full, None
 
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        from gradlab.ops.movement import IndexGrad
+
+        shape, index, dim = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=_positions(index, dim)), None
+
 
 class Scatter(Function):
     """out = a, with src (a tensor or a number) written at index along dim."""
@@ -70,6 +76,12 @@ class Scatter(Function):
             grad_src[_block(src_shape, index_shape, dim)] = grad[places]
         return grad_a, None, grad_src
 
+    def backward_graph(self, grad):
+        places, src_shape, index_shape, dim = self.saved
+        kept = xp.ones(grad.shape, grad.dtype)
+        kept[places] = 0
+        return grad * kept, None, _source_grad(self, grad, places, src_shape, index_shape, dim)
+
 
 class ScatterAdd(Function):
     __slots__ = ()
@@ -89,6 +101,20 @@ class ScatterAdd(Function):
             grad_src[_block(src_shape, index_shape, dim)] = grad[places]
         return grad, None, grad_src
 
+    def backward_graph(self, grad):
+        places, src_shape, index_shape, dim = self.saved
+        return grad, None, _source_grad(self, grad, places, src_shape, index_shape, dim)
+
+
+def _source_grad(fn, grad, places, src_shape, index_shape, dim):
+    """Scatter's gradient for ``src``, recorded: grad at the places, in src's leading block."""
+    from gradlab.ops.movement import Index, IndexGrad
+
+    if not fn.needs_input_grad(2):
+        return None
+    picked = Index.apply(grad, key=places)
+    return IndexGrad.apply(picked, shape=src_shape, key=_block(src_shape, index_shape, dim))
+
 
 class IndexSelect(Function):
     __slots__ = ()
@@ -102,6 +128,12 @@ class IndexSelect(Function):
         full = xp.zeros(shape, grad.dtype)
         xp.add.at(full, (slice(None),) * dim + (index,), grad)
         return full, None
+
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import IndexGrad
+
+        shape, index, dim = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=(slice(None),) * dim + (index,)), None
 
 
 class IndexAdd(Function):
@@ -118,6 +150,15 @@ class IndexAdd(Function):
         grad_source = xp.take(grad, index, axis=dim) if self.needs_input_grad(2) else None
         if grad_source is not None and alpha != 1:
             grad_source = grad_source * alpha
+        return grad, None, grad_source
+
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import Index
+
+        index, dim, alpha = self.saved
+        grad_source = None
+        if self.needs_input_grad(2):
+            grad_source = Index.apply(grad, key=(slice(None),) * dim + (index,)) * alpha
         return grad, None, grad_source
 
 
@@ -137,6 +178,14 @@ class IndexCopy(Function):
         grad_a[key] = 0
         return grad_a, None, xp.take(grad, index, axis=dim)
 
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import Index
+
+        key, _, _ = self.saved
+        kept = xp.ones(grad.shape, grad.dtype)
+        kept[key] = 0
+        return grad * kept, None, Index.apply(grad, key=key)
+
 
 class MaskedSelect(Function):
     __slots__ = ()
@@ -152,6 +201,12 @@ class MaskedSelect(Function):
         full = xp.zeros(shape, grad.dtype)
         full[mask] = grad
         return full, None
+
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import IndexGrad
+
+        shape, mask = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=mask), None
 
 
 # ---------------------------------------------------------------------- functions

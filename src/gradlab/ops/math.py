@@ -263,6 +263,8 @@ class Frac(_Unary):
     def derivative(self, a, out):
         return 1
 
+    derivative_graph = derivative
+
 
 class Sinc(_Unary):
     """sin(pi x) / (pi x), 1 at 0; derivative (cos(pi x) - sinc(x)) / x, 0 at 0."""
@@ -282,6 +284,9 @@ class Erfc(_Unary):
     def derivative(self, a, out):
         return (-2 / math.sqrt(math.pi)) * xp.exp(-a * a)
 
+    def derivative_graph(self, a, out):
+        return (-2 / math.sqrt(math.pi)) * (-a * a).exp()
+
 
 class Erfinv(_Unary):
     __slots__ = ()
@@ -289,6 +294,9 @@ class Erfinv(_Unary):
 
     def derivative(self, a, out):
         return (math.sqrt(math.pi) / 2) * xp.exp(out * out)
+
+    def derivative_graph(self, a, out):
+        return (math.sqrt(math.pi) / 2) * (out * out).exp()
 
 
 class Lgamma(_Unary):
@@ -323,6 +331,9 @@ class Rounding(Function):
     def backward(self, grad):
         return xp.zeros(self.saved[0], grad.dtype)
 
+    def backward_graph(self, grad):  # zero, whatever grad is (see gradlab.autograd_graph)
+        return grad * 0
+
 
 class Logit(Function):
     """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given (no gradient outside)."""
@@ -343,6 +354,16 @@ class Logit(Function):
             out = xp.where((a < eps) | (a > 1 - eps), 0, out)
         return out
 
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        a_array, eps = self.saved
+        a = self.inputs[0]
+        out = grad / (a * (1 - a))
+        if eps is not None:
+            out = where((a_array < eps) | (a_array > 1 - eps), 0.0, out)
+        return out
+
 
 class NanToNum(Function):
     __slots__ = ()
@@ -353,6 +374,8 @@ class NanToNum(Function):
 
     def backward(self, grad):
         return grad * self.saved[0]
+
+    backward_graph = backward  # the mask is a constant
 
 
 class Scale(Function):
@@ -366,6 +389,8 @@ class Scale(Function):
 
     def backward(self, grad):
         return grad * grad.dtype.type(self.saved[0])
+
+    backward_graph = backward  # a constant factor
 
 
 # ---------------------------------------------------------------------- functions
