@@ -22,6 +22,17 @@ def _labels(lib):
     return lib.tensor(LABELS)
 
 
+def _inplace(lib, F, x):
+    y = x * 2
+    y[0] = x[1] ** 2  # index_put on a tensor in the graph
+    y[:, [1, 3]] = x[:, :2].exp()
+    z = x.clone()
+    z.copy_(x.sin())
+    w = x.clone()
+    w.mul_(x)  # in-place arithmetic is recorded as its out-of-place op
+    return y * x + z * x + w * x
+
+
 # name -> (f(lib, F, *tensors), input arrays). Each f returns a tensor; it is weighted by a
 # fixed random array and summed. F is lib.nn.functional.
 CASES = {
@@ -235,6 +246,7 @@ CASES = {
         ),
         [X],
     ),
+    "inplace": (_inplace, [X]),
     "statistics": (
         lambda lib, F, x: x.var(dim=1) * x.std() + x.logsumexp(dim=0).sum() + x.amax(dim=1),
         [X],
@@ -468,3 +480,25 @@ def test_wgan_gp_training_steps_match_torch(activation):
             np.testing.assert_allclose(g, tg, rtol=1e-8, atol=1e-12)
     for p, tp in zip(params, t_params):
         np.testing.assert_allclose(p, tp, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda lib, z: lib.nn.functional.mse_loss(z, lib.ones(3, 4, dtype=lib.float64)),
+        lambda lib, z: lib.nn.functional.layer_norm(z, (4,)).sum(),
+        lambda lib, z: lib.nn.functional.gelu(z).sum(),
+        lambda lib, z: lib.nn.functional.max_pool2d(z.reshape(1, 1, 3, 4), 2).sum(),
+    ],
+    ids=["mse_loss", "layer_norm", "gelu", "max_pool2d"],
+)
+def test_an_input_changed_in_place_after_forward_raises_as_torch(op):
+    # the recorded backward of these ops reads their inputs' values: a change would make a
+    # second derivative silently wrong, so backward checks their versions (torch saves them)
+    for lib in (gradlab, torch):
+        x = lib.tensor(X, requires_grad=True)
+        z = x * 2
+        loss = op(lib, z)
+        z.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            lib.autograd.grad(loss, x, create_graph=True)

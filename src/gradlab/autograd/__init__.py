@@ -212,7 +212,32 @@ def _saved_versions(fn, saved, inputs, result):
             records = [record]
         else:
             records.append(record)
+    reads = _READS_INPUTS.get(type(fn))
+    if reads is None:
+        reads = _reads_inputs(type(fn))
+    if reads:  # record the inputs' versions too: index -1 - i is input i
+        for i, t in enumerate(inputs):
+            if isinstance(t, Tensor):
+                counter = t._vc
+                if counter is None:
+                    counter = t._vc = [0]
+                record = (counter, counter[0], t.grad_fn, -1 - i)
+                records = [record] if records is None else [*records, record]
     return records
+
+
+_READS_INPUTS: dict = {}
+
+
+def _reads_inputs(cls) -> bool:
+    """Whether create_graph differentiates ``cls`` by running its ``composite`` again on its
+    input tensors, with a gradient that depends on their values: then their versions are
+    checked before backward as saved arrays' are (PyTorch saves these ops' inputs too).
+    Linear ops (``composite_reads_inputs = False``) need no check."""
+    owner = next((k for k in cls.__mro__ if "forward" in k.__dict__), None)
+    reads = owner is not None and "composite" in owner.__dict__
+    _READS_INPUTS[cls] = reads = reads and getattr(cls, "composite_reads_inputs", True)
+    return reads
 
 
 _TYPE_NAMES = {
@@ -227,7 +252,7 @@ def check_saved_versions(fn) -> None:
     for counter, version, producer, index in fn.saved_versions:
         if counter[0] == version:
             continue
-        array = fn.saved[index]
+        array = fn.saved[index] if index >= 0 else fn.inputs[-1 - index]._data
         kind = _TYPE_NAMES.get(str(array.dtype), f"Tensor[{array.dtype}]")
         what = f"[gradlab.{kind} [{', '.join(str(s) for s in array.shape)}]]"
         if producer is not None:

@@ -118,18 +118,18 @@ class Softplus(Function):
         scaled = a * beta
         linear = scaled > threshold
         out = xp.where(linear, a, xp.logaddexp(0, scaled) / beta)
-        self.saved = (scaled, linear, beta)
+        self.saved = (scaled, linear, beta, a)  # a: read by backward_graph
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        scaled, linear, _ = self.saved
+        scaled, linear, _, _ = self.saved
         sig = 0.5 * (1 + xp.tanh(0.5 * scaled))
         return xp.where(linear, grad, grad * sig)
 
     def backward_graph(self, grad):
         from gradlab.ops.elementwise import where
 
-        _, linear, beta = self.saved
+        _, linear, beta, _ = self.saved
         return where(linear, grad, grad * sigmoid(self.inputs[0] * beta))
 
 

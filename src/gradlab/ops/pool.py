@@ -263,6 +263,7 @@ class AvgPool2dOp(Function):
     the window size (``count_include_pad``), the count of real inputs, or ``divisor``."""
 
     __slots__ = ()
+    composite_reads_inputs = False  # linear: its gradient does not depend on the values
 
     def forward(
         self,
@@ -355,6 +356,7 @@ class AdaptiveAvgPool2dOp(Function):
     """
 
     __slots__ = ()
+    composite_reads_inputs = False  # linear: its gradient does not depend on the values
 
     def forward(self, x, output_size=(1, 1)):
         n, c, h, w = x.shape

@@ -167,17 +167,17 @@ class Var(Function):
         denominator = builtins.max(count - correction, 0)
         with xp.errstate(divide="ignore", invalid="ignore"):
             out = (centered * centered).sum(axis=dim, keepdims=keepdim) / denominator
-        self.saved = (centered, dim, keepdim, denominator)
+        self.saved = (centered, dim, keepdim, denominator, a)  # a: read by backward_graph
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        centered, dim, keepdim, denominator = self.saved
+        centered, dim, keepdim, denominator, _ = self.saved
         with xp.errstate(divide="ignore", invalid="ignore"):
             scale = 2.0 / denominator if denominator else xp.inf
         return _expand_back(grad, centered.shape, dim, keepdim) * centered * scale
 
     def backward_graph(self, grad):
-        centered, dim, keepdim, denominator = self.saved
+        _, dim, keepdim, denominator, _ = self.saved
         a = self.inputs[0]
         centered = a - a.mean(dim=dim, keepdim=True)
         scale = 2.0 / denominator if denominator else float("inf")
@@ -193,7 +193,7 @@ class LogSumExp(Function):
         shifted = xp.exp(a - peak)
         total = shifted.sum(axis=dim, keepdims=True)
         out_keep = xp.log(total) + peak
-        self.saved = (shifted / total, dim, keepdim)
+        self.saved = (shifted / total, dim, keepdim, a)  # a: read by backward_graph
         if keepdim:
             return out_keep
         return out_keep.reshape(
@@ -201,11 +201,11 @@ class LogSumExp(Function):
         )
 
     def backward(self, grad):
-        softmax, dim, keepdim = self.saved
+        softmax, dim, keepdim, _ = self.saved
         return _expand_back(grad, softmax.shape, dim, keepdim) * softmax
 
     def backward_graph(self, grad):
-        _, dim, keepdim = self.saved
+        _, dim, keepdim, _ = self.saved
         a = self.inputs[0]
         softmax = (a - LogSumExp.apply(a, dim=dim, keepdim=True)).exp()
         return expand_back(grad, a.shape, dim, keepdim) * softmax
