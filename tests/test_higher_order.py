@@ -168,6 +168,21 @@ CASES = {
         ),
         [X, W],
     ),
+    "conv_transpose2d": (
+        lambda lib, F, x, w: (
+            F.conv_transpose2d(
+                x.reshape(1, 2, 2, 3).tanh(),
+                w.reshape(2, 2, 5, 1),
+                w[0, :2],
+                stride=2,
+                padding=1,
+                output_padding=1,
+                dilation=(1, 2),
+            )
+            ** 2
+        ),
+        [X, W],
+    ),
     "pools": (
         lambda lib, F, x: (
             F.max_pool2d(x.reshape(1, 1, 3, 4) ** 3, 2).sum()
