@@ -262,6 +262,14 @@ CASES = {
         [X],
     ),
     "inplace": (_inplace, [X]),
+    "linalg": (
+        lambda lib, F, x: (
+            lib.linalg.det(x[:, :3] + lib.eye(3, dtype=lib.float64) * 3) ** 2
+            + lib.linalg.inv(x[:, 1:] + lib.eye(3, dtype=lib.float64) * 3).sin().sum()
+            + lib.sinc(x).sum()
+        ),
+        [X],
+    ),
     "statistics": (
         lambda lib, F, x: x.var(dim=1) * x.std() + x.logsumexp(dim=0).sum() + x.amax(dim=1),
         [X],

@@ -276,6 +276,15 @@ class Sinc(_Unary):
         safe = xp.where(a == 0, 1, a)
         return xp.where(a == 0, 0, (xp.cos(math.pi * a) - out) / safe)
 
+    def derivative_graph(self, a, out):
+        from gradlab.autograd_graph import NoGraphBackward
+        from gradlab.ops.elementwise import where
+
+        zero = a._data == 0
+        if zero.any():  # sinc''(0) = -pi^2/3 would need its own formula: not recorded here
+            raise NoGraphBackward
+        return where(zero, 0.0, ((a * math.pi).cos() - out) / a)
+
 
 class Erfc(_Unary):
     __slots__ = ()
