@@ -34,8 +34,11 @@ routes gradients along ``next``, fixed at record time as PyTorch's edges are, so
 in-place op that gives an input tensor a new ``grad_fn`` does not re-route this node's.
 
 Higher-order gradients: an op may also define ``backward_graph(self, grad)``, the same
-formula on Tensors (``self.inputs``, ``self.output()``), which ``create_graph=True`` records;
-fused ops may define ``composite`` instead. See :mod:`gradlab.autograd_graph`.
+formula on Tensors (``self.inputs``, whose arrays it must save so that they are checked as
+above, and ``self.output()``), which ``create_graph=True`` records; fused ops may define
+``composite`` instead (their forward in primitive ops): their input tensors' versions are
+then recorded and checked too, unless the op is linear (``composite_reads_inputs = False``).
+See :mod:`gradlab.autograd_graph`.
 
 After backward without ``retain_graph`` a node is freed (:func:`free_node`): ``saved`` becomes
 ``FREED`` and ``inputs`` becomes ``next`` (nodes and leaves, no arrays), so a stored loss keeps
