@@ -203,3 +203,18 @@ def test_an_input_changed_in_place_after_forward_raises_as_torch(op):
         z.add_(1)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             lib.autograd.grad(loss, x, create_graph=True)
+
+
+def test_backward_with_inputs_and_create_graph_as_torch():
+    results = []
+    for lib in (gradlab, torch):
+        x = lib.tensor([0.5, -1.0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        y = (x.sin() * w).sum()
+        y.backward(inputs=[x], create_graph=True)
+        assert w.grad is None and x.grad.requires_grad
+        (x.grad * x.grad).sum().backward(inputs=[w])
+        results.append((x.grad.detach().numpy().copy(), w.grad.numpy().copy()))
+    (gx, gw), (tx, tw) = results
+    np.testing.assert_allclose(gx, tx, rtol=1e-12)
+    np.testing.assert_allclose(gw, tw, rtol=1e-12)
