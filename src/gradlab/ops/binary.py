@@ -9,7 +9,10 @@ and integer inputs of a floating op become the default float dtype.
 
 from __future__ import annotations
 
+import math
+
 from gradlab.autograd import Function
+from gradlab.autograd_graph import NoGraphBackward, defined_beside
 from gradlab.backend import get_default_dtype, xp
 from gradlab.ops import elementwise
 from gradlab.ops.promotion import result_np
@@ -64,6 +67,23 @@ class _Binary(Function):
             grad * db if self.needs_input_grad(1) else None,
         )
 
+    def backward_graph(self, grad):
+        # recorded (gradlab.autograd_graph): ``derivatives_graph`` on Tensors, where the
+        # subclass gives one beside its ``derivatives``
+        if not defined_beside(self, "derivatives", "derivatives_graph"):
+            raise NoGraphBackward
+        a, b = (t if isinstance(t, Tensor) else Tensor(xp.asarray(t)) for t in self.inputs)
+        da, db = self.derivatives_graph(a, b, self.output())
+        return (
+            grad * da if self.needs_input_grad(0) else None,
+            grad * db if self.needs_input_grad(1) else None,
+        )
+
+    def constant_derivatives(self):
+        """The derivatives of a piecewise-linear op: constants (from the saved arrays)."""
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self.derivatives(*self.saved)
+
 
 class Atan2(_Binary):
     __slots__ = ()
@@ -73,6 +93,8 @@ class Atan2(_Binary):
         norm = a * a + b * b
         return b / norm, -a / norm
 
+    derivatives_graph = derivatives  # operators only: the same on Tensors
+
 
 class Fmod(_Binary):
     __slots__ = ()
@@ -80,6 +102,9 @@ class Fmod(_Binary):
 
     def derivatives(self, a, b, out):
         return 1, -xp.trunc(a / b)
+
+    def derivatives_graph(self, a, b, out):  # piecewise linear: constant derivatives
+        return self.constant_derivatives()
 
 
 class Remainder(_Binary):
@@ -89,6 +114,9 @@ class Remainder(_Binary):
     def derivatives(self, a, b, out):
         return 1, -xp.floor(a / b)
 
+    def derivatives_graph(self, a, b, out):
+        return self.constant_derivatives()
+
 
 class Hypot(_Binary):
     __slots__ = ()
@@ -96,6 +124,8 @@ class Hypot(_Binary):
 
     def derivatives(self, a, b, out):
         return a / out, b / out
+
+    derivatives_graph = derivatives
 
 
 class Copysign(_Binary):
@@ -105,6 +135,9 @@ class Copysign(_Binary):
     def derivatives(self, a, b, out):
         return xp.where(a == 0, 0, out / xp.where(a == 0, 1, a)), 0
 
+    def derivatives_graph(self, a, b, out):
+        return self.constant_derivatives()
+
 
 class Logaddexp(_Binary):
     __slots__ = ()
@@ -113,6 +146,9 @@ class Logaddexp(_Binary):
     def derivatives(self, a, b, out):
         return xp.exp(a - out), xp.exp(b - out)
 
+    def derivatives_graph(self, a, b, out):
+        return (a - out).exp(), (b - out).exp()
+
 
 class Logaddexp2(_Binary):
     __slots__ = ()
@@ -120,6 +156,9 @@ class Logaddexp2(_Binary):
 
     def derivatives(self, a, b, out):
         return xp.exp2(a - out), xp.exp2(b - out)
+
+    def derivatives_graph(self, a, b, out):
+        return ((a - out) * math.log(2)).exp(), ((b - out) * math.log(2)).exp()
 
 
 class Xlogy(_Binary):
@@ -137,6 +176,11 @@ class Xlogy(_Binary):
         da = xp.where((a == 0) & (b <= 0), 0, xp.log(b))
         return da, a / b
 
+    def derivatives_graph(self, a, b, out):
+        drop = (a._data == 0) & (b._data <= 0)
+        da = elementwise.where(drop, 0.0, elementwise.where(drop, 1.0, b).log())
+        return da, a / b
+
 
 class Fmax(_Binary):
     """maximum that ignores nan; ties send the gradient to ``a`` (as PyTorch's fmax)."""
@@ -148,6 +192,9 @@ class Fmax(_Binary):
         to_a = (a >= b) | xp.isnan(b)
         return to_a, ~to_a
 
+    def derivatives_graph(self, a, b, out):
+        return self.constant_derivatives()
+
 
 class Fmin(_Binary):
     __slots__ = ()
@@ -156,6 +203,9 @@ class Fmin(_Binary):
     def derivatives(self, a, b, out):
         to_a = (a <= b) | xp.isnan(b)
         return to_a, ~to_a
+
+    def derivatives_graph(self, a, b, out):
+        return self.constant_derivatives()
 
 
 # ---------------------------------------------------------------------- functions

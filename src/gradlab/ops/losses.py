@@ -18,11 +18,21 @@ from typing import NamedTuple
 
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.tensor import Tensor
 
 
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean() if loss.size else xp.asarray(xp.nan, dtype=loss.dtype)
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _reduce_graph(loss, reduction):
+    """:func:`_reduce` with Tensor ops (for the ``composite`` forms used by create_graph)."""
+    if reduction == "mean":
+        return loss.mean() if loss.numel() else loss.sum() * float("nan")
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -55,6 +65,10 @@ class MSE(_Pointwise):
         diff *= diff
         return _reduce(diff, reduction)
 
+    def composite(self, a, b):  # the forward in primitive ops, for create_graph
+        diff = a - b
+        return _reduce_graph(diff * diff, self.saved[-1])
+
 
 class L1(_Pointwise):
     __slots__ = ()
@@ -63,6 +77,9 @@ class L1(_Pointwise):
         diff = a - b
         self.saved = (xp.sign(diff), reduction)
         return _reduce(xp.abs(diff), reduction)
+
+    def composite(self, a, b):
+        return _reduce_graph((a - b).abs(), self.saved[-1])
 
 
 class Huber(_Pointwise):
@@ -80,8 +97,17 @@ class Huber(_Pointwise):
         if scale != 1.0:
             loss *= scale
             d_input *= scale
-        self.saved = (d_input.astype(a.dtype, copy=False), reduction)
+        self.saved = (d_input.astype(a.dtype, copy=False), delta, scale, reduction)
         return _reduce(loss.astype(a.dtype, copy=False), reduction)
+
+    def composite(self, a, b):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        _, delta, scale, reduction = self.saved
+        diff = a - b
+        quadratic = xp.abs(diff._data) < delta
+        loss = where(quadratic, 0.5 * diff * diff, (diff.abs() - 0.5 * delta) * delta)
+        return _reduce_graph(loss * scale, reduction)
 
 
 class Quantile(_Pointwise):
@@ -94,8 +120,16 @@ class Quantile(_Pointwise):
         error = b - a
         loss = xp.maximum(quantile * error, (quantile - 1) * error)
         d_input = xp.where(error > 0, -quantile, xp.where(error < 0, 1 - quantile, 0.0))
-        self.saved = (d_input.astype(a.dtype, copy=False), reduction)
+        self.saved = (d_input.astype(a.dtype, copy=False), quantile, reduction)
         return _reduce(loss.astype(a.dtype, copy=False), reduction)
+
+    def composite(self, a, b):
+        from gradlab.ops.elementwise import where
+
+        _, quantile, reduction = self.saved
+        error = b - a
+        positive = error._data > 0
+        return _reduce_graph(where(positive, error * quantile, error * (quantile - 1)), reduction)
 
 
 class BinaryCrossEntropy(Function):
@@ -125,6 +159,15 @@ class BinaryCrossEntropy(Function):
         if self.needs_input_grad(1):
             grad_y = g * (log_q - log_p)
         return grad_p, grad_y
+
+    def composite(self, p, y):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import clamp
+
+        *_, weight, reduction = self.saved
+        log_p = clamp(p.log(), min=-100)
+        log_q = clamp((-p).log1p(), min=-100)
+        loss = -(y * log_p + (1 - y) * log_q)
+        return _reduce_graph(loss if weight is None else loss * weight, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -160,6 +203,17 @@ class BinaryCrossEntropyWithLogits(Function):
         if self.needs_input_grad(1):
             grad_y = -g * x if pos_weight is None else g * ((pos_weight - 1) * neg_log_sig - x)
         return grad_x, grad_y
+
+    def composite(self, x, y):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.activation import softplus
+
+        *_, weight, pos_weight, reduction = self.saved
+        neg_log_sig = softplus(-x)
+        if pos_weight is None:
+            loss = (1 - y) * x + neg_log_sig
+        else:
+            loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * neg_log_sig
+        return _reduce_graph(loss if weight is None else loss * weight, reduction)
 
 
 # ---------------------------------------------------------------------- over classes
@@ -312,6 +366,47 @@ class CrossEntropy(Function):
             grad_x -= smooth if weight is None else smooth * weight
         return from_rows(grad_x.astype(e.dtype, copy=False), shape), None
 
+    def composite(self, x, target):
+        """The forward in primitive ops (log_softmax, indexing, sums), for create_graph."""
+        from gradlab.ops.softmax import log_softmax
+
+        saved = self.saved
+        shape, w_t, safe, keep, weight = (
+            saved.shape, saved.w_t, saved.safe, saved.keep, saved.weight
+        )  # fmt: skip
+        eps, reduction, denominator = saved.label_smoothing, saved.reduction, saved.denominator
+        log_p = log_softmax(_rows_graph(x, shape), dim=1)
+        m, c = log_p.shape
+        if saved.targets == "probabilities":
+            t = _rows_graph(target, shape)
+            if eps:
+                t = t * (1 - eps) + eps / c
+            loss = -(log_p * (t if weight is None else t * weight)).sum(dim=1)
+            if reduction == "none":
+                return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+            return loss.sum() / m if reduction == "mean" else loss.sum()
+        picked = log_p[xp.arange(m), safe]
+        if saved.targets == "plain indices":  # no weight, smoothing or ignored row; mean
+            return -picked.sum() / m
+        loss = -(picked * w_t)
+        if eps:
+            smooth = -(log_p.sum(dim=1) if weight is None else log_p @ weight)
+            loss = loss * (1 - eps) + (smooth * keep) * (eps / c)
+        if reduction == "none":
+            return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+        return loss.sum() / denominator if reduction == "mean" else loss.sum()
+
+
+def _rows_graph(a, shape):
+    """:func:`to_rows` for a Tensor (recorded)."""
+    if not hasattr(a, "grad_fn"):
+        return to_rows(xp.asarray(a))
+    if a.ndim == 1:
+        return a.unsqueeze(0)
+    if a.ndim == 2:
+        return a
+    return a.permute(0, *range(2, a.ndim), 1).reshape(-1, shape[1])
+
 
 class NLL(Function):
     """-w[t]·input[t] per row of log-probabilities (M, C); ignored rows give 0; the mean divides
@@ -337,6 +432,13 @@ class NLL(Function):
         out = xp.zeros(row_shape, dtype=w_t.dtype)
         out[xp.arange(row_shape[0]), safe] = -w_t * (s[:, 0] if reduction == "none" else s)
         return from_rows(out, shape), None
+
+    def composite(self, x, target):  # the forward in primitive ops, for create_graph
+        shape, row_shape, w_t, safe, reduction, denominator = self.saved
+        loss = -(_rows_graph(x, shape)[xp.arange(row_shape[0]), safe] * w_t)
+        if reduction == "none":
+            return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+        return loss.sum() / denominator if reduction == "mean" else loss.sum()
 
 
 class KLDiv(Function):
@@ -374,3 +476,18 @@ class KLDiv(Function):
         if self.needs_input_grad(1):
             grad_t = g * (p * (log_t - x + 1) if log_target else xp.where(p > 0, log_t - x + 1, 0))
         return grad_x, grad_t
+
+    def composite(self, x, t):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        x_array, _, _, reduction, log_target = self.saved
+        if not hasattr(t, "_data"):
+            t = Tensor(xp.asarray(t))
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            positive = t._data > 0
+            loss = where(positive, t * (where(positive, t, 1.0).log() - x), 0.0)
+        if reduction == "batchmean":
+            return loss.sum() / (x_array.shape[0] if x_array.ndim else 1)
+        return _reduce_graph(loss, reduction)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from gradlab.autograd import Function
+from gradlab.autograd_graph import NoGraphBackward, defined_beside
 from gradlab.backend import get_default_dtype, xp
 from gradlab.ops.rounding import ceil, fix, floor, round, sgn, sign, signbit, trunc  # noqa: A004
 from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
@@ -52,6 +53,13 @@ class _Unary(Function):
         with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return grad * self.derivative(a, out)
 
+    def backward_graph(self, grad):
+        # recorded (gradlab.autograd_graph): ``derivative_graph`` on Tensors, where the
+        # subclass gives one beside its ``derivative``
+        if not defined_beside(self, "derivative", "derivative_graph"):
+            raise NoGraphBackward
+        return grad * self.derivative_graph(self.inputs[0], self.output())
+
 
 class Sin(_Unary):
     __slots__ = ()
@@ -59,6 +67,9 @@ class Sin(_Unary):
 
     def derivative(self, a, out):
         return xp.cos(a)
+
+    def derivative_graph(self, a, out):
+        return cos(a)
 
 
 class Cos(_Unary):
@@ -68,6 +79,9 @@ class Cos(_Unary):
     def derivative(self, a, out):
         return -xp.sin(a)
 
+    def derivative_graph(self, a, out):
+        return -sin(a)
+
 
 class Tan(_Unary):
     __slots__ = ()
@@ -75,6 +89,8 @@ class Tan(_Unary):
 
     def derivative(self, a, out):
         return 1 + out * out
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Asin(_Unary):
@@ -84,6 +100,9 @@ class Asin(_Unary):
     def derivative(self, a, out):
         return 1 / xp.sqrt(1 - a * a)
 
+    def derivative_graph(self, a, out):
+        return 1 / (1 - a * a).sqrt()
+
 
 class Acos(_Unary):
     __slots__ = ()
@@ -91,6 +110,9 @@ class Acos(_Unary):
 
     def derivative(self, a, out):
         return -1 / xp.sqrt(1 - a * a)
+
+    def derivative_graph(self, a, out):
+        return -1 / (1 - a * a).sqrt()
 
 
 class Atan(_Unary):
@@ -100,6 +122,8 @@ class Atan(_Unary):
     def derivative(self, a, out):
         return 1 / (1 + a * a)
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Sinh(_Unary):
     __slots__ = ()
@@ -107,6 +131,9 @@ class Sinh(_Unary):
 
     def derivative(self, a, out):
         return xp.cosh(a)
+
+    def derivative_graph(self, a, out):
+        return cosh(a)
 
 
 class Cosh(_Unary):
@@ -116,6 +143,9 @@ class Cosh(_Unary):
     def derivative(self, a, out):
         return xp.sinh(a)
 
+    def derivative_graph(self, a, out):
+        return sinh(a)
+
 
 class Asinh(_Unary):
     __slots__ = ()
@@ -123,6 +153,9 @@ class Asinh(_Unary):
 
     def derivative(self, a, out):
         return 1 / xp.sqrt(a * a + 1)
+
+    def derivative_graph(self, a, out):
+        return 1 / (a * a + 1).sqrt()
 
 
 class Acosh(_Unary):
@@ -132,6 +165,9 @@ class Acosh(_Unary):
     def derivative(self, a, out):
         return 1 / xp.sqrt(a * a - 1)
 
+    def derivative_graph(self, a, out):
+        return 1 / (a * a - 1).sqrt()
+
 
 class Atanh(_Unary):
     __slots__ = ()
@@ -139,6 +175,8 @@ class Atanh(_Unary):
 
     def derivative(self, a, out):
         return 1 / (1 - a * a)
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Log1p(_Unary):
@@ -148,6 +186,8 @@ class Log1p(_Unary):
     def derivative(self, a, out):
         return 1 / (1 + a)
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Expm1(_Unary):
     __slots__ = ()
@@ -155,6 +195,8 @@ class Expm1(_Unary):
 
     def derivative(self, a, out):
         return out + 1
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Log2(_Unary):
@@ -164,6 +206,8 @@ class Log2(_Unary):
     def derivative(self, a, out):
         return 1 / (a * math.log(2))
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Log10(_Unary):
     __slots__ = ()
@@ -172,6 +216,8 @@ class Log10(_Unary):
     def derivative(self, a, out):
         return 1 / (a * math.log(10))
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Exp2(_Unary):
     __slots__ = ()
@@ -179,6 +225,8 @@ class Exp2(_Unary):
 
     def derivative(self, a, out):
         return out * math.log(2)
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Rsqrt(_Unary):
@@ -191,6 +239,8 @@ class Rsqrt(_Unary):
     def derivative(self, a, out):
         return -0.5 * out * out * out
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Reciprocal(_Unary):
     __slots__ = ()
@@ -201,6 +251,8 @@ class Reciprocal(_Unary):
 
     def derivative(self, a, out):
         return -out * out
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Frac(_Unary):
@@ -213,6 +265,8 @@ class Frac(_Unary):
     def derivative(self, a, out):
         return 1
 
+    derivative_graph = derivative
+
 
 class Sinc(_Unary):
     """sin(pi x) / (pi x), 1 at 0; derivative (cos(pi x) - sinc(x)) / x, 0 at 0."""
@@ -224,6 +278,15 @@ class Sinc(_Unary):
         safe = xp.where(a == 0, 1, a)
         return xp.where(a == 0, 0, (xp.cos(math.pi * a) - out) / safe)
 
+    def derivative_graph(self, a, out):
+        from gradlab.autograd_graph import NoGraphBackward
+        from gradlab.ops.elementwise import where
+
+        zero = a._data == 0
+        if zero.any():  # sinc''(0) = -pi^2/3 would need its own formula: not recorded here
+            raise NoGraphBackward
+        return where(zero, 0.0, ((a * math.pi).cos() - out) / a)
+
 
 class Erfc(_Unary):
     __slots__ = ()
@@ -232,6 +295,9 @@ class Erfc(_Unary):
     def derivative(self, a, out):
         return (-2 / math.sqrt(math.pi)) * xp.exp(-a * a)
 
+    def derivative_graph(self, a, out):
+        return (-2 / math.sqrt(math.pi)) * (-a * a).exp()
+
 
 class Erfinv(_Unary):
     __slots__ = ()
@@ -239,6 +305,9 @@ class Erfinv(_Unary):
 
     def derivative(self, a, out):
         return (math.sqrt(math.pi) / 2) * xp.exp(out * out)
+
+    def derivative_graph(self, a, out):
+        return (math.sqrt(math.pi) / 2) * (out * out).exp()
 
 
 class Lgamma(_Unary):
@@ -280,6 +349,16 @@ class Logit(Function):
             out = xp.where((a < eps) | (a > 1 - eps), 0, out)
         return out
 
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        a_array, eps = self.saved
+        a = self.inputs[0]
+        out = grad / (a * (1 - a))
+        if eps is not None:
+            out = where((a_array < eps) | (a_array > 1 - eps), 0.0, out)
+        return out
+
 
 class NanToNum(Function):
     __slots__ = ()
@@ -290,6 +369,8 @@ class NanToNum(Function):
 
     def backward(self, grad):
         return grad * self.saved[0]
+
+    backward_graph = backward  # the mask is a constant
 
 
 class Scale(Function):
@@ -303,6 +384,8 @@ class Scale(Function):
 
     def backward(self, grad):
         return grad * grad.dtype.type(self.saved[0])
+
+    backward_graph = backward  # a constant factor
 
 
 # ---------------------------------------------------------------------- functions

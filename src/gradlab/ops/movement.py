@@ -27,6 +27,9 @@ class Reshape(Function):
     def backward(self, grad):
         return grad.reshape(self.saved[0])
 
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        return Reshape.apply(grad, shape=self.saved[0])
+
 
 class Permute(Function):
     __slots__ = ()
@@ -39,6 +42,10 @@ class Permute(Function):
         dims = self.saved[0]
         return grad.transpose(tuple(sorted(range(len(dims)), key=dims.__getitem__)))
 
+    def backward_graph(self, grad):
+        dims = self.saved[0]
+        return Permute.apply(grad, dims=tuple(sorted(range(len(dims)), key=dims.__getitem__)))
+
 
 class Expand(Function):
     """Broadcast to a larger shape as a view; the engine sums the gradient back."""
@@ -50,6 +57,8 @@ class Expand(Function):
 
     def backward(self, grad):
         return grad
+
+    backward_graph = backward
 
 
 def _is_basic_index(key) -> bool:
@@ -78,6 +87,32 @@ class Index(Function):
             xp.add.at(full, key, grad)  # repeated integer indices add up
         return full
 
+    def backward_graph(self, grad):
+        shape, _, key = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=key)
+
+
+class IndexGrad(Function):
+    """Index's backward as an op (for create_graph): zeros of the indexed tensor's shape
+    with ``grad`` added at ``key``; its own backward is the indexing again."""
+
+    __slots__ = ()
+
+    def forward(self, grad, shape=(), key=None):
+        self.saved = (key,)
+        full = xp.zeros_like(grad, shape=shape)
+        if _is_basic_index(key):
+            full[key] = grad
+        else:
+            xp.add.at(full, key, grad)
+        return full
+
+    def backward(self, grad):
+        return grad[self.saved[0]]
+
+    def backward_graph(self, grad):
+        return Index.apply(grad, key=self.saved[0])
+
 
 class Cat(Function):
     __slots__ = ()
@@ -93,6 +128,16 @@ class Cat(Function):
         bounds = list(itertools.accumulate(sizes))[:-1]
         return tuple(xp.split(grad, bounds, axis=dim))
 
+    def backward_graph(self, grad):
+        sizes, dim = self.saved
+        if len(sizes) == 1:
+            return grad
+        bounds = [0, *itertools.accumulate(sizes)]
+        lead = (slice(None),) * dim
+        return tuple(
+            Index.apply(grad, key=(*lead, slice(lo, hi))) for lo, hi in zip(bounds, bounds[1:])
+        )
+
 
 class Stack(Function):
     __slots__ = ()
@@ -107,6 +152,11 @@ class Stack(Function):
             return xp.take(grad, 0, axis=dim)
         return tuple(xp.take(grad, i, axis=dim) for i in range(count))
 
+    def backward_graph(self, grad):
+        count, dim = self.saved
+        pieces = tuple(Index.apply(grad, key=(*(slice(None),) * dim, i)) for i in range(count))
+        return pieces[0] if count == 1 else pieces
+
 
 class Pad(Function):
     """Constant padding; ``widths`` is numpy's ((before, after), ...) per dimension."""
@@ -119,6 +169,9 @@ class Pad(Function):
 
     def backward(self, grad):
         return grad[self.saved[0]]
+
+    def backward_graph(self, grad):
+        return Index.apply(grad, key=self.saved[0])
 
 
 # ---------------------------------------------------------------------- functions
