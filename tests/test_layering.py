@@ -15,8 +15,9 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "gradlab"
 
 ENGINE = {
-    "_display", "accelerator", "allocator", "atomic", "autograd", "autograd_api",
-    "autograd_function", "backend", "backends", "creation", "cuda", "dtypes", "engine", "figures",
+    "_display", "_fast", "accelerator", "allocator", "atomic", "autograd", "autograd_api",
+    "autograd_function", "autograd_graph", "backend", "backends", "creation", "cuda", "dtypes",
+    "engine", "figures",
     "generator", "gradcheck", "linalg", "missing", "ops", "optional", "special", "tensor",
     "torch_names", "variable",
 }  # fmt: skip

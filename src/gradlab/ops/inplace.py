@@ -303,4 +303,3 @@ class IndexPut(Function):
         kept = xp.ones(grad.shape, grad.dtype)
         kept[key] = 0
         return grad * kept, Index.apply(grad, key=key)
-

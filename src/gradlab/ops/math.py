@@ -12,11 +12,24 @@ from __future__ import annotations
 import math
 
 from gradlab.autograd import Function
-from gradlab.autograd_graph import NoGraphBackward, defined_beside
 from gradlab.backend import get_default_dtype, xp
 from gradlab.ops.rounding import ceil, fix, floor, round, sgn, sign, signbit, trunc  # noqa: A004
 from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
 from gradlab.ops.special import erf as _erf
+from gradlab.ops.trigonometric import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atanh,
+    Cos,
+    Cosh,
+    Sin,
+    Sinh,
+    Tan,
+    _Unary,
+)  # fmt: skip
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -35,148 +48,6 @@ def floating(a):
     if a.dtype.kind in "fc":
         return a
     return Tensor(a.numpy().astype(get_default_dtype()))
-
-
-class _Unary(Function):
-    """Base of ops whose gradient is ``grad * derivative(a, out)``."""
-
-    __slots__ = ()
-
-    def forward(self, a):
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self.fn(a)
-        self.saved = (a, out)
-        return out
-
-    def backward(self, grad):
-        a, out = self.saved
-        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return grad * self.derivative(a, out)
-
-    def backward_graph(self, grad):
-        # recorded (gradlab.autograd_graph): ``derivative_graph`` on Tensors, where the
-        # subclass gives one beside its ``derivative``
-        if not defined_beside(self, "derivative", "derivative_graph"):
-            raise NoGraphBackward
-        return grad * self.derivative_graph(self.inputs[0], self.output())
-
-
-class Sin(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.sin)
-
-    def derivative(self, a, out):
-        return xp.cos(a)
-
-    def derivative_graph(self, a, out):
-        return cos(a)
-
-
-class Cos(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.cos)
-
-    def derivative(self, a, out):
-        return -xp.sin(a)
-
-    def derivative_graph(self, a, out):
-        return -sin(a)
-
-
-class Tan(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.tan)
-
-    def derivative(self, a, out):
-        return 1 + out * out
-
-    derivative_graph = derivative  # operators only: the same on Tensors
-
-
-class Asin(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.arcsin)
-
-    def derivative(self, a, out):
-        return 1 / xp.sqrt(1 - a * a)
-
-    def derivative_graph(self, a, out):
-        return 1 / (1 - a * a).sqrt()
-
-
-class Acos(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.arccos)
-
-    def derivative(self, a, out):
-        return -1 / xp.sqrt(1 - a * a)
-
-    def derivative_graph(self, a, out):
-        return -1 / (1 - a * a).sqrt()
-
-
-class Atan(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.arctan)
-
-    def derivative(self, a, out):
-        return 1 / (1 + a * a)
-
-    derivative_graph = derivative  # operators only: the same on Tensors
-
-
-class Sinh(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.sinh)
-
-    def derivative(self, a, out):
-        return xp.cosh(a)
-
-    def derivative_graph(self, a, out):
-        return cosh(a)
-
-
-class Cosh(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.cosh)
-
-    def derivative(self, a, out):
-        return xp.sinh(a)
-
-    def derivative_graph(self, a, out):
-        return sinh(a)
-
-
-class Asinh(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.arcsinh)
-
-    def derivative(self, a, out):
-        return 1 / xp.sqrt(a * a + 1)
-
-    def derivative_graph(self, a, out):
-        return 1 / (a * a + 1).sqrt()
-
-
-class Acosh(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.arccosh)
-
-    def derivative(self, a, out):
-        return 1 / xp.sqrt(a * a - 1)
-
-    def derivative_graph(self, a, out):
-        return 1 / (a * a - 1).sqrt()
-
-
-class Atanh(_Unary):
-    __slots__ = ()
-    fn = staticmethod(xp.arctanh)
-
-    def derivative(self, a, out):
-        return 1 / (1 - a * a)
-
-    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Log1p(_Unary):
