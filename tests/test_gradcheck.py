@@ -149,3 +149,40 @@ def test_tolerances_are_applied():
     assert gradcheck(lambda a: Slightly.apply(a), x, atol=0, rtol=1e-3)
     with pytest.raises(GradcheckError):
         gradcheck(lambda a: Slightly.apply(a), x, atol=0, rtol=1e-6)
+
+
+def test_gradgradcheck_checks_second_derivatives():
+    from gradlab.autograd import gradgradcheck
+
+    x = leaf((2, 3))
+    assert gradgradcheck(lambda a: (a.sin() * a).sum(dim=0), x)
+    assert gradgradcheck(lambda a, b: (a @ b).tanh(), (x, leaf((3, 2))))
+
+    class WrongSecond(Function):  # first derivative right, recorded backward wrong
+        __slots__ = ()
+
+        def forward(self, a):
+            self.saved = (a,)
+            return a * a
+
+        def backward(self, grad):
+            return grad * 2 * self.saved[0]
+
+        def backward_graph(self, grad):
+            return grad * 2 * self.inputs[0].detach()  # detached: the second derivative is lost
+
+    assert gradcheck(lambda a: WrongSecond.apply(a), x)
+    with pytest.raises(GradcheckError):
+        gradgradcheck(lambda a: WrongSecond.apply(a), x)
+    assert gradgradcheck(lambda a: WrongSecond.apply(a), x, raise_exception=False) is False
+
+
+def test_options_gradlab_does_not_have_are_refused():
+    from gradlab.autograd import gradgradcheck
+
+    x = leaf((2,))
+    assert gradcheck(lambda a: a * 2, x, fast_mode=False, check_undefined_grad=True)
+    with pytest.raises(NotImplementedError, match="check_forward_ad"):
+        gradcheck(lambda a: a * 2, x, check_forward_ad=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        gradgradcheck(lambda a: a * 2, x, bogus=1)

@@ -16,9 +16,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gradlab"
 
 ENGINE = {
     "_display", "accelerator", "allocator", "atomic", "autograd", "autograd_api",
-    "autograd_function", "backend", "backends", "creation", "cuda", "dtypes", "engine", "figures",
-    "generator", "gradcheck", "linalg", "linalg_legacy", "missing", "ops", "optional", "special",
-    "tensor", "torch_names", "variable",
+    "autograd_function", "autograd_graph", "backend", "backends", "creation", "cuda", "dtypes",
+    "engine", "figures", "generator", "gradcheck", "linalg", "linalg_legacy", "missing", "ops",
+    "optional", "special", "tensor", "torch_names", "variable",
 }  # fmt: skip
 """The bottom layer: the engine (tensor, autograd, ops) and leaf helpers that import only it."""
 

@@ -164,9 +164,9 @@ def _sequence(value, what: str) -> tuple:
         ) from None
 
 
-def _root(outputs: tuple, grad_outputs, op: str):
-    """A tensor whose backward with gradient 1 is the backward of every output with its
-    grad_output: a node whose inputs are the outputs and whose backward returns them."""
+def _grad_outputs(outputs: tuple, grad_outputs, op: str) -> list:
+    """One gradient per output, checked: a Tensor (kept as given: with create_graph it may
+    require grad) or, where None was given for a scalar output, ones."""
     from gradlab.tensor import Tensor
 
     grad_outputs = _sequence(grad_outputs, op) or (None,) * len(outputs)
@@ -174,7 +174,7 @@ def _root(outputs: tuple, grad_outputs, op: str):
         raise RuntimeError(
             f"{op}: grad_outputs has {len(grad_outputs)} entries but outputs has {len(outputs)}"
         )
-    arrays = []
+    checked = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):
             raise TypeError(f"{op}: output {i} is a {type(out).__name__}, expected a Tensor")
@@ -188,25 +188,48 @@ def _root(outputs: tuple, grad_outputs, op: str):
                     f"{op}: grad can be implicitly created only for scalar outputs; output {i} "
                     f"has shape {tuple(out.shape)}, pass grad_outputs"
                 )
-            g = array_module(out).ones(out.shape, out.dtype)
+            g = Tensor(array_module(out).ones(out.shape, out.dtype))
         else:
-            g = g._data if isinstance(g, Tensor) else _on_device_of(g, out._data, out.dtype)
-            if g.shape != tuple(out.shape):
+            if not isinstance(g, Tensor):
+                g = Tensor(_on_device_of(g, out._data, out.dtype))
+            if tuple(g.shape) != tuple(out.shape):
                 raise RuntimeError(
                     f"{op}: mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                     f"and output[{i}] has a shape of {tuple(out.shape)}"
                 )
-        arrays.append(g.astype(out.dtype, copy=False))
+            if g.dtype != out.dtype:
+                g = g.to(out.dtype)
+        checked.append(g)
+    return checked
+
+
+def _root(outputs: tuple, grad_outputs, op: str):
+    """A tensor whose backward with gradient 1 is the backward of every output with its
+    grad_output: a node whose inputs are the outputs and whose backward returns them."""
+    arrays = [g._data for g in _grad_outputs(outputs, grad_outputs, op)]
     with autograd.enable_grad():
         return _Roots.apply(*outputs, grads=tuple(arrays))
 
 
-def _no_create_graph(op: str, create_graph: bool) -> None:
-    if create_graph:
-        raise NotImplementedError(
-            f"{op}(create_graph=True): higher-order gradients are not implemented in gradlab "
-            f"(its ops' backward passes work on arrays, outside the graph)"
+def _check_inputs(inputs: tuple) -> None:
+    from gradlab.tensor import Tensor
+
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: input {i} is a {type(t).__name__}, expected a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+
+
+def _unused(t, allow_unused: bool, materialize_grads: bool):
+    from gradlab.tensor import Tensor
+
+    if not allow_unused:
+        raise RuntimeError(
+            "One of the differentiated Tensors appears to not have been used in the "
+            "graph. Set allow_unused=True if this is the desired behavior."
         )
+    return Tensor(array_module(t).zeros(t.shape, t.dtype)) if materialize_grads else None
 
 
 def grad(
@@ -221,11 +244,15 @@ def grad(
     materialize_grads=False,
 ):
     """Gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per input); no
-    ``.grad`` is changed. As ``torch.autograd.grad``; ``create_graph=True`` is not supported."""
+    ``.grad`` is changed. As ``torch.autograd.grad``: ``grad_outputs`` weighs each output
+    (needed for a non-scalar one); ``retain_graph`` defaults to ``create_graph``;
+    ``create_graph=True`` records the backward pass, so the gradients can be differentiated
+    again (second derivatives, gradient penalties, Hessian-vector products); an input the
+    outputs do not depend on raises unless ``allow_unused=True`` (then its gradient is None,
+    or zeros with ``materialize_grads=True``)."""
     from gradlab.engine import run_backward
     from gradlab.tensor import Tensor
 
-    _no_create_graph("grad", create_graph)
     if is_grads_batched:
         raise NotImplementedError("grad(is_grads_batched=True) is not implemented in gradlab")
     if allow_unused is None:
@@ -234,28 +261,31 @@ def grad(
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True"
         )
+    if retain_graph is None:
+        retain_graph = create_graph
     outputs = _sequence(outputs, "grad")
     inputs = _sequence(inputs, "grad")
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad: input {i} is a {type(t).__name__}, expected a Tensor")
-        if not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    _check_inputs(inputs)
     keys = [t if t.grad_fn is None else t.grad_fn for t in inputs]
     capture = dict.fromkeys(keys)
+    if create_graph:
+        from gradlab.autograd_graph import run_backward_graph
+
+        roots = list(zip(outputs, _grad_outputs(outputs, grad_outputs, "grad")))
+        run_backward_graph(roots, bool(retain_graph), capture)
+        return tuple(
+            capture[key]
+            if capture[key] is not None
+            else _unused(t, allow_unused, materialize_grads)
+            for t, key in zip(inputs, keys)
+        )
     root = _root(outputs, grad_outputs, "grad")
     run_backward(root, array_module(root).ones((), root.dtype), bool(retain_graph), capture)
     results = []
     for t, key in zip(inputs, keys):
         g = capture[key]
         if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
-                )
-            zeros = array_module(t).zeros(t.shape, t.dtype)
-            results.append(Tensor(zeros) if materialize_grads else None)
+            results.append(_unused(t, allow_unused, materialize_grads))
             continue
         g = as_array(g)
         if g.dtype != t.dtype:
@@ -269,17 +299,40 @@ def backward(
     inputs=None,
 ):  # fmt: skip
     """Accumulate the gradients of ``tensors`` (weighted by ``grad_tensors``) into the leaves'
-    ``.grad`` (only into ``inputs``' when given), as ``torch.autograd.backward``."""
+    ``.grad`` (only into ``inputs``' when given), as ``torch.autograd.backward``; with
+    ``create_graph=True`` the ``.grad`` tensors have a graph (``retain_graph`` defaults to
+    ``create_graph``)."""
     from gradlab.engine import _accumulate_leaf, run_backward
 
-    _no_create_graph("backward", create_graph)
     if grad_variables is not None:
         grad_tensors = grad_variables
-    root = _root(_sequence(tensors, "backward"), grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    tensors = _sequence(tensors, "backward")
+    if inputs is not None:
+        inputs = _sequence(inputs, "backward")
+        if not inputs:
+            raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+    if create_graph:
+        from gradlab.autograd_graph import _accumulate, run_backward_graph
+
+        roots = list(zip(tensors, _grad_outputs(tensors, grad_tensors, "backward")))
+        if inputs is None:
+            run_backward_graph(roots, bool(retain_graph))
+            return
+        _check_inputs(inputs)
+        keys = [t if t.grad_fn is None else t.grad_fn for t in inputs]
+        capture = dict.fromkeys(keys)
+        run_backward_graph(roots, bool(retain_graph), capture)
+        given_out: set = set()
+        for t, key in zip(inputs, keys):
+            if capture[key] is not None:
+                _accumulate(t, capture[key], given_out)
+        return
+    root = _root(tensors, grad_tensors, "backward")
     if inputs is None:
         run_backward(root, array_module(root).ones((), root.dtype), bool(retain_graph))
         return
-    inputs = _sequence(inputs, "backward")
     for t, g in zip(inputs, grad(root, inputs, retain_graph=retain_graph, allow_unused=True)):
         if g is not None:
             _accumulate_leaf(t, g._data, set())

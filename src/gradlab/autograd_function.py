@@ -22,18 +22,26 @@ PyTorch 2's split form, ``forward(*args)`` plus ``setup_context(ctx, inputs, out
 too. Several outputs: each output tensor gets its own small :class:`OutputOf` node that picks
 its gradient into an object array of one slot per output, so the engine, which gives each
 node one gradient, sums them per slot; the CtxNode then calls ``backward`` once with all.
+
+As PyTorch's: the tensors forward returns are the outputs themselves (given their
+``grad_fn``), so a saved output is differentiable in a double backward; a tensor forward
+changed in place must be marked with ``ctx.mark_dirty`` and returned (its history then
+continues through this node); ``ctx.saved_tensors`` raises when a saved tensor was changed in
+place after forward; with ``create_graph=True`` backward runs with grad mode on (its Tensor
+ops are recorded), unless it is decorated with :func:`once_differentiable`.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
 
 from gradlab import autograd
-from gradlab.autograd import FREED, Function
+from gradlab.autograd import _TYPE_NAMES, FREED, Function
 from gradlab.backend import array_module, as_array
-from gradlab.tensor import Tensor
+from gradlab.tensor import Tensor, bump_version, version_counter
 
 __all__ = [
     "CtxNode", "FunctionCtx", "OutputOf", "AccumulateGrad", "make_ctx_style", "next_functions",
@@ -87,7 +95,9 @@ class CtxNode(Function):
         )
         self.materialize_grads = True
         self.non_differentiable = []
+        self.dirty = []
         self.saved = ()
+        self.saved_at = ()
         with autograd.no_grad():
             kwargs = kwargs or {}
             output = function.forward(*args) if split else function.forward(self, *args, **kwargs)
@@ -125,6 +135,9 @@ class CtxNode(Function):
                 f"(or to access saved tensors after they have already been freed); pass "
                 f"retain_graph=True to the first backward() to keep them"
             )
+        for t, version in zip(self.saved, self.saved_at):
+            if t is not None and t._version != version:
+                raise _modified_error(t, version, self.name())
         return tuple(self.saved)
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -136,10 +149,9 @@ class CtxNode(Function):
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors) -> None:
-        raise NotImplementedError(
-            "ctx.mark_dirty (in-place custom Functions) is not implemented in gradlab; "
-            "return a new tensor from forward instead"
-        )
+        """Inputs that forward changed in place (and returns): their history continues
+        through this node, as PyTorch's in-place custom Functions."""
+        self.dirty.extend(tensors)
 
     # ------------------------------------------------------------------ engine side
     def name(self) -> str:
@@ -163,7 +175,36 @@ class CtxNode(Function):
             result = self.function.backward(self, *wrapped)
         return self._input_grads(result)
 
-    def _input_grads(self, result):
+    def backward_graph(self, grad):
+        """create_graph=True: the user's backward with grad mode on, its ops recorded."""
+        from gradlab.autograd_graph import DoubleBackwardError
+
+        grads = (grad,) if len(self.outputs) == 1 else tuple(grad.items)
+        wrapped = []
+        for g, (shape, dtype) in zip(grads, self.outputs):
+            if g is None and self.materialize_grads:
+                g = Tensor(np.zeros(shape, dtype))
+            wrapped.append(g)
+        backward = self.function.backward
+        if not getattr(backward, "once_differentiable", False):
+            with autograd.enable_grad():
+                return self._input_grads(self.function.backward(self, *wrapped), graph=True)
+        result = self._input_grads(backward(self, *wrapped), graph=True)
+        live = [g for g in wrapped if g is not None and g.requires_grad]
+        if not live:  # as PyTorch: plain tensors when no incoming gradient has a graph
+            return result
+        message = (
+            "trying to differentiate twice a function that was marked with @once_differentiable"
+        )
+
+        def wrap(g):
+            return DoubleBackwardError.apply(*live, result=g._data, message=message)
+
+        if len(self.inputs) == 1:
+            return None if result is None else wrap(result)
+        return tuple(None if g is None else wrap(g) for g in result)
+
+    def _input_grads(self, result, graph=False):
         result = result if isinstance(result, tuple) else (result,)
         count = len(self.inputs)
         if len(result) < count or any(r is not None for r in result[count:]):
@@ -187,6 +228,8 @@ class CtxNode(Function):
                     f"function {self.name()} returned an invalid gradient at index {i} - got "
                     f"{list(array.shape)} but expected shape compatible with {list(arg.shape)}"
                 )
+            if graph:
+                array = g if isinstance(g, Tensor) else Tensor(array)
             grads.append(array)
         return grads[0] if count == 1 else tuple(grads)
 
@@ -209,6 +252,14 @@ class OutputOf(Function):
         slots[index] = grad
         return slots
 
+    def backward_graph(self, grad):
+        from gradlab.autograd_graph import Slots
+
+        index, count, _ = self.saved
+        items = [None] * count
+        items[index] = grad
+        return Slots(items)
+
 
 def _detached(t: Tensor) -> Tensor:
     return Tensor(t._data)
@@ -221,13 +272,16 @@ def _apply(cls, *args, **kwargs):
         bound = inspect.signature(cls.forward).bind(*args, **kwargs)
         bound.apply_defaults()
         args, kwargs = tuple(bound.args), {}
+    if not autograd.is_grad_enabled() or not any(
+        isinstance(a, Tensor) and a.requires_grad for a in args
+    ):
+        return _untracked(cls, args, kwargs, split)  # nothing to record
     carrier = CtxNode.apply(*args, function=cls, args=args, kwargs=kwargs, split=split)
     node = carrier.grad_fn
-    if node is None:  # nothing to record: find the results another way
-        return _untracked(cls, args, kwargs, split)
     output, node.result = node.result, None
     single = not isinstance(output, tuple)
     outputs = (output,) if single else output
+    _check_dirty(node, outputs, args)
     skip = node.non_differentiable
     node.non_differentiable = []
     positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor)]
@@ -235,13 +289,60 @@ def _apply(cls, *args, **kwargs):
     for slot, i in enumerate(positions):
         o = outputs[i]
         differentiable = o.dtype.kind in "fc" and not any(o is n for n in skip)
-        if len(positions) == 1:
-            results[i] = carrier if differentiable else _detached(carrier)
-        elif differentiable:
-            results[i] = OutputOf.apply(carrier, index=slot, owner=node)
-        else:
+        if not differentiable:
             results[i] = _detached(o)
+            continue
+        made = carrier if len(positions) == 1 else OutputOf.apply(carrier, index=slot, owner=node)
+        results[i] = _as_output(o, made, node, args)
+    node.saved_at = tuple(None if t is None else version_counter(t)[0] for t in node.saved)
     return results[0] if single else tuple(results)
+
+
+def _check_dirty(node, outputs, args) -> None:
+    """PyTorch's rules for ``mark_dirty``: each dirty tensor is returned, none is a leaf that
+    requires grad; each gets one more version (as PyTorch bumps it)."""
+    for t in node.dirty:
+        if not any(t is o for o in outputs):
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as "
+                "output. The inputs that are modified inplace must all be outputs of the "
+                "Function."
+            )
+        if t.grad_fn is None and t.requires_grad:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad has been used in an in-place operation "
+                f"(marked dirty in {node.function.__name__}.forward; work on a clone)"
+            )
+        if t._view is not None:
+            raise NotImplementedError(
+                f"{node.function.__name__}: ctx.mark_dirty on a view of another tensor is not "
+                f"implemented in gradlab; change the base tensor itself, or a clone"
+            )
+        bump_version(t)
+
+
+def _as_output(o: Tensor, made: Tensor, node, args) -> Tensor:
+    """The tensor the user gets for output ``o``: ``o`` itself given ``made``'s node (as
+    PyTorch, so a saved output is the output), or ``made`` where ``o`` is an input that was
+    not marked dirty (returned unchanged: the input keeps its own history)."""
+    if any(o is a for a in args) and not any(o is d for d in node.dirty):
+        return made
+    o.grad_fn, o._requires_grad = made.grad_fn, True
+    return o
+
+
+def _modified_error(t: Tensor, version: int, needed_by: str) -> RuntimeError:
+    kind = _TYPE_NAMES.get(str(t.dtype), f"Tensor[{t.dtype}]")
+    what = f"[gradlab.{kind} [{', '.join(str(s) for s in t.shape)}]]"
+    if t.grad_fn is not None:
+        what += f", which is output 0 of {t.grad_fn.name()},"
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {what} is at version {t._version}; expected version {version} "
+        f"instead. (Needed by {needed_by}'s backward: a tensor it saved with "
+        f"ctx.save_for_backward was changed in place after forward; use the out-of-place op, "
+        f"or .clone() before changing it.)"
+    )
 
 
 def _untracked(cls, args, kwargs, split):
@@ -249,9 +350,17 @@ def _untracked(cls, args, kwargs, split):
     ctx = CtxNode.__new__(CtxNode)
     ctx.forward(*args, function=cls, args=args, kwargs=kwargs, split=split)
     output, ctx.result = ctx.result, None
+    for t in ctx.dirty:
+        bump_version(t)
+
+    def result(o):
+        if not isinstance(o, Tensor) or any(o is d for d in ctx.dirty):
+            return o
+        return _detached(o)
+
     if isinstance(output, tuple):
-        return tuple(_detached(o) if isinstance(o, Tensor) else o for o in output)
-    return _detached(output) if isinstance(output, Tensor) else output
+        return tuple(result(o) for o in output)
+    return result(output)
 
 
 def _own_names(cls) -> set:
@@ -273,6 +382,14 @@ FunctionCtx = CtxNode
 
 
 def once_differentiable(backward):
-    """PyTorch's decorator for a backward that cannot itself be differentiated. gradlab's
-    backward passes never record a graph, so it changes nothing."""
-    return backward
+    """PyTorch's decorator for a backward that cannot itself be differentiated: it runs with
+    grad mode off even under ``create_graph=True``; its gradients then carry a node that
+    raises if they are differentiated again (where an incoming gradient has a graph)."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *args):
+        with autograd.no_grad():
+            return backward(ctx, *args)
+
+    wrapper.once_differentiable = True
+    return wrapper

@@ -163,8 +163,41 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` values from start to end, as PyTorch computes them (bit for bit)."""
+    dtype = _resolve_dtype(dtype)
+    if dtype.kind in "fiu" and steps > 1:  # computed on the host, then moved to the device
+        return _from_host(_torch_linspace(start, end, steps, dtype), device, requires_grad,
+                          "linspace")  # fmt: skip
     xp = _module(device, "linspace")
-    return _leaf(xp.linspace(start, end, steps).astype(_resolve_dtype(dtype)), requires_grad)
+    return _leaf(xp.linspace(start, end, steps).astype(dtype), requires_grad)
+
+
+def _torch_linspace(start, end, steps, dtype):
+    """PyTorch's values: step = (end - start) / (steps - 1), then start + step * i up to the
+    middle and end - step * (steps - 1 - i) after it. float32/float64 round each value once
+    (its fused multiply-add kernel: computed wider here, then cast); float16 rounds every
+    operation to half; integer dtypes truncate start and end first and step in double."""
+    i = np.arange(steps)
+    first_half = i < steps // 2
+    if dtype == np.float16:
+        h, f = np.float16, np.float32
+        first, last = h(float(start)), h(float(end))
+        step = h(f(h(f(last) - f(first))) / f(steps - 1))
+        up = h(f(first) + f(h(f(step) * f(h(i)))))
+        down = h(f(last) - f(h(f(step) * f(h(steps - 1 - i)))))
+        return np.where(first_half, up, down)
+    if dtype.kind in "iu":
+        first, last = int(start), int(end)
+        step = (float(last) - float(first)) / (steps - 1)
+        values = np.where(first_half, first + step * i, last - step * (steps - 1 - i))
+        return values.astype(dtype)
+    first, last = dtype.type(float(start)), dtype.type(float(end))
+    step = (last - first) / dtype.type(steps - 1)
+    wide = np.longdouble if dtype == np.float64 else np.float64
+    values = np.where(
+        first_half, wide(first) + wide(step) * i, wide(last) - wide(step) * (steps - 1 - i)
+    )
+    return values.astype(dtype)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -6,6 +6,10 @@ one-hot output gradient on a fresh graph; and the numerical one, one column per 
 element, by central differences ``(f(x + eps) - f(x - eps)) / (2 eps)``. It returns True when
 they agree within ``atol + rtol * |numerical|`` everywhere, and raises :class:`GradcheckError`
 naming the worst entry otherwise. An input that gets no gradient counts as a zero gradient.
+
+``gradgradcheck(fn, inputs)`` checks second derivatives the same way, as PyTorch's: it
+gradchecks the function ``(inputs, v) -> grad(fn(inputs), inputs, v, create_graph=True)``,
+whose backward is the double backward of ``fn``'s ops.
 """
 
 from __future__ import annotations
@@ -15,7 +19,26 @@ import numpy as np
 from gradlab import autograd
 from gradlab.tensor import Tensor
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+# PyTorch's options that gradlab's checks do not have: accepted at their default values only.
+_OPTIONS = {
+    "nondet_tol": 0.0, "check_undefined_grad": True, "check_grad_dtypes": False,
+    "check_batched_grad": False, "check_batched_forward_grad": False, "check_forward_ad": False,
+    "check_backward_ad": True, "fast_mode": False, "masked": None,
+    "gen_non_contig_grad_outputs": False, "check_fwd_over_rev": False, "check_rev_over_rev": True,
+}  # fmt: skip
+
+
+def _check_options(fn: str, options: dict) -> None:
+    for name, value in options.items():
+        if name not in _OPTIONS:
+            raise TypeError(f"{fn}() got an unexpected keyword argument {name!r}")
+        if value != _OPTIONS[name] and not (name == "masked" and not value):
+            raise NotImplementedError(
+                f"{fn}({name}={value!r}) is not implemented in gradlab (only the default, "
+                f"{_OPTIONS[name]!r})"
+            )
 
 
 class GradcheckError(RuntimeError):
@@ -103,7 +126,16 @@ def _numerical(fn, inputs, checked, shapes, eps) -> list:
     return jacobians
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    *,
+    raise_exception: bool = True,
+    **options,
+) -> bool:
     """Check ``fn``'s gradients with respect to every input that requires grad.
 
     Args:
@@ -114,8 +146,19 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         atol, rtol: an entry passes when ``|numerical - analytical| <= atol + rtol * |numerical|``.
 
     Returns True, or raises :class:`GradcheckError` naming the input, the input element, the
-    output element, both values and the largest mismatch. The inputs' ``.grad`` are untouched.
+    output element, both values and the largest mismatch (returns False instead with
+    ``raise_exception=False``). The inputs' ``.grad`` are untouched.
     """
+    _check_options("gradcheck", options)
+    try:
+        return _gradcheck(fn, inputs, eps, atol, rtol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _gradcheck(fn, inputs, eps, atol, rtol) -> bool:
     inputs = _as_tuple(inputs)
     checked = _checked_inputs(inputs)
     # Fresh leaves sharing the data: the caller's .grad stay untouched, and a non-leaf input
@@ -151,3 +194,62 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 f"largest mismatch {largest:.3g} (atol={atol}, rtol={rtol})"
             )
     return True
+
+
+def gradgradcheck(
+    fn,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **options,
+) -> bool:
+    """Check ``fn``'s second derivatives (as ``torch.autograd.gradgradcheck``).
+
+    ``grad_outputs`` (one per output, float64) weigh the outputs; by default they are drawn
+    from a fixed-seed normal distribution. Returns True, or raises :class:`GradcheckError`
+    (returns False with ``raise_exception=False``).
+    """
+    from gradlab.autograd_api import grad
+
+    _check_options("gradgradcheck", options)
+    inputs = _as_tuple(inputs)
+    checked = _checked_inputs(inputs)
+    with autograd.enable_grad():
+        outputs = _outputs(fn, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs
+        )
+    else:
+        grad_outputs = tuple(
+            Tensor(np.asarray(g._data, np.float64), requires_grad=True)
+            for g in _as_tuple(grad_outputs)
+        )
+    count = len(inputs)
+
+    def first_derivatives(*args):
+        with autograd.enable_grad():
+            values = _outputs(fn, args[:count])
+            pairs = [(o, g) for o, g in zip(values, args[count:]) if o.requires_grad]
+            wanted = [args[i] for i in checked]
+            grads = grad(
+                [o for o, _ in pairs], wanted, [g for _, g in pairs],
+                create_graph=True, allow_unused=True,
+            ) if pairs else (None,) * len(wanted)  # fmt: skip
+        return tuple(
+            Tensor(np.zeros(t.shape, t.dtype)) if g is None else g for g, t in zip(grads, wanted)
+        )
+
+    return gradcheck(
+        first_derivatives,
+        inputs + grad_outputs,
+        eps,
+        atol,
+        rtol,
+        raise_exception=raise_exception,
+    )

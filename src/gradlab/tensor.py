@@ -296,13 +296,22 @@ class Tensor:
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     # ------------------------------------------------------------------ backward
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(
+        self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None
+    ) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` (same shape as self) is required when self is not a scalar. Without
         ``retain_graph=True`` the graph's saved arrays are released, and a second backward
-        through it raises RuntimeError.
+        through it raises RuntimeError. ``create_graph=True`` records the backward pass, so
+        the ``.grad`` tensors can be differentiated again (``retain_graph`` then defaults to
+        True); ``inputs`` limits which leaves get a gradient.
         """
+        if create_graph or inputs is not None:
+            from gradlab import autograd_api
+
+            autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+            return
         if not self._requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no grad_fn; "
@@ -328,4 +337,4 @@ class Tensor:
             gradient = gradient.astype(self._data.dtype, copy=True)
         from gradlab.engine import run_backward  # the engine imports Tensor
 
-        run_backward(self, gradient, retain_graph)
+        run_backward(self, gradient, bool(retain_graph))

@@ -10,7 +10,6 @@ from harness import all_programs, compare  # noqa: E402
 
 BLOCKED = {
     # program stem: where it stops today
-    "polynomial_custom_function": "a printed loss near 0 (-5.7e-10) differs from torch's at 1e-9",
 }
 
 

@@ -66,6 +66,7 @@ _INPLACE_SHAPE = _load(TESTS / "test_inplace_shape.py", "_guard_inplace_shape")
 # layers' reference paths: conv, pooling, recurrent, cross-entropy; the BLAS bindings).
 ELSEWHERE = {
     "recurrent", "conv", "conv_block", "pool", "blas", "workspace", "sequence_gemms", "losses",
+    "cross_entropy",
 }  # fmt: skip
 CPU_ONLY = {"linear.LinearReluOp"}  # Sequential's fusion, taken on the CPU only
 
@@ -353,6 +354,20 @@ def test_decompositions_run_on_guard_device_as_on_cpu():
     _same(_decompositions(True), _decompositions(False))
 
 
+def _higher_order(on_guard):
+    """A second derivative through advanced indexing and a max along a dim (create_graph)."""
+    with _where(on_guard):
+        x = gradlab.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], requires_grad=True)
+        y = (x[[0, 0, 1]] ** 3).sum() + (x.max(dim=1).values ** 3).sum()
+        (g,) = gradlab.autograd.grad(y, x, create_graph=True)
+        (g * g).sum().backward()
+    return [_host(g), _host(x.grad)]
+
+
+def test_second_derivatives_on_guard_device_as_on_cpu():
+    _same(_higher_order(True), _higher_order(False))
+
+
 def test_guard_device_refuses_implicit_conversion():
     t = Tensor(guard_device.from_host(np.ones(3)))
     assert t.device.type == "guard"
@@ -444,6 +459,7 @@ def test_every_op_ran_on_the_guard_device(monkeypatch):
         _run_inplace_shape(name, True)
     _autograd_api(True)
     _decompositions(True)
+    _higher_order(True)
     for make, shape in LAYERS.values():
         _layer_step(make, shape, True)
     x = gradlab.tensor([1.0, 2.0], requires_grad=True)

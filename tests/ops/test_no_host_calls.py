@@ -19,7 +19,7 @@ OPS = Path(__file__).resolve().parents[2] / "src" / "gradlab" / "ops"
 # layers' reference paths, the BLAS bindings and their workspaces).
 ELSEWHERE = {
     "recurrent.py", "conv.py", "conv_block.py", "pool.py", "blas.py", "workspace.py",
-    "sequence_gemms.py", "losses.py",
+    "sequence_gemms.py", "losses.py", "cross_entropy.py",
 }  # fmt: skip
 
 # NumPy names that describe dtypes, shapes or error handling, not computation on arrays

@@ -20,6 +20,7 @@ HOMES = ("ops/",)
 ENGINE_NODES = {
     "autograd_function.py": {"CtxNode", "OutputOf"},  # user-defined ctx-style Functions
     "autograd_api.py": {"_Roots"},  # autograd.grad's root node
+    "autograd_graph.py": {"DoubleBackwardError", "_Alias"},  # create_graph's engine nodes
     "distributed/parallel.py": {"_Synchronized"},  # a whole module as one node, for DDP
 }
 PENDING = {

@@ -33,6 +33,10 @@ class Sigmoid(Function):
         (out,) = self.saved
         return grad * out * (1 - out)
 
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        out = self.output()
+        return grad * out * (1 - out)
+
 
 class Tanh(Function):
     __slots__ = ()
@@ -45,6 +49,10 @@ class Tanh(Function):
 
     def backward(self, grad):
         (out,) = self.saved
+        return grad * (1 - out * out)
+
+    def backward_graph(self, grad):
+        out = self.output()
         return grad * (1 - out * out)
 
 
@@ -69,6 +77,8 @@ class Relu(Function):
     def backward(self, grad):
         return grad * self.saved[0]
 
+    backward_graph = backward  # the mask is piecewise constant
+
 
 class LeakyRelu(Function):
     __slots__ = ()
@@ -83,6 +93,11 @@ class LeakyRelu(Function):
         xp = array_module(grad)
         positive, slope = self.saved
         return xp.where(positive, grad, grad * slope)
+
+    def backward_graph(self, grad):
+        xp = array_module(grad)
+        positive, slope = self.saved
+        return grad * xp.where(positive, 1.0, slope).astype(grad.dtype)
 
 
 class Elu(Function):
@@ -100,6 +115,12 @@ class Elu(Function):
         positive, out, alpha = self.saved
         return xp.where(positive, grad, grad * (out + alpha))
 
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        positive, _, alpha = self.saved
+        return where(positive, grad, grad * (self.output() + alpha))
+
 
 class Softplus(Function):
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
@@ -111,14 +132,20 @@ class Softplus(Function):
         scaled = a * beta
         linear = scaled > threshold
         out = xp.where(linear, a, xp.logaddexp(0, scaled) / beta)
-        self.saved = (scaled, linear)
+        self.saved = (scaled, linear, beta, a)  # a: read by backward_graph
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
         xp = array_module(grad)
-        scaled, linear = self.saved
+        scaled, linear, _, _ = self.saved
         sig = 0.5 * (1 + xp.tanh(0.5 * scaled))
         return xp.where(linear, grad, grad * sig)
+
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        _, linear, beta, _ = self.saved
+        return where(linear, grad, grad * sigmoid(self.inputs[0] * beta))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -146,6 +173,9 @@ class Selu(Function):
             positive, grad * _SELU_SCALE, grad * (negative_part + _SELU_SCALE * _SELU_ALPHA)
         )
 
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        return elu(a, alpha=_SELU_ALPHA) * _SELU_SCALE
+
 
 class Gelu(Function):
     """x·Φ(x) (``approximate='none'``) or PyTorch's tanh approximation (``'tanh'``)."""
@@ -172,6 +202,13 @@ class Gelu(Function):
             return grad * (0.5 * (1 + value) + 0.5 * a * (1 - value * value) * inner)
         return grad * (value + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a))
 
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.special import erf
+
+        if self.saved[2] == "tanh":
+            return 0.5 * a * (1 + (_GELU_TANH_C * (a + 0.044715 * a * a * a)).tanh())
+        return a * (0.5 * (1 + erf(a * _INV_SQRT2)))
+
 
 class Silu(Function):
     __slots__ = ()
@@ -187,6 +224,9 @@ class Silu(Function):
     def backward(self, grad):
         a, sig = self.saved
         return grad * sig * (1 + a * (1 - sig))
+
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        return a * a.sigmoid()
 
 
 class Prelu(Function):
@@ -217,6 +257,15 @@ class Prelu(Function):
             grad_w = per_element.reshape(w_shape)
         return grad_a, grad_w
 
+    def composite(self, a, weight):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+        from gradlab.tensor import Tensor
+
+        _, w, positive, _ = self.saved
+        if not hasattr(weight, "_data"):
+            weight = Tensor(weight)
+        return where(positive, a, weight.reshape(w.shape) * a)
+
 
 class Step(Function):
     """The perceptron's Heaviside step: 1 where x > threshold, else 0; gradient 0."""
@@ -231,6 +280,9 @@ class Step(Function):
         xp = array_module(grad)
         shape, dtype = self.saved
         return xp.zeros(shape, dtype=grad.dtype)
+
+    def backward_graph(self, grad):  # zero, whatever grad is (see gradlab.autograd_graph)
+        return grad * 0
 
 
 # ---------------------------------------------------------------------- functions

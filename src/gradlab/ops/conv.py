@@ -180,6 +180,39 @@ def weight_grad(dw_full, w_shape):
     return xp.ascontiguousarray(dw_full[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
 
+def windows_graph(x, pads, fill, kernel, stride, dilation, ho, wo):
+    """The windows of a Tensor x (N, C, H, W) as a Tensor (N, C, Ho, Wo, kh*kw), offsets in
+    row-major order, padded by ``pads`` (top, bottom, left, right) with ``fill``: recorded
+    indexing, for the ``composite`` forms that create_graph differentiates."""
+    from gradlab.ops.movement import getitem, pad
+
+    top, bottom, left, right = pads
+    if top or bottom or left or right:
+        x = pad(x, (left, right, top, bottom), value=fill)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    rows = (xp.arange(ho) * sh)[:, None, None, None] + (xp.arange(kh) * dh)[None, None, :, None]
+    cols = (xp.arange(wo) * sw)[None, :, None, None] + (xp.arange(kw) * dw)[None, None, None, :]
+    patches = getitem(x, (slice(None), slice(None), rows, cols))  # (N, C, Ho, Wo, kh, kw)
+    return patches.reshape(*patches.shape[:4], kh * kw)
+
+
+def conv2d_graph(x, weight, bias, stride, padding, dilation):
+    """Conv2dOp's forward on Tensors, as windows and one matmul (recorded)."""
+    from gradlab.tensor import Tensor
+
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    n, c = x.shape[:2]
+    o, _, kh, kw = weight.shape
+    ho, wo = conv_output_hw(x.shape, weight.shape, stride, padding, dilation)
+    patches = windows_graph(x, padding, 0.0, (kh, kw), stride, dilation, ho, wo)
+    cols = patches.permute(0, 2, 3, 1, 4).reshape(n * ho * wo, c * kh * kw)
+    out = cols @ weight.reshape(o, c * kh * kw).t()
+    if bias is not None:
+        out = out + bias
+    return out.reshape(n, ho, wo, o).permute(0, 3, 1, 2)
+
+
 class Conv2dOp(Function):
     """Cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,) if given.
 
@@ -237,6 +270,10 @@ class Conv2dOp(Function):
         if len(self.inputs) > 2:
             return dx, dw, db
         return dx, dw
+
+    def composite(self, x, weight, bias=None):  # the forward in primitive ops, for create_graph
+        stride, padding, dilation = self.saved[4:7]
+        return conv2d_graph(x, weight, bias, stride, padding, dilation)
 
     @staticmethod
     def _grad_input(g2, w2, x_shape, kh, kw, ho, wo, stride, padding, dilation):

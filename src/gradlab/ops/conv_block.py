@@ -83,6 +83,15 @@ class ConvReluMaxPool2dOp(Function):
     def release(self):
         POOL.give(*self.buffers)
 
+    def composite(self, x, weight, bias=None):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.activation import relu
+        from gradlab.ops.conv import conv2d_graph
+        from gradlab.ops.pool import max_pool_graph
+
+        stride, padding, dilation = self.saved[4:7]
+        out = relu(conv2d_graph(x, weight, bias, stride, padding, dilation))
+        return max_pool_graph(out, (0, 0, 0, 0), (2, 2), (2, 2), (1, 1))
+
     def backward(self, grad):
         chunks, w2, x_shape, w_shape, stride, padding, dilation, (hu, wu) = self.saved
         n, c, h, w = x_shape

@@ -73,3 +73,20 @@ class ConvTranspose2dOp(Function):
             db = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad(2) else None
             return dx, dw_, db
         return dx, dw_
+
+    def composite(self, x, weight, bias=None):  # the forward in primitive ops, for create_graph
+        xp = array_module(x)
+        from gradlab.ops.movement import Index, IndexGrad
+        from gradlab.ops.products import Einsum
+
+        x_array, w_array, full_shape, (sh, sw), (ph, pw), (dh, dw) = self.saved
+        (_, _, h, w), (_, cout, kh, kw) = x_array.shape, w_array.shape
+        parts = Einsum.apply(x, weight, terms=("nchw", "cokl"), output="nohwkl")
+        rows = (xp.arange(h) * sh)[:, None, None, None] + (xp.arange(kh) * dh)[None, None, :, None]
+        cols = (xp.arange(w) * sw)[None, :, None, None] + (xp.arange(kw) * dw)[None, None, None, :]
+        full = IndexGrad.apply(parts, shape=full_shape, key=(slice(None), slice(None), rows, cols))
+        ho, wo = full_shape[2] - 2 * ph - sh, full_shape[3] - 2 * pw - sw
+        out = Index.apply(
+            full, key=(slice(None), slice(None), slice(ph, ph + ho), slice(pw, pw + wo))
+        )
+        return out if bias is None else out + bias.reshape(cout, 1, 1)

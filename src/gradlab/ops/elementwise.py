@@ -33,6 +33,8 @@ class Add(Function):
     def backward(self, grad):
         return grad, grad
 
+    backward_graph = backward  # (see gradlab.autograd_graph: the same formula on Tensors)
+
 
 class Sub(Function):
     __slots__ = ()
@@ -43,6 +45,8 @@ class Sub(Function):
 
     def backward(self, grad):
         return grad, -grad
+
+    backward_graph = backward
 
 
 class Mul(Function):
@@ -60,6 +64,13 @@ class Mul(Function):
             grad * a if self.needs_input_grad(1) else None,
         )
 
+    def backward_graph(self, grad):
+        a, b = self.inputs
+        return (
+            grad * b if self.needs_input_grad(0) else None,
+            grad * a if self.needs_input_grad(1) else None,
+        )
+
 
 class Div(Function):
     __slots__ = ()
@@ -71,6 +82,12 @@ class Div(Function):
 
     def backward(self, grad):
         a, b = self.saved
+        grad_a = grad / b
+        grad_b = -grad_a * a / b if self.needs_input_grad(1) else None
+        return grad_a if self.needs_input_grad(0) else None, grad_b
+
+    def backward_graph(self, grad):
+        a, b = self.inputs
         grad_a = grad / b
         grad_b = -grad_a * a / b if self.needs_input_grad(1) else None
         return grad_a if self.needs_input_grad(0) else None, grad_b
@@ -99,6 +116,22 @@ class Pow(Function):
                 grad_b = grad * xp.where(a == 0, 0.0, out * xp.log(xp.where(a == 0, 1, a)))
         return grad_a, grad_b
 
+    def backward_graph(self, grad):
+        xp = array_module(grad)
+        a, b = self.inputs
+        grad_a = grad_b = None
+        if self.needs_input_grad(0):
+            grad_a = grad * b * a ** (b - 1)
+        if self.needs_input_grad(1):
+            out = self.output()
+            zero = xp.asarray(_const(a) == 0)
+            if isinstance(a, Tensor):
+                log_a = log(where(zero, 1.0, a))
+            else:  # a constant base: its log in the result's dtype, not the default one
+                log_a = xp.log(xp.where(zero, 1, xp.asarray(a, dtype=out._data.dtype)))
+            grad_b = grad * where(zero, 0.0, out * log_a)
+        return grad_a, grad_b
+
 
 class Neg(Function):
     __slots__ = ()
@@ -108,6 +141,8 @@ class Neg(Function):
 
     def backward(self, grad):
         return -grad
+
+    backward_graph = backward
 
 
 class Cast(Function):
@@ -122,6 +157,9 @@ class Cast(Function):
     def backward(self, grad):
         return grad.astype(self.saved[0])
 
+    def backward_graph(self, grad):
+        return to_dtype(grad, self.saved[0])
+
 
 class Clone(Function):
     __slots__ = ()
@@ -131,6 +169,8 @@ class Clone(Function):
 
     def backward(self, grad):
         return grad
+
+    backward_graph = backward
 
 
 # ---------------------------------------------------------------------- transcendental
@@ -148,6 +188,9 @@ class Exp(Function):
     def backward(self, grad):
         return grad * self.saved[0]
 
+    def backward_graph(self, grad):
+        return grad * self.output()
+
 
 class Log(Function):
     __slots__ = ()
@@ -159,6 +202,9 @@ class Log(Function):
 
     def backward(self, grad):
         return grad / self.saved[0]
+
+    def backward_graph(self, grad):
+        return grad / self.inputs[0]
 
 
 class Sqrt(Function):
@@ -173,6 +219,9 @@ class Sqrt(Function):
     def backward(self, grad):
         return grad / (2 * self.saved[0])
 
+    def backward_graph(self, grad):
+        return grad / (2 * self.output())
+
 
 class Abs(Function):
     __slots__ = ()
@@ -185,6 +234,10 @@ class Abs(Function):
     def backward(self, grad):
         xp = array_module(grad)
         return grad * xp.sign(self.saved[0])
+
+    def backward_graph(self, grad):
+        xp = array_module(grad)
+        return grad * xp.sign(self.saved[0])  # piecewise constant: no second derivative
 
 
 # ---------------------------------------------------------------------- piecewise
@@ -204,6 +257,8 @@ class Maximum(Function):
         share = ((a > b) + 0.5 * (a == b)).astype(grad.dtype)  # ties split it, as PyTorch
         return grad * share, grad * (1 - share)
 
+    backward_graph = backward  # the share is piecewise constant
+
 
 class Minimum(Function):
     __slots__ = ()
@@ -218,6 +273,8 @@ class Minimum(Function):
         a, b = self.saved
         share = ((a < b) + 0.5 * (a == b)).astype(grad.dtype)
         return grad * share, grad * (1 - share)
+
+    backward_graph = backward
 
 
 class Clamp(Function):
@@ -237,6 +294,8 @@ class Clamp(Function):
         if high is not None:
             keep &= a <= high
         return grad * keep
+
+    backward_graph = backward  # the mask is piecewise constant
 
 
 class Where(Function):
@@ -258,6 +317,14 @@ class Where(Function):
             None,
             xp.where(condition, grad, zero) if self.needs_input_grad(1) else None,
             xp.where(condition, zero, grad) if self.needs_input_grad(2) else None,
+        )
+
+    def backward_graph(self, grad):
+        (condition,) = self.saved
+        return (
+            None,
+            where(condition, grad, 0.0) if self.needs_input_grad(1) else None,
+            where(condition, 0.0, grad) if self.needs_input_grad(2) else None,
         )
 
 

@@ -56,3 +56,11 @@ class EmbeddingOp(Function):
         if padding_idx is not None:
             grad_w[padding_idx] = 0
         return grad_w
+
+    def backward_graph(self, grad):  # the same on Tensors (see gradlab.autograd_graph)
+        from gradlab.ops.movement import IndexGrad
+
+        indices, num_rows, padding_idx = self.saved
+        if padding_idx is not None:
+            grad = grad * (indices != padding_idx)[..., None].astype(grad.dtype)
+        return IndexGrad.apply(grad, shape=(num_rows, grad.shape[-1]), key=indices)

@@ -53,6 +53,12 @@ class Gather(Function):
         xp.add.at(full, _positions(index, dim), grad)
         return full, None
 
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        from gradlab.ops.movement import IndexGrad
+
+        shape, index, dim = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=_positions(index, dim)), None
+
 
 class IndexSelect(Function):
     __slots__ = ()
@@ -68,6 +74,12 @@ class IndexSelect(Function):
         full = xp.zeros(shape, grad.dtype)
         xp.add.at(full, (slice(None),) * dim + (index,), grad)
         return full, None
+
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import IndexGrad
+
+        shape, index, dim = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=(slice(None),) * dim + (index,)), None
 
 
 class IndexAdd(Function):
@@ -88,6 +100,15 @@ class IndexAdd(Function):
             grad_source = grad_source * alpha
         return grad, None, grad_source
 
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import Index
+
+        index, dim, alpha = self.saved
+        grad_source = None
+        if self.needs_input_grad(2):
+            grad_source = Index.apply(grad, key=(slice(None),) * dim + (index,)) * alpha
+        return grad, None, grad_source
+
 
 class IndexCopy(Function):
     __slots__ = ()
@@ -106,6 +127,15 @@ class IndexCopy(Function):
         grad_a[key] = 0
         return grad_a, None, xp.take(grad, index, axis=dim)
 
+    def backward_graph(self, grad):
+        xp = array_module(grad)
+        from gradlab.ops.movement import Index
+
+        key, _, _ = self.saved
+        kept = xp.ones(grad.shape, grad.dtype)
+        kept[key] = 0
+        return grad * kept, None, Index.apply(grad, key=key)
+
 
 class MaskedSelect(Function):
     __slots__ = ()
@@ -123,6 +153,12 @@ class MaskedSelect(Function):
         full = xp.zeros(shape, grad.dtype)
         full[mask] = grad
         return full, None
+
+    def backward_graph(self, grad):
+        from gradlab.ops.movement import IndexGrad
+
+        shape, mask = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=mask), None
 
 
 # ---------------------------------------------------------------------- functions

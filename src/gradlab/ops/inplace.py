@@ -92,9 +92,10 @@ def readonly_error(name, error):
     return error
 
 
-def _stand_in(t: Tensor) -> Tensor:
-    """A tensor for ``t``'s old value: same array, node and requires_grad, its own counter."""
-    old = Tensor._from_op(t._data, t.grad_fn)
+def _stand_in(t: Tensor, data=None) -> Tensor:
+    """A tensor for ``t``'s old value: same array (or ``data``), node and requires_grad, its
+    own counter."""
+    old = Tensor._from_op(t._data if data is None else data, t.grad_fn)
     old._requires_grad = t._requires_grad
     return old
 
@@ -106,7 +107,7 @@ def _adopt_output(fn: Function, result: Tensor, t: Tensor) -> None:
         return
     saved = list(fn.saved)
     for i, (counter, _, producer, index) in enumerate(records):
-        if counter is result._vc and saved[index] is result._data:
+        if index >= 0 and counter is result._vc and saved[index] is result._data:
             saved[index] = t._data
             records[i] = (t._vc, t._vc[0], producer, index)
     fn.saved = tuple(saved)
@@ -170,7 +171,13 @@ def _rebase(t: Tensor, name: str, op, args, kwargs) -> None:
     fn = result.grad_fn
     target = t._data
     if fn is not None and type(fn.saved) is tuple and any(item is target for item in fn.saved):
-        fn.saved = tuple(item.copy() if item is target else item for item in fn.saved)
+        old = target.copy()
+        fn.saved = tuple(old if item is target else item for item in fn.saved)
+        # inputs that held the old value keep it (a recorded backward, create_graph, reads them)
+        fn.inputs = tuple(
+            _stand_in(s, old) if isinstance(s, Tensor) and s._data is target else s
+            for s in fn.inputs
+        )
     _write(t, result._data, name)
     bump_version(t)
     if fn is None:  # a non-differentiable op (a comparison): the value leaves the graph
@@ -203,6 +210,23 @@ class CopySlices(Function):
         view_fn(grad_base)[...] = 0
         return grad_base, view_fn(grad)
 
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        xp = array_module(grad)
+        from gradlab.ops.movement import Index
+
+        where = _view_positions(self.saved[0], grad.shape, grad)
+        kept = xp.ones(grad.numel(), grad.dtype)
+        kept[where] = 0
+        flat = grad.reshape(-1)
+        return (flat * kept).reshape(grad.shape), Index.apply(flat, key=where)
+
+
+def _view_positions(view_fn, shape, like):
+    """For each element of ``view_fn`` of an array of ``shape``, its flat index in that array:
+    the view as integer positions, which Tensor indexing can follow (recorded)."""
+    xp = array_module(like)  # the positions live on the gradient's device
+    return view_fn(xp.arange(int(xp.prod(shape))).reshape(shape))
+
 
 class ViewOf(Function):
     """``view_fn(base)``: a view's value as a function of its (rebased) base."""
@@ -219,6 +243,14 @@ class ViewOf(Function):
         full = xp.zeros_like(grad, shape=shape)
         view_fn(full)[...] = grad
         return full
+
+    def backward_graph(self, grad):
+        xp = array_module(grad)
+        from gradlab.ops.movement import IndexGrad
+
+        shape, view_fn = self.saved
+        where = _view_positions(view_fn, shape, grad)
+        return IndexGrad.apply(grad, shape=(int(xp.prod(shape)),), key=where).reshape(shape)
 
 
 # ---------------------------------------------------------------------- value-setting ops
@@ -239,6 +271,9 @@ class Fill(Function):
         zero = xp.zeros_like(grad) if self.needs_input_grad(0) else None
         return zero, grad
 
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        return grad * 0 if self.needs_input_grad(0) else None, grad
+
 
 class Copy(Function):
     """``src`` broadcast to ``a``'s shape and cast to its dtype (``copy_``)."""
@@ -254,6 +289,12 @@ class Copy(Function):
         xp = array_module(grad)
         zero = xp.zeros_like(grad) if self.needs_input_grad(0) else None
         return zero, grad.astype(self.saved[0], copy=False)
+
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import to_dtype
+
+        zero = grad * 0 if self.needs_input_grad(0) else None
+        return zero, to_dtype(grad, self.saved[0])
 
 
 class IndexPut(Function):
@@ -272,3 +313,12 @@ class IndexPut(Function):
         grad_a = grad.copy()
         grad_a[key] = 0
         return grad_a, grad[key]
+
+    def backward_graph(self, grad):
+        xp = array_module(grad)
+        from gradlab.ops.movement import Index
+
+        (key,) = self.saved
+        kept = xp.ones(grad.shape, grad.dtype)
+        kept[key] = 0
+        return grad * kept, Index.apply(grad, key=key)

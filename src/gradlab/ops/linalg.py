@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradlab.autograd import Function
-from gradlab.tensor import unbroadcast
+from gradlab.tensor import Tensor, unbroadcast
 
 
 class MatMul(Function):
@@ -37,6 +37,23 @@ class MatMul(Function):
         if self.needs_input_grad(1):
             grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape)
             grad_b = grad_b.reshape(b.shape)
+        return grad_a, grad_b
+
+    def backward_graph(self, grad):  # the same on Tensors (see gradlab.autograd_graph)
+        from gradlab.autograd_graph import unbroadcast_graph
+
+        a, b = (t if isinstance(t, Tensor) else Tensor(t) for t in self.inputs)
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        if b.ndim == 1:
+            grad = grad.unsqueeze(-1)
+        if a.ndim == 1:
+            grad = grad.unsqueeze(-2)
+        grad_a = grad_b = None
+        if self.needs_input_grad(0):
+            grad_a = unbroadcast_graph(grad @ b2.transpose(-1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad(1):
+            grad_b = unbroadcast_graph(a2.transpose(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
 

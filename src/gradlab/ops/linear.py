@@ -43,6 +43,21 @@ class LinearOp(Function):
             grad_b = grad.sum(axis=0)
         return grad_x, grad_w, grad_b
 
+    def backward_graph(self, grad):  # the same on Tensors (see gradlab.autograd_graph)
+        return self._backward_graph(grad, self.inputs[0], self.inputs[1])
+
+    def _backward_graph(self, grad, x, weight):
+        grad_x = grad @ weight if self.needs_input_grad(0) else None
+        grad_w = grad_b = None
+        if x.ndim != 2:
+            x = x.reshape(-1, x.shape[-1])
+            grad = grad.reshape(-1, grad.shape[-1])
+        if self.needs_input_grad(1):
+            grad_w = grad.T @ x
+        if len(self.inputs) > 2 and self.needs_input_grad(2):
+            grad_b = grad.sum(dim=0)
+        return grad_x, grad_w, grad_b
+
 
 class LinearReluOp(LinearOp):
     """relu(x @ W.T + b) as one node, relu in place on the GEMM's fresh output, with a mask
@@ -62,3 +77,6 @@ class LinearReluOp(LinearOp):
     def backward(self, grad):
         x, weight, positive = self.saved
         return self._backward(grad * positive, x, weight)
+
+    def backward_graph(self, grad):
+        return self._backward_graph(grad * self.saved[2], self.inputs[0], self.inputs[1])

@@ -14,15 +14,23 @@ with autograd's backward, in :mod:`gradlab.nn.reference.cross_entropy`; the test
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from gradlab.autograd import Function
 from gradlab.backend import xp
+from gradlab.tensor import Tensor
 
 
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean() if loss.size else xp.asarray(xp.nan, dtype=loss.dtype)
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _reduce_graph(loss, reduction):
+    """:func:`_reduce` with Tensor ops (for the ``composite`` forms used by create_graph)."""
+    if reduction == "mean":
+        return loss.mean() if loss.numel() else loss.sum() * float("nan")
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -55,6 +63,10 @@ class MSE(_Pointwise):
         diff *= diff
         return _reduce(diff, reduction)
 
+    def composite(self, a, b):  # the forward in primitive ops, for create_graph
+        diff = a - b
+        return _reduce_graph(diff * diff, self.saved[-1])
+
 
 class L1(_Pointwise):
     __slots__ = ()
@@ -63,6 +75,9 @@ class L1(_Pointwise):
         diff = a - b
         self.saved = (xp.sign(diff), reduction)
         return _reduce(xp.abs(diff), reduction)
+
+    def composite(self, a, b):
+        return _reduce_graph((a - b).abs(), self.saved[-1])
 
 
 class Huber(_Pointwise):
@@ -80,8 +95,17 @@ class Huber(_Pointwise):
         if scale != 1.0:
             loss *= scale
             d_input *= scale
-        self.saved = (d_input.astype(a.dtype, copy=False), reduction)
+        self.saved = (d_input.astype(a.dtype, copy=False), delta, scale, reduction)
         return _reduce(loss.astype(a.dtype, copy=False), reduction)
+
+    def composite(self, a, b):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        _, delta, scale, reduction = self.saved
+        diff = a - b
+        quadratic = xp.abs(diff._data) < delta
+        loss = where(quadratic, 0.5 * diff * diff, (diff.abs() - 0.5 * delta) * delta)
+        return _reduce_graph(loss * scale, reduction)
 
 
 class Quantile(_Pointwise):
@@ -94,8 +118,16 @@ class Quantile(_Pointwise):
         error = b - a
         loss = xp.maximum(quantile * error, (quantile - 1) * error)
         d_input = xp.where(error > 0, -quantile, xp.where(error < 0, 1 - quantile, 0.0))
-        self.saved = (d_input.astype(a.dtype, copy=False), reduction)
+        self.saved = (d_input.astype(a.dtype, copy=False), quantile, reduction)
         return _reduce(loss.astype(a.dtype, copy=False), reduction)
+
+    def composite(self, a, b):
+        from gradlab.ops.elementwise import where
+
+        _, quantile, reduction = self.saved
+        error = b - a
+        positive = error._data > 0
+        return _reduce_graph(where(positive, error * quantile, error * (quantile - 1)), reduction)
 
 
 class BinaryCrossEntropy(Function):
@@ -125,6 +157,15 @@ class BinaryCrossEntropy(Function):
         if self.needs_input_grad(1):
             grad_y = g * (log_q - log_p)
         return grad_p, grad_y
+
+    def composite(self, p, y):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import clamp
+
+        *_, weight, reduction = self.saved
+        log_p = clamp(p.log(), min=-100)
+        log_q = clamp((-p).log1p(), min=-100)
+        loss = -(y * log_p + (1 - y) * log_q)
+        return _reduce_graph(loss if weight is None else loss * weight, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -161,6 +202,17 @@ class BinaryCrossEntropyWithLogits(Function):
             grad_y = -g * x if pos_weight is None else g * ((pos_weight - 1) * neg_log_sig - x)
         return grad_x, grad_y
 
+    def composite(self, x, y):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.activation import softplus
+
+        *_, weight, pos_weight, reduction = self.saved
+        neg_log_sig = softplus(-x)
+        if pos_weight is None:
+            loss = (1 - y) * x + neg_log_sig
+        else:
+            loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * neg_log_sig
+        return _reduce_graph(loss if weight is None else loss * weight, reduction)
+
 
 # ---------------------------------------------------------------------- over classes
 
@@ -182,6 +234,17 @@ def from_rows(rows, shape):
     return xp.moveaxis(moved, -1, 1)
 
 
+def _rows_graph(a, shape):
+    """:func:`to_rows` for a Tensor (recorded)."""
+    if not hasattr(a, "grad_fn"):
+        return to_rows(xp.asarray(a))
+    if a.ndim == 1:
+        return a.unsqueeze(0)
+    if a.ndim == 2:
+        return a
+    return a.permute(0, *range(2, a.ndim), 1).reshape(-1, shape[1])
+
+
 def _class_reduce(loss, denominator, reduction, target_shape):
     if reduction == "none":
         return loss.reshape(target_shape)
@@ -194,123 +257,6 @@ def _row_scale(grad, reduction, denominator, rows):
     if reduction == "none":
         return grad.reshape(rows, 1)
     return grad / denominator if reduction == "mean" else grad
-
-
-class _CrossEntropySaved(NamedTuple):
-    """What :class:`CrossEntropy`'s backward needs, by name (rows M, classes C)."""
-
-    targets: str  # "probabilities" (M, C), "indices" (M,), or "plain indices": the common
-    # case (no weight, smoothing or ignored row, mean) whose gradient is softmax - one-hot
-    shape: tuple  # the input's shape
-    e: object  # exp(x - row max) (M, C)
-    total: object  # its row sums (M, 1)
-    log_p: object = None  # log-probabilities (M, C), probability targets only
-    w_t: object = None  # per row weight (M,), or weighted smoothed targets (M, C)
-    safe: object = None  # class index per row (M,), 0 where ignored
-    keep: object = None  # rows not ignored (M,)
-    weight: object = None  # class weights (C,) or None
-    label_smoothing: float = 0.0
-    reduction: str = "mean"
-    denominator: object = 1  # what the mean divides by
-
-
-class CrossEntropy(Function):
-    """log-softmax over classes and negative log-likelihood in one op.
-
-    Input logits (N, C, d1, ...) as rows (M, C). Class-index targets (M,) with class weights
-    w, ignore_index and label smoothing eps give per row
-    ``(1 - eps)·w[t]·(-log p[t]) + eps/C·Σ_c w[c]·(-log p[c])`` (0 for ignored rows), the mean
-    dividing by Σ w[t] over kept rows. Probability targets (M, C) give
-    ``-Σ_c w[c]·t'[c]·log p[c]`` with t' = (1 - eps)·t + eps/C, the mean dividing by M.
-    """
-
-    __slots__ = ()
-
-    def forward(
-        self, x, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"
-    ):
-        shape = x.shape
-        rows = to_rows(x)
-        m, c = rows.shape
-        shifted = rows - rows.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        log_total = xp.log(total)
-        if target.dtype.kind == "f":
-            t = to_rows(target)
-            log_p = shifted - log_total
-            if label_smoothing:
-                t = t * (1 - label_smoothing) + label_smoothing / c
-            wt = t if weight is None else t * weight
-            loss = -(log_p * wt).sum(axis=1)
-            self.saved = _CrossEntropySaved(
-                "probabilities", shape, e, total, log_p=log_p, w_t=wt, weight=weight,
-                label_smoothing=label_smoothing, reduction=reduction, denominator=m,
-            )  # fmt: skip
-            return _class_reduce(
-                loss.astype(x.dtype, copy=False),
-                m,
-                reduction,
-                shape[:1] + shape[2:] if len(shape) > 1 else (),
-            )
-        t = target.reshape(-1)
-        index = xp.arange(m)
-        common = weight is None and not label_smoothing and reduction == "mean"
-        no_ignore = ignore_index is None or ignore_index < 0
-        if common and m and no_ignore and t.min() >= 0:  # no row ignored: mean NLL
-            loss = (log_total.sum() - shifted[index, t].sum()) / m
-            self.saved = _CrossEntropySaved("plain indices", shape, e, total, safe=t, denominator=m)
-            return xp.asarray(loss, dtype=x.dtype)
-        keep = t != ignore_index
-        safe = xp.where(keep, t, 0)
-        picked = shifted[index, safe] - log_total[:, 0]
-        w_t = keep.astype(x.dtype) if weight is None else weight[safe] * keep
-        loss = -w_t * picked
-        if label_smoothing:
-            log_p = shifted - log_total
-            smooth = -(log_p.sum(axis=1) if weight is None else log_p @ weight)
-            loss = (1 - label_smoothing) * loss + (label_smoothing / c) * (smooth * keep)
-        denominator = w_t.sum()
-        self.saved = _CrossEntropySaved(
-            "indices", shape, e, total, w_t=w_t, safe=safe, keep=keep, weight=weight,
-            label_smoothing=label_smoothing, reduction=reduction, denominator=denominator,
-        )  # fmt: skip
-        return _class_reduce(loss.astype(x.dtype, copy=False), denominator, reduction, target.shape)
-
-    def backward(self, grad):
-        saved = self.saved
-        shape, e, total, w_t, safe, keep = (
-            saved.shape, saved.e, saved.total, saved.w_t, saved.safe, saved.keep
-        )  # fmt: skip
-        eps, weight, reduction = saved.label_smoothing, saved.weight, saved.reduction
-        m, c = e.shape
-        if saved.targets == "plain indices":  # softmax minus one-hot, over m
-            scale = grad / m
-            grad_x = e * (scale / total)
-            grad_x[xp.arange(m), safe] -= scale
-            return from_rows(grad_x.astype(e.dtype, copy=False), shape), None
-        s = _row_scale(grad, reduction, saved.denominator, m)
-        grad_x = grad_t = None
-        if saved.targets == "probabilities":  # d/dx = p·Σ_c w t' - w t'
-            if self.needs_input_grad(0):
-                grad_x = e * (w_t.sum(axis=1, keepdims=True) / total)
-                grad_x -= w_t
-                grad_x *= s
-                grad_x = from_rows(grad_x, shape)
-            if self.needs_input_grad(1):
-                g_t = -saved.log_p * (1 - eps) * s
-                grad_t = from_rows(g_t if weight is None else g_t * weight, shape)
-            return grad_x, grad_t
-        row = w_t * (1 - eps)  # d/dx = (1-eps)·w[t]·(p - onehot) + eps/C·(W·p - w), kept rows
-        if eps:
-            w_sum = c if weight is None else weight.sum()
-            row = row + (eps / c) * w_sum * keep
-        grad_x = e * (row[:, None] * s / total)
-        grad_x[xp.arange(m), safe] -= w_t * (1 - eps) * (s[:, 0] if reduction == "none" else s)
-        if eps:
-            smooth = (eps / c) * keep[:, None] * s
-            grad_x -= smooth if weight is None else smooth * weight
-        return from_rows(grad_x.astype(e.dtype, copy=False), shape), None
 
 
 class NLL(Function):
@@ -337,6 +283,13 @@ class NLL(Function):
         out = xp.zeros(row_shape, dtype=w_t.dtype)
         out[xp.arange(row_shape[0]), safe] = -w_t * (s[:, 0] if reduction == "none" else s)
         return from_rows(out, shape), None
+
+    def composite(self, x, target):  # the forward in primitive ops, for create_graph
+        shape, row_shape, w_t, safe, reduction, denominator = self.saved
+        loss = -(_rows_graph(x, shape)[xp.arange(row_shape[0]), safe] * w_t)
+        if reduction == "none":
+            return loss.reshape(shape[:1] + shape[2:] if len(shape) > 1 else ())
+        return loss.sum() / denominator if reduction == "mean" else loss.sum()
 
 
 class KLDiv(Function):
@@ -374,3 +327,21 @@ class KLDiv(Function):
         if self.needs_input_grad(1):
             grad_t = g * (p * (log_t - x + 1) if log_target else xp.where(p > 0, log_t - x + 1, 0))
         return grad_x, grad_t
+
+    def composite(self, x, t):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.elementwise import where
+
+        x_array, _, _, reduction, log_target = self.saved
+        if not hasattr(t, "_data"):
+            t = Tensor(xp.asarray(t))
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            positive = t._data > 0
+            loss = where(positive, t * (where(positive, t, 1.0).log() - x), 0.0)
+        if reduction == "batchmean":
+            return loss.sum() / (x_array.shape[0] if x_array.ndim else 1)
+        return _reduce_graph(loss, reduction)
+
+
+from gradlab.ops.cross_entropy import CrossEntropy  # noqa: E402, F401  (its own file)

@@ -18,6 +18,21 @@ from gradlab.backend import array_module, get_default_dtype, to_host
 from gradlab.ops.rounding import ceil, fix, floor, round, sgn, sign, signbit, trunc  # noqa: A004
 from gradlab.ops.special import digamma_array, erfc_array, erfinv_array, trigamma_array
 from gradlab.ops.special import erf as _erf
+from gradlab.ops.trigonometric import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atanh,
+    Cos,
+    Cosh,
+    Sin,
+    Sinh,
+    Tan,
+    _module_function,
+    _Unary,
+)  # fmt: skip
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -38,130 +53,14 @@ def floating(a):
     return Tensor(a._data.astype(get_default_dtype()))
 
 
-def _module_function(name):
-    """A _Unary's ``fn``: the function ``name`` of its input's array module (xp.sin ...)."""
-    return staticmethod(lambda a: getattr(array_module(a), name)(a))
-
-
-class _Unary(Function):
-    """Base of ops whose gradient is ``grad * derivative(a, out)``."""
-
-    __slots__ = ()
-
-    def forward(self, a):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self.fn(a)
-        self.saved = (a, out)
-        return out
-
-    def backward(self, grad):
-        a, out = self.saved
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return grad * self.derivative(a, out)
-
-
-class Sin(_Unary):
-    __slots__ = ()
-    fn = _module_function("sin")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return xp.cos(a)
-
-
-class Cos(_Unary):
-    __slots__ = ()
-    fn = _module_function("cos")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return -xp.sin(a)
-
-
-class Tan(_Unary):
-    __slots__ = ()
-    fn = _module_function("tan")
-
-    def derivative(self, a, out):
-        return 1 + out * out
-
-
-class Asin(_Unary):
-    __slots__ = ()
-    fn = _module_function("arcsin")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return 1 / xp.sqrt(1 - a * a)
-
-
-class Acos(_Unary):
-    __slots__ = ()
-    fn = _module_function("arccos")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return -1 / xp.sqrt(1 - a * a)
-
-
-class Atan(_Unary):
-    __slots__ = ()
-    fn = _module_function("arctan")
-
-    def derivative(self, a, out):
-        return 1 / (1 + a * a)
-
-
-class Sinh(_Unary):
-    __slots__ = ()
-    fn = _module_function("sinh")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return xp.cosh(a)
-
-
-class Cosh(_Unary):
-    __slots__ = ()
-    fn = _module_function("cosh")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return xp.sinh(a)
-
-
-class Asinh(_Unary):
-    __slots__ = ()
-    fn = _module_function("arcsinh")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return 1 / xp.sqrt(a * a + 1)
-
-
-class Acosh(_Unary):
-    __slots__ = ()
-    fn = _module_function("arccosh")
-
-    def derivative(self, a, out):
-        xp = array_module(a)
-        return 1 / xp.sqrt(a * a - 1)
-
-
-class Atanh(_Unary):
-    __slots__ = ()
-    fn = _module_function("arctanh")
-
-    def derivative(self, a, out):
-        return 1 / (1 - a * a)
-
-
 class Log1p(_Unary):
     __slots__ = ()
     fn = _module_function("log1p")
 
     def derivative(self, a, out):
         return 1 / (1 + a)
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Expm1(_Unary):
@@ -171,6 +70,8 @@ class Expm1(_Unary):
     def derivative(self, a, out):
         return out + 1
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Log2(_Unary):
     __slots__ = ()
@@ -178,6 +79,8 @@ class Log2(_Unary):
 
     def derivative(self, a, out):
         return 1 / (a * math.log(2))
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Log10(_Unary):
@@ -187,6 +90,8 @@ class Log10(_Unary):
     def derivative(self, a, out):
         return 1 / (a * math.log(10))
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Exp2(_Unary):
     __slots__ = ()
@@ -194,6 +99,8 @@ class Exp2(_Unary):
 
     def derivative(self, a, out):
         return out * math.log(2)
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Rsqrt(_Unary):
@@ -207,6 +114,8 @@ class Rsqrt(_Unary):
     def derivative(self, a, out):
         return -0.5 * out * out * out
 
+    derivative_graph = derivative  # operators only: the same on Tensors
+
 
 class Reciprocal(_Unary):
     __slots__ = ()
@@ -217,6 +126,8 @@ class Reciprocal(_Unary):
 
     def derivative(self, a, out):
         return -out * out
+
+    derivative_graph = derivative  # operators only: the same on Tensors
 
 
 class Frac(_Unary):
@@ -230,6 +141,8 @@ class Frac(_Unary):
     def derivative(self, a, out):
         return 1
 
+    derivative_graph = derivative
+
 
 class Sinc(_Unary):
     """sin(pi x) / (pi x), 1 at 0; derivative (cos(pi x) - sinc(x)) / x, 0 at 0."""
@@ -242,6 +155,15 @@ class Sinc(_Unary):
         safe = xp.where(a == 0, 1, a)
         return xp.where(a == 0, 0, (xp.cos(math.pi * a) - out) / safe)
 
+    def derivative_graph(self, a, out):
+        from gradlab.autograd_graph import NoGraphBackward
+        from gradlab.ops.elementwise import where
+
+        zero = a._data == 0
+        if zero.any():  # sinc''(0) = -pi^2/3 would need its own formula: not recorded here
+            raise NoGraphBackward
+        return where(zero, 0.0, ((a * math.pi).cos() - out) / a)
+
 
 class Erfc(_Unary):
     __slots__ = ()
@@ -251,6 +173,9 @@ class Erfc(_Unary):
         xp = array_module(a)
         return (-2 / math.sqrt(math.pi)) * xp.exp(-a * a)
 
+    def derivative_graph(self, a, out):
+        return (-2 / math.sqrt(math.pi)) * (-a * a).exp()
+
 
 class Erfinv(_Unary):
     __slots__ = ()
@@ -259,6 +184,9 @@ class Erfinv(_Unary):
     def derivative(self, a, out):
         xp = array_module(a)
         return (math.sqrt(math.pi) / 2) * xp.exp(out * out)
+
+    def derivative_graph(self, a, out):
+        return (math.sqrt(math.pi) / 2) * (out * out).exp()
 
 
 class Lgamma(_Unary):
@@ -306,6 +234,16 @@ class Logit(Function):
             out = xp.where((a < eps) | (a > 1 - eps), 0, out)
         return out
 
+    def backward_graph(self, grad):
+        from gradlab.ops.elementwise import where
+
+        a_array, eps = self.saved
+        a = self.inputs[0]
+        out = grad / (a * (1 - a))
+        if eps is not None:
+            out = where((a_array < eps) | (a_array > 1 - eps), 0.0, out)
+        return out
+
 
 class NanToNum(Function):
     __slots__ = ()
@@ -317,6 +255,8 @@ class NanToNum(Function):
 
     def backward(self, grad):
         return grad * self.saved[0]
+
+    backward_graph = backward  # the mask is a constant
 
 
 class Scale(Function):
@@ -330,6 +270,8 @@ class Scale(Function):
 
     def backward(self, grad):
         return grad * grad.dtype.type(self.saved[0])
+
+    backward_graph = backward  # a constant factor
 
 
 # ---------------------------------------------------------------------- functions

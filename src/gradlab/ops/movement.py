@@ -16,6 +16,7 @@ import numpy as np
 
 from gradlab.autograd import Function
 from gradlab.backend import array_module, as_array, backend_of, to_backend
+from gradlab.ops.padding import Pad, pad  # noqa: E402, F401  (re-exported: F.pad)
 from gradlab.tensor import Tensor, make_view
 
 
@@ -29,6 +30,9 @@ class Reshape(Function):
     def backward(self, grad):
         return grad.reshape(self.saved[0])
 
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        return Reshape.apply(grad, shape=self.saved[0])
+
 
 class Permute(Function):
     __slots__ = ()
@@ -40,6 +44,10 @@ class Permute(Function):
     def backward(self, grad):
         dims = self.saved[0]
         return grad.transpose(tuple(sorted(range(len(dims)), key=dims.__getitem__)))
+
+    def backward_graph(self, grad):
+        dims = self.saved[0]
+        return Permute.apply(grad, dims=tuple(sorted(range(len(dims)), key=dims.__getitem__)))
 
 
 class Expand(Function):
@@ -53,6 +61,8 @@ class Expand(Function):
 
     def backward(self, grad):
         return grad
+
+    backward_graph = backward
 
 
 def _is_basic_index(key) -> bool:
@@ -82,6 +92,33 @@ class Index(Function):
             xp.add.at(full, key, grad)  # repeated integer indices add up
         return full
 
+    def backward_graph(self, grad):
+        shape, _, key = self.saved
+        return IndexGrad.apply(grad, shape=shape, key=key)
+
+
+class IndexGrad(Function):
+    """Index's backward as an op (for create_graph): zeros of the indexed tensor's shape
+    with ``grad`` added at ``key``; its own backward is the indexing again."""
+
+    __slots__ = ()
+
+    def forward(self, grad, shape=(), key=None):
+        xp = array_module(grad)
+        self.saved = (key,)
+        full = xp.zeros_like(grad, shape=shape)
+        if _is_basic_index(key):
+            full[key] = grad
+        else:
+            xp.add.at(full, key, grad)
+        return full
+
+    def backward(self, grad):
+        return grad[self.saved[0]]
+
+    def backward_graph(self, grad):
+        return Index.apply(grad, key=self.saved[0])
+
 
 class Cat(Function):
     __slots__ = ()
@@ -99,6 +136,16 @@ class Cat(Function):
         bounds = list(itertools.accumulate(sizes))[:-1]
         return tuple(xp.split(grad, bounds, axis=dim))
 
+    def backward_graph(self, grad):
+        sizes, dim = self.saved
+        if len(sizes) == 1:
+            return grad
+        bounds = [0, *itertools.accumulate(sizes)]
+        lead = (slice(None),) * dim
+        return tuple(
+            Index.apply(grad, key=(*lead, slice(lo, hi))) for lo, hi in zip(bounds, bounds[1:])
+        )
+
 
 class Stack(Function):
     __slots__ = ()
@@ -115,19 +162,10 @@ class Stack(Function):
             return xp.take(grad, 0, axis=dim)
         return tuple(xp.take(grad, i, axis=dim) for i in range(count))
 
-
-class Pad(Function):
-    """Constant padding; ``widths`` is numpy's ((before, after), ...) per dimension."""
-
-    __slots__ = ()
-
-    def forward(self, a, widths=(), value=0.0):
-        xp = array_module(a)
-        self.saved = (tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape)),)
-        return xp.pad(a, widths, mode="constant", constant_values=value)
-
-    def backward(self, grad):
-        return grad[self.saved[0]]
+    def backward_graph(self, grad):
+        count, dim = self.saved
+        pieces = tuple(Index.apply(grad, key=(*(slice(None),) * dim, i)) for i in range(count))
+        return pieces[0] if count == 1 else pieces
 
 
 # ---------------------------------------------------------------------- functions
@@ -318,23 +356,6 @@ def stack(tensors, dim=0):
     if axis is None:
         raise IndexError(f"stack: dim {dim} is out of range for {tensors[0].ndim}-d tensors")
     return Stack.apply(*tensors, dim=axis)
-
-
-def pad(a, pad, mode="constant", value=0.0):
-    """Pad as ``torch.nn.functional.pad``: ``pad`` lists (left, right) pairs from the last dim."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
-    if len(pad) % 2 or len(pad) // 2 > a.ndim:
-        raise ValueError(
-            f"pad: expected an even number of at most {2 * a.ndim} values for a tensor of "
-            f"{a.ndim} dimensions, got {len(pad)}"
-        )
-    if builtins.min(pad, default=0) < 0:
-        raise ValueError(f"pad: negative padding is not supported, got {tuple(pad)}")
-    widths = [(0, 0)] * a.ndim
-    for i in range(len(pad) // 2):
-        widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(a, widths=tuple(widths), value=value)
 
 
 def split(a, split_size_or_sections, dim=0):

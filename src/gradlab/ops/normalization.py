@@ -56,14 +56,16 @@ class BatchNormOp(Function):
             var = running_var.reshape(bshape)
         inv_std = 1.0 / xp.sqrt(var + eps)
         x_hat = centered * inv_std.astype(x.dtype, copy=False)
-        self.saved = (x_hat, inv_std, weight, training, axes, bshape)
+        # (eps, and in eval mode the mean used, for ``composite``)
+        shift = None if training else running_mean.reshape(bshape).copy()
+        self.saved = (x_hat, inv_std, weight, training, axes, bshape, eps, shift)
         out = x_hat * weight.reshape(bshape) if weight is not None else x_hat.copy()
         if bias is not None:
             out += bias.reshape(bshape)
         return out
 
     def backward(self, grad):
-        x_hat, inv_std, weight, training, axes, bshape = self.saved
+        x_hat, inv_std, weight, training, axes, bshape, _, _ = self.saved
         need_w = len(self.inputs) > 1 and self.needs_input_grad(1)
         need_b = len(self.inputs) > 2 and self.needs_input_grad(2)
         grad_b = grad.sum(axis=axes) if (need_b or training) else None
@@ -79,6 +81,16 @@ class BatchNormOp(Function):
             else:
                 grad_x = grad * scale.astype(grad.dtype, copy=False)
         return grad_x, grad_w if need_w else None, grad_b if need_b else None
+
+    def composite(self, x, weight=None, bias=None):  # the forward in primitive ops
+        _, inv_std, _, training, axes, bshape, eps, shift = self.saved
+        if training:
+            centered = x - x.mean(dim=axes, keepdim=True)
+            x_hat = centered / ((centered * centered).mean(dim=axes, keepdim=True) + eps).sqrt()
+        else:  # the running statistics are constants
+            x_hat = (x - shift) * inv_std.astype(x.dtype)
+        out = x_hat if weight is None else x_hat * _as_tensor(weight).reshape(bshape)
+        return out if bias is None else out + _as_tensor(bias).reshape(bshape)
 
 
 class LayerNormOp(Function):
@@ -97,14 +109,14 @@ class LayerNormOp(Function):
         var = xp.mean(centered * centered, axis=axes, keepdims=True)
         inv_std = 1.0 / xp.sqrt(var + eps)
         x_hat = centered * inv_std
-        self.saved = (x_hat, inv_std, weight, axes)
+        self.saved = (x_hat, inv_std, weight, axes, eps)
         out = x_hat * weight if weight is not None else x_hat.copy()
         if bias is not None:
             out += bias
         return out
 
     def backward(self, grad):
-        x_hat, inv_std, weight, axes = self.saved
+        x_hat, inv_std, weight, axes, _ = self.saved
         lead = tuple(range(x_hat.ndim - len(axes)))
         grad_w = grad_b = grad_x = None
         if len(self.inputs) > 1 and self.needs_input_grad(1):
@@ -117,3 +129,16 @@ class LayerNormOp(Function):
             grad_x -= x_hat * (d_hat * x_hat).mean(axis=axes, keepdims=True)
             grad_x *= inv_std
         return grad_x, grad_w, grad_b
+
+    def composite(self, x, weight=None, bias=None):  # the forward in primitive ops
+        *_, axes, eps = self.saved
+        centered = x - x.mean(dim=axes, keepdim=True)
+        x_hat = centered / ((centered * centered).mean(dim=axes, keepdim=True) + eps).sqrt()
+        out = x_hat if weight is None else x_hat * weight
+        return out if bias is None else out + bias
+
+
+def _as_tensor(value):
+    from gradlab.tensor import Tensor
+
+    return value if isinstance(value, Tensor) else Tensor(value)

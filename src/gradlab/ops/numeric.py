@@ -300,6 +300,17 @@ class Det(Function):
         cofactor = _adjugate_t(u, s, vt)
         return grad[..., None, None] * cofactor
 
+    def backward_graph(self, grad):  # recorded (see gradlab.autograd_graph): det(A) A^-T
+        xp = array_module(grad)
+        from gradlab.autograd_graph import NoGraphBackward
+
+        a_array, out = self.saved
+        if not xp.all(out != 0):  # singular: the adjugate has no recorded form here
+            raise NoGraphBackward
+        a = self.inputs[0]
+        inverse_t = Inverse.apply(a).transpose(-1, -2)
+        return (grad * self.output()).unsqueeze(-1).unsqueeze(-1) * inverse_t
+
 
 def _adjugate_t(u, s, vt):
     """det(A) A^-T for any square A (the cofactor matrix), from A = U S V^T."""
@@ -326,6 +337,10 @@ class Inverse(Function):
         xp = array_module(grad)
         (inv,) = self.saved
         inv_t = xp.swapaxes(inv, -1, -2)
+        return -(inv_t @ grad @ inv_t)
+
+    def backward_graph(self, grad):
+        inv_t = self.output().transpose(-1, -2)
         return -(inv_t @ grad @ inv_t)
 
 

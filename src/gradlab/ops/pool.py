@@ -22,7 +22,7 @@ from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
 from gradlab.ops.activation import relu_values
-from gradlab.ops.conv import nhwc_padded, offset_view
+from gradlab.ops.conv import nhwc_padded, offset_view, windows_graph
 from gradlab.ops.windows import window_out_size
 
 __all__ = [
@@ -141,6 +141,25 @@ class MaxPool2dOp(Function):
         dx = dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w]
         return _restore(dx, n, c, nchw)
 
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        first, _, _, pads, geometry = self.saved
+        if pads is None:
+            return max_pool_graph(x, (0, 0, 0, 0), (2, 2), (2, 2), (1, 1))
+        return max_pool_graph(x, pads, *geometry)
+
+
+def max_pool_graph(x, pads, kernel, stride, dilation):
+    """Max pooling on a Tensor, recorded: the windows, and from each the first maximum (a
+    constant index, so the gradient goes where MaxPool2dOp sends it)."""
+    from gradlab.ops.reduce import TakeAlongDim
+
+    h, w = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
+    ho = window_out_size(h, kernel[0], stride[0], 0, dilation[0])
+    wo = window_out_size(w, kernel[1], stride[1], 0, dilation[1])
+    patches = windows_graph(x, pads, -xp.inf, kernel, stride, dilation, ho, wo)
+    first = xp.argmax(patches._data, axis=-1)[..., None]
+    return TakeAlongDim.apply(patches, indices=first, dim=4, keepdim=False)
+
 
 def max_pool_2x2(xn, ho, wo, relu, out=None):
     """Max over the 2x2, stride-2 windows of a (B, H, W, C) array -> (B, ho, wo, C), and the
@@ -218,6 +237,11 @@ class ReluMaxPool2dOp(Function):
         dx = max_pool_2x2_backward(_grad_layout(grad, nchw), masks, x_shape, ho, wo)
         return _restore(dx, n, c, nchw)
 
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        from gradlab.ops.activation import relu
+
+        return max_pool_graph(relu(x), (0, 0, 0, 0), (2, 2), (2, 2), (1, 1))
+
 
 def max_pool2d_indices(x, kernel, stride, padding, dilation, ceil_mode):
     """int64 (N, C, Ho, Wo): the flat index h*W + w in x of each window's first maximum."""
@@ -247,6 +271,7 @@ class AvgPool2dOp(Function):
     the window size (``count_include_pad``), the count of real inputs, or ``divisor``."""
 
     __slots__ = ()
+    composite_reads_inputs = False  # linear: its gradient does not depend on the values
 
     def forward(
         self,
@@ -315,6 +340,15 @@ class AvgPool2dOp(Function):
         POOL.give(part)
         return _restore(dxp[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w], n, c, nchw)
 
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        (_, h, w, _), _, pads, scale, kernel, stride = self.saved
+        pads = pads or (0, 0, 0, 0)
+        ho = window_out_size(h + pads[0] + pads[1], kernel[0], stride[0], 0, 1)
+        wo = window_out_size(w + pads[2] + pads[3], kernel[1], stride[1], 0, 1)
+        patches = windows_graph(x, pads, 0.0, kernel, stride, (1, 1), ho, wo)
+        scale = scale if isinstance(scale, float) else scale[..., 0]
+        return patches.sum(dim=4) * scale
+
 
 def _adaptive_matrix(size, out, dtype):
     """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
@@ -333,6 +367,7 @@ class AdaptiveAvgPool2dOp(Function):
     """
 
     __slots__ = ()
+    composite_reads_inputs = False  # linear: its gradient does not depend on the values
 
     def forward(self, x, output_size=(1, 1)):
         n, c, h, w = x.shape
@@ -358,3 +393,9 @@ class AdaptiveAvgPool2dOp(Function):
         rows = xp.matmul(pw.T, g)  # (B, Ho, W, C')
         dx = xp.matmul(ph.T, rows.reshape(b, ho, w * cc)).reshape(b, h, w, cc)
         return _restore(dx, n, c, nchw)
+
+    def composite(self, x):  # the forward in primitive ops, for create_graph
+        _, ph, pw, _ = self.saved
+        if ph is None:
+            return x.mean(dim=(2, 3), keepdim=True)
+        return ph @ x @ pw.T

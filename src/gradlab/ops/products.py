@@ -242,6 +242,28 @@ class Einsum(Function):
             grads.append(_embed(partial, letters, term, array.shape))
         return grads[0] if len(grads) == 1 else tuple(grads)
 
+    def backward_graph(self, grad):  # the same einsums, recorded (see gradlab.autograd_graph)
+        from gradlab.autograd_graph import NoGraphBackward
+
+        arrays, terms, output = self.saved
+        grads = []
+        for k, (array, term) in enumerate(zip(arrays, terms)):
+            if not self.needs_input_grad(k):
+                grads.append(None)
+                continue
+            if len(set(term)) != len(term):  # a diagonal: no recorded form here
+                raise NoGraphBackward
+            others = [(a, t) for i, (a, t) in enumerate(zip(self.inputs, terms)) if i != k]
+            available = set(output).union(*(set(t) for _, t in others))
+            letters = "".join(dict.fromkeys(c for c in term if c in available))
+            partial = Einsum.apply(
+                grad, *(a for a, _ in others), terms=(output, *(t for _, t in others)),
+                output=letters,
+            )  # fmt: skip
+            shape = [partial.shape[letters.index(c)] if c in letters else 1 for c in term]
+            grads.append(partial.reshape(*shape).expand(*array.shape))
+        return grads[0] if len(grads) == 1 else tuple(grads)
+
 
 def _embed(partial, letters, term, shape):
     """A gradient over ``letters`` laid out over ``term`` (repeated letters: a diagonal;

@@ -43,6 +43,17 @@ def _expand_back(grad, in_shape, axes, keepdim):
     return xp.broadcast_to(grad, in_shape)
 
 
+def expand_back(grad, in_shape, axes, keepdim):
+    """:func:`_expand_back` for a Tensor gradient, recorded (for ``backward_graph``)."""
+    from gradlab.ops.movement import expand, reshape
+
+    if axes is None:
+        axes = tuple(range(len(in_shape)))
+    if not keepdim and in_shape:
+        grad = reshape(grad, tuple(1 if i in axes else s for i, s in enumerate(in_shape)))
+    return expand(grad, *in_shape)
+
+
 class Sum(Function):
     __slots__ = ()
 
@@ -53,6 +64,10 @@ class Sum(Function):
     def backward(self, grad):
         shape, dim, keepdim = self.saved
         return _expand_back(grad, shape, dim, keepdim)
+
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        shape, dim, keepdim = self.saved
+        return expand_back(grad, shape, dim, keepdim)
 
 
 class Mean(Function):
@@ -66,6 +81,10 @@ class Mean(Function):
     def backward(self, grad):
         shape, dim, keepdim, count = self.saved
         return _expand_back(grad / count if count else grad, shape, dim, keepdim)
+
+    def backward_graph(self, grad):
+        shape, dim, keepdim, count = self.saved
+        return expand_back(grad / count if count else grad, shape, dim, keepdim)
 
 
 class Extreme(Function):
@@ -88,6 +107,12 @@ class Extreme(Function):
         count = hits.sum(axis=dim, keepdims=True).astype(grad.dtype)
         return hits * (_expand_back(grad, a.shape, dim, keepdim) / count)
 
+    def backward_graph(self, grad):
+        a, out, dim, keepdim = self.saved
+        hits = a == out
+        share = hits / hits.sum(axis=dim, keepdims=True).astype(grad.dtype)  # a constant
+        return expand_back(grad, a.shape, dim, keepdim) * share.astype(grad.dtype)
+
 
 class TakeAlongDim(Function):
     """Values at given indices along one dim (max/min with ``dim``); grad goes to them."""
@@ -109,6 +134,35 @@ class TakeAlongDim(Function):
         xp.put_along_axis(full, indices, grad, axis=dim)
         return full
 
+    def backward_graph(self, grad):
+        shape, indices, dim = self.saved
+        if grad.ndim < len(shape):
+            grad = grad.unsqueeze(dim)
+        return PutAlongDim.apply(grad, shape=shape, indices=indices, dim=dim)
+
+
+class PutAlongDim(Function):
+    """TakeAlongDim's backward as an op (for create_graph): zeros of the input's shape with
+    ``grad`` put at the indices; its own backward takes them again."""
+
+    __slots__ = ()
+
+    def forward(self, grad, shape=(), indices=None, dim=0):
+        xp = array_module(grad)
+        self.saved = (indices, dim)
+        full = xp.zeros_like(grad, shape=shape)
+        xp.put_along_axis(full, indices, grad, axis=dim)
+        return full
+
+    def backward(self, grad):
+        xp = array_module(grad)
+        indices, dim = self.saved
+        return xp.take_along_axis(grad, indices, axis=dim)
+
+    def backward_graph(self, grad):
+        indices, dim = self.saved
+        return TakeAlongDim.apply(grad, indices=indices, dim=dim, keepdim=True)
+
 
 class Var(Function):
     __slots__ = ()
@@ -120,14 +174,21 @@ class Var(Function):
         denominator = builtins.max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (centered * centered).sum(axis=dim, keepdims=keepdim) / denominator
-        self.saved = (centered, dim, keepdim, denominator)
+        self.saved = (centered, dim, keepdim, denominator, a)  # a: read by backward_graph
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        centered, dim, keepdim, denominator = self.saved
+        centered, dim, keepdim, denominator, _ = self.saved
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = 2.0 / denominator if denominator else np.inf
         return _expand_back(grad, centered.shape, dim, keepdim) * centered * scale
+
+    def backward_graph(self, grad):
+        _, dim, keepdim, denominator, _ = self.saved
+        a = self.inputs[0]
+        centered = a - a.mean(dim=dim, keepdim=True)
+        scale = 2.0 / denominator if denominator else float("inf")
+        return expand_back(grad, centered.shape, dim, keepdim) * centered * scale
 
 
 class LogSumExp(Function):
@@ -140,7 +201,7 @@ class LogSumExp(Function):
         shifted = xp.exp(a - peak)
         total = shifted.sum(axis=dim, keepdims=True)
         out_keep = xp.log(total) + peak
-        self.saved = (shifted / total, dim, keepdim)
+        self.saved = (shifted / total, dim, keepdim, a)  # a: read by backward_graph
         if keepdim:
             return out_keep
         return out_keep.reshape(
@@ -148,8 +209,14 @@ class LogSumExp(Function):
         )
 
     def backward(self, grad):
-        softmax, dim, keepdim = self.saved
+        softmax, dim, keepdim, _ = self.saved
         return _expand_back(grad, softmax.shape, dim, keepdim) * softmax
+
+    def backward_graph(self, grad):
+        _, dim, keepdim, _ = self.saved
+        a = self.inputs[0]
+        softmax = (a - LogSumExp.apply(a, dim=dim, keepdim=True)).exp()
+        return expand_back(grad, a.shape, dim, keepdim) * softmax
 
 
 # ---------------------------------------------------------------------- functions

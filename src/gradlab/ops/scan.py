@@ -48,6 +48,17 @@ class Prod(Function):
             grad = xp.expand_dims(grad, dim)
         return grad * _others_product(a, dim)
 
+    def backward_graph(self, grad):
+        from gradlab.autograd_graph import NoGraphBackward
+        from gradlab.ops.reduce import expand_back
+
+        a_array, dim, keepdim = self.saved
+        if not (a_array != 0).all():  # the zero-safe formula has no recorded form here
+            raise NoGraphBackward
+        a = self.inputs[0]
+        out = Prod.apply(a, dim=dim, keepdim=keepdim)  # recorded again: d out / d a = out / a
+        return expand_back(grad * out, a.shape, None if dim is None else (dim,), keepdim) / a
+
 
 class Cumsum(Function):
     __slots__ = ()
@@ -61,6 +72,13 @@ class Cumsum(Function):
         xp = array_module(grad)
         (dim,) = self.saved
         return xp.flip(xp.cumsum(xp.flip(grad, dim), axis=dim), dim)
+
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        from gradlab.ops.shape import Flip
+
+        (dim,) = self.saved
+        flipped = Flip.apply(grad, dims=dim)
+        return Flip.apply(Cumsum.apply(flipped, dim=dim), dims=dim)
 
 
 class Cumprod(Function):

@@ -37,6 +37,13 @@ class Scatter(Function):
             grad_src[_block(src_shape, index_shape, dim)] = grad[places]
         return grad_a, None, grad_src
 
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        xp = array_module(grad)
+        places, src_shape, index_shape, dim = self.saved
+        kept = xp.ones(grad.shape, grad.dtype)
+        kept[places] = 0
+        return grad * kept, None, _source_grad(self, grad, places, src_shape, index_shape, dim)
+
 
 class ScatterAdd(Function):
     __slots__ = ()
@@ -57,6 +64,20 @@ class ScatterAdd(Function):
             grad_src = xp.zeros(src_shape, grad.dtype)
             grad_src[_block(src_shape, index_shape, dim)] = grad[places]
         return grad, None, grad_src
+
+    def backward_graph(self, grad):
+        places, src_shape, index_shape, dim = self.saved
+        return grad, None, _source_grad(self, grad, places, src_shape, index_shape, dim)
+
+
+def _source_grad(fn, grad, places, src_shape, index_shape, dim):
+    """Scatter's gradient for ``src``, recorded: grad at the places, in src's leading block."""
+    from gradlab.ops.movement import Index, IndexGrad
+
+    if not fn.needs_input_grad(2):
+        return None
+    picked = Index.apply(grad, key=places)
+    return IndexGrad.apply(picked, shape=src_shape, key=_block(src_shape, index_shape, dim))
 
 
 def _scatter_src(op, input, index, dim, src, value):

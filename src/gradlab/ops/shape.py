@@ -39,6 +39,10 @@ class Roll(Function):
         shifts, dims = self.saved
         return xp.roll(grad, tuple(-s for s in shifts), axis=dims)
 
+    def backward_graph(self, grad):  # the same, recorded (see gradlab.autograd_graph)
+        shifts, dims = self.saved
+        return Roll.apply(grad, shifts=tuple(-s for s in shifts), dims=dims)
+
 
 class Flip(Function):
     __slots__ = ()
@@ -51,6 +55,9 @@ class Flip(Function):
     def backward(self, grad):
         xp = array_module(grad)
         return xp.flip(grad, self.saved[0])
+
+    def backward_graph(self, grad):
+        return Flip.apply(grad, dims=self.saved[0])
 
 
 class Repeat(Function):
@@ -71,9 +78,17 @@ class Repeat(Function):
         summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(shape), 2)))
         return summed
 
+    def backward_graph(self, grad):
+        shape, repeats = self.saved
+        split = []
+        for r, s in zip(repeats, shape):
+            split += [r, s]
+        return grad.reshape(split).sum(dim=tuple(range(0, 2 * len(shape), 2)))
+
 
 class Diagonal(Function):
     __slots__ = ()
+    composite_reads_inputs = False  # linear: its gradient does not depend on the values
 
     def forward(self, a, offset=0, dim1=0, dim2=1):
         xp = array_module(a)
@@ -88,6 +103,20 @@ class Diagonal(Function):
         positions = xp.arange(grad.shape[-1])
         moved[..., positions + builtins.max(-offset, 0), positions + builtins.max(offset, 0)] = grad
         return full
+
+    def composite(self, a):  # the forward in primitive ops, for create_graph
+        xp = array_module(a)
+        from gradlab.ops.movement import Index
+
+        shape, offset, dim1, dim2 = self.saved
+        order = [d for d in range(len(shape)) if d not in (dim1, dim2)] + [dim1, dim2]
+        moved = a.permute(*order)
+        length = builtins.max(
+            builtins.min(moved.shape[-2] + builtins.min(offset, 0), moved.shape[-1] - offset), 0
+        )
+        positions = xp.arange(length)
+        key = (Ellipsis, positions + builtins.max(-offset, 0), positions + builtins.max(offset, 0))
+        return Index.apply(moved, key=key)
 
 
 class DiagEmbed(Function):

@@ -52,6 +52,14 @@ class Softmax(Function):
         inner -= out * total
         return inner
 
+    def backward_graph(self, grad):  # (see gradlab.autograd_graph)
+        _, dim = self.saved
+        if self.inputs[0].numel() == 0:
+            return grad
+        out = self.output()
+        inner = grad * out
+        return inner - out * inner.sum(dim=dim, keepdim=True)
+
 
 class LogSoftmax(Function):
     """x - logsumexp(x) along ``dim``; the output has the input's shape."""
@@ -72,6 +80,12 @@ class LogSoftmax(Function):
         xp = array_module(grad)
         out, dim = self.saved
         return grad - xp.exp(out) * grad.sum(axis=dim, keepdims=True)
+
+    def backward_graph(self, grad):
+        _, dim = self.saved
+        if self.inputs[0].numel() == 0:
+            return grad
+        return grad - self.output().exp() * grad.sum(dim=dim, keepdim=True)
 
 
 def _dim(name: str, input, dim) -> int:  # noqa: A002

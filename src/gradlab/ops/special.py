@@ -93,6 +93,10 @@ class Erf(Function):
         (a,) = self.saved
         return grad * ((2 / math.sqrt(math.pi)) * xp.exp(-a * a))
 
+    def backward_graph(self, grad):  # the same on Tensors (see gradlab.autograd_graph)
+        a = self.inputs[0]
+        return grad * ((2 / math.sqrt(math.pi)) * (-a * a).exp())
+
 
 def erf(input):  # noqa: A002 - PyTorch's name
     """The error function, elementwise (``torch.erf``); differentiable."""

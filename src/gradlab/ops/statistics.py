@@ -213,6 +213,29 @@ class Norm(Function):
             scaled = xp.where(a == 0, 0, xp.sign(a) * xp.abs(a) ** (p - 1))
             return xp.where(out == 0, 0, grad * scaled / xp.where(out == 0, 1, out) ** (p - 1))
 
+    def backward_graph(self, grad):  # the same on Tensors (see gradlab.autograd_graph)
+        xp = array_module(grad)
+        from gradlab.ops.reduce import expand_back
+
+        a_array, out_array, p, dim, keepdim = self.saved
+        a = self.inputs[0]
+        grad = expand_back(grad, a.shape, dim, keepdim)
+        if p == 0:
+            return grad * 0
+        if p == 1:  # piecewise linear: a constant factor
+            return grad * xp.sign(a_array)
+        if p in (xp.inf, -xp.inf):
+            hits = xp.abs(a_array) == _expand_back(out_array, a.shape, dim, keepdim)
+            count = _expand_back(hits.sum(axis=dim, keepdims=keepdim), a.shape, dim, keepdim)
+            return grad * (xp.sign(a_array) * hits / count).astype(grad.dtype)
+        out = expand_back(self.output(), a.shape, dim, keepdim)
+        zero = _expand_back(out_array, a.shape, dim, keepdim) == 0
+        safe = elementwise.where(zero, 1.0, out)
+        if p == 2:
+            return elementwise.where(zero, 0.0, grad * a / safe)
+        scaled = elementwise.where(a_array == 0, 0.0, a.sign() * a.abs() ** (p - 1))
+        return elementwise.where(zero, 0.0, grad * scaled / safe ** (p - 1))
+
 
 @numpy_aliases
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002

@@ -35,6 +35,9 @@ class ToDevice(Function):
     def backward(self, grad):
         return to_backend(grad, self.saved[0])
 
+    def backward_graph(self, grad):  # recorded (see gradlab.autograd_graph)
+        return ToDevice.apply(grad, backend=self.saved[0])
+
 
 def _parse(args, kwargs):
     """(device or None, dtype or None, copy) from ``to``'s arguments."""

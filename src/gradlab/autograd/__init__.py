@@ -33,6 +33,13 @@ made it, the leaf Tensor itself when it is a leaf that requires grad, or None. T
 routes gradients along ``next``, fixed at record time as PyTorch's edges are, so a later
 in-place op that gives an input tensor a new ``grad_fn`` does not re-route this node's.
 
+Higher-order gradients: an op may also define ``backward_graph(self, grad)``, the same
+formula on Tensors (``self.inputs``, whose arrays it must save so that they are checked as
+above, and ``self.output()``), which ``create_graph=True`` records; fused ops may define
+``composite`` instead (their forward in primitive ops): their input tensors' versions are
+then recorded and checked too, unless the op is linear (``composite_reads_inputs = False``).
+See :mod:`gradlab.autograd_graph`.
+
 After backward without ``retain_graph`` a node is freed (:func:`free_node`): ``saved`` becomes
 ``FREED`` and ``inputs`` becomes ``next`` (nodes and leaves, no arrays), so a stored loss keeps
 the graph's shape only.
@@ -67,6 +74,14 @@ class Function:
         """Hand back the work arrays this node took from the buffer pool
         (:mod:`gradlab._fast.buffers`); called once, when the engine frees the node after
         backward. Most ops take none."""
+
+    def output(self):
+        """The op's output as a Tensor made by this node, for ``backward_graph`` (see
+        :mod:`gradlab.autograd_graph`): the array ``forward`` saved as its result."""
+        for _, _, producer, index in self.saved_versions or ():
+            if producer is self:
+                return Tensor._from_op(self.saved[index], self)
+        raise RuntimeError(f"{self.name()}: forward did not save its output")
 
     def needs_input_grad(self, index: int) -> bool:
         """Whether positional input ``index`` is a Tensor that requires a gradient."""
@@ -144,7 +159,13 @@ class Function:
 def _output(out, fn, inputs, track):
     """Wrap an op's result in a Tensor, recording ``fn`` when it needs a gradient."""
     result = _new(Tensor)
-    result._data = out if type(out) is ndarray else as_array(out)
+    if type(out) is ndarray:
+        result._data = out
+    else:  # a NumPy scalar (a ufunc on 0-d arrays): the array stands for it in saved too
+        result._data = as_array(out)
+        saved = fn.saved
+        if type(saved) is tuple and any(item is out for item in saved):
+            fn.saved = tuple(result._data if item is out else item for item in saved)
     result._grad = None
     result._vc = None
     result._view = None
@@ -196,7 +217,32 @@ def _saved_versions(fn, saved, inputs, result):
             records = [record]
         else:
             records.append(record)
+    reads = _READS_INPUTS.get(type(fn))
+    if reads is None:
+        reads = _reads_inputs(type(fn))
+    if reads:  # record the inputs' versions too: index -1 - i is input i
+        for i, t in enumerate(inputs):
+            if isinstance(t, Tensor):
+                counter = t._vc
+                if counter is None:
+                    counter = t._vc = [0]
+                record = (counter, counter[0], t.grad_fn, -1 - i)
+                records = [record] if records is None else [*records, record]
     return records
+
+
+_READS_INPUTS: dict = {}
+
+
+def _reads_inputs(cls) -> bool:
+    """Whether create_graph differentiates ``cls`` by running its ``composite`` again on its
+    input tensors, with a gradient that depends on their values: then their versions are
+    checked before backward as saved arrays' are (PyTorch saves these ops' inputs too).
+    Linear ops (``composite_reads_inputs = False``) need no check."""
+    owner = next((k for k in cls.__mro__ if "forward" in k.__dict__), None)
+    reads = owner is not None and "composite" in owner.__dict__
+    _READS_INPUTS[cls] = reads = reads and getattr(cls, "composite_reads_inputs", True)
+    return reads
 
 
 _TYPE_NAMES = {
@@ -211,7 +257,7 @@ def check_saved_versions(fn) -> None:
     for counter, version, producer, index in fn.saved_versions:
         if counter[0] == version:
             continue
-        array = fn.saved[index]
+        array = fn.saved[index] if index >= 0 else fn.inputs[-1 - index]._data
         kind = _TYPE_NAMES.get(str(array.dtype), f"Tensor[{array.dtype}]")
         what = f"[gradlab.{kind} [{', '.join(str(s) for s in array.shape)}]]"
         if producer is not None:
@@ -321,7 +367,7 @@ _API = ("grad", "backward", "inference_mode", "is_inference_mode_enabled")
 
 def __getattr__(name):
     # gradcheck needs Tensor, which needs this module: import it on first use.
-    if name in ("gradcheck", "GradcheckError"):
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
         from gradlab import gradcheck as _gradcheck
 
         return getattr(_gradcheck, name)
@@ -333,10 +379,10 @@ def __getattr__(name):
         from gradlab import autograd_api
 
         return getattr(autograd_api, name)
-    if name == "function":  # torch.autograd.function: once_differentiable, FunctionCtx
-        from gradlab import autograd_function
+    if name in ("function", "functional"):  # the submodules, imported on first use
+        import importlib
 
-        return autograd_function
+        return importlib.import_module(f"gradlab.autograd.{name}")
     raise AttributeError(f"module 'gradlab.autograd' has no attribute {name!r}")
 
 
