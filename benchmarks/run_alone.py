@@ -64,7 +64,9 @@ def _time(suite: str, index: int, contender: str, extra_env: dict | None = None)
 
 def _runs(case: Case, numpy: bool, isa_matched: bool) -> list[tuple[str, str, dict | None]]:
     """(column, contender, extra environment) for each column of the table."""
-    runs = [("gradlab", "gradlab", None), ("pytorch", "pytorch", None)]
+    torch_side = "pytorch fused" if "pytorch fused" in case.contenders else "pytorch"
+    runs = [("gradlab", "gradlab", None), ("pytorch", torch_side, None)]
+    runs.append(("gradlab without [fast]", "gradlab", {"GRADLAB_KERNELS": "numpy"}))
     if numpy and "numpy" in case.contenders:
         runs.append(("numpy", "numpy", None))
     if isa_matched:
@@ -90,8 +92,11 @@ def _row(case: Case, times: dict) -> str:
     if case.target is not None:
         target = f"≤ {case.target:.2f}"
         verdict = " ✓" if ratio <= case.target else " ✗"
-    cells = [case.name, f"{medians['gradlab'] * 1e3:.2f} ms", f"{medians['pytorch'] * 1e3:.2f} ms"]
+    name = case.name + (" (PyTorch fused=True)" if "pytorch fused" in case.contenders else "")
+    cells = [name, f"{medians['gradlab'] * 1e3:.2f} ms", f"{medians['pytorch'] * 1e3:.2f} ms"]
     cells += [f"{ratio:.2f}{verdict}", per_round, target]
+    plain = times["gradlab without [fast]"]
+    cells.append(f"{statistics.median(g / t for g, t in zip(plain, times['pytorch'])):.2f}")
     numpy = times.get("numpy")
     cells.append(
         f"{statistics.median(n / t for n, t in zip(numpy, times['pytorch'])):.2f}" if numpy else ""
@@ -103,8 +108,8 @@ def _row(case: Case, times: dict) -> str:
 
 HEADER = [
     "| workload | gradlab | pytorch | gradlab / pytorch | per round | target "
-    "| numpy / pytorch | gradlab / pytorch-avx2 |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| without [fast] / pytorch | numpy / pytorch | gradlab / pytorch-avx2 |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ]
 
 
