@@ -46,6 +46,12 @@ def _child(suite: str, index: int, contender: str) -> None:
     import torch
 
     torch.set_num_threads(2)
+    if contender.startswith("gradlab"):
+        # a training program's setting: Trainer and the CLI configure glibc to keep freed
+        # memory (never done at import); PyTorch's caching allocator is on by default
+        import gradlab
+
+        gradlab.configure_allocator()
     case = importlib.import_module(suite).cases()[index]
     alone = Case(case.name, {contender: case.contenders[contender]}, number=case.number)
     measure(alone)
