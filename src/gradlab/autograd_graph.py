@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from gradlab import autograd_api
 from gradlab.autograd import FREED, Function, check_saved_versions, free_node
+from gradlab.engine import topological_order
 from gradlab.tensor import Tensor
 
 __all__ = ["run_backward_graph", "node_backward", "DoubleBackwardError", "unbroadcast_graph"]
@@ -164,26 +165,6 @@ def _add(previous, g):
     return g if previous is None else previous + g
 
 
-def _order(roots: list) -> list:
-    """Nodes reachable from the roots' nodes, each after every node that consumes it."""
-    order, visited = [], set()
-    stack = [(fn, False) for fn in reversed(roots)]
-    while stack:
-        fn, expanded = stack.pop()
-        if expanded:
-            order.append(fn)
-            continue
-        if fn in visited:
-            continue
-        visited.add(fn)
-        stack.append((fn, True))
-        for node in fn.next:
-            if node is not None and node not in visited and not isinstance(node, Tensor):
-                stack.append((node, False))
-    order.reverse()
-    return order
-
-
 def _needed(order: list, capture: dict | None):
     """Nodes whose backward contributes to a captured gradient (all of them without capture)."""
     if capture is None:
@@ -244,7 +225,7 @@ def run_backward_graph(roots: list, retain_graph: bool, capture: dict | None = N
             leaf_grads[t] = _add(leaf_grads.get(t), g)
         else:
             grads[t.grad_fn] = _add(grads.get(t.grad_fn), g)
-    order = _order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    order = topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
     needed = _needed(order, capture)
     with enable_grad():
         for fn in order:

@@ -8,16 +8,17 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab import autograd_api
-from gradlab.autograd import FREED, Function, check_saved_versions, free_node
+from gradlab.autograd import FREED, check_saved_versions, free_node
 from gradlab.backend import as_array
 from gradlab.tensor import Tensor, bump_version, unbroadcast
 
 
-def _topological_order(root: Function) -> list:
-    """Function nodes reachable from root, each after every node that consumes its output."""
+def topological_order(roots: list) -> list:
+    """Function nodes reachable from ``roots``, each after every node that consumes its
+    output (the order both backward engines run in)."""
     order = []
     visited = set()
-    stack = [(root, False)]
+    stack = [(fn, False) for fn in reversed(roots)]
     while stack:
         fn, expanded = stack.pop()
         if expanded:
@@ -83,7 +84,7 @@ def run_backward(root: Tensor, gradient, retain_graph: bool, capture: dict | Non
         return
     grads = {root.grad_fn: gradient}
     leaf_grads = None if hooks is None else {}
-    for fn in _topological_order(root.grad_fn):
+    for fn in topological_order([root.grad_fn]):
         grad = grads.pop(fn, None)
         if grad is None:
             continue
