@@ -44,7 +44,8 @@ from gradlab.backend import array_module, as_array
 from gradlab.tensor import Tensor, bump_version, version_counter
 
 __all__ = [
-    "CtxNode", "FunctionCtx", "OutputOf", "AccumulateGrad", "make_ctx_style", "next_functions",
+    "CtxNode", "FunctionCtx", "OutputOf", "AccumulateGrad", "FusedPart", "make_ctx_style",
+    "next_functions",
     "once_differentiable",
 ]  # fmt: skip
 
@@ -66,6 +67,29 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+class FusedPart:
+    """One part of a fused op, other than its last, as ``next_functions`` shows it: part
+    ``index`` of ``fused.parts``. Its own next functions are the part before it, or, for the
+    first part, the fused op's inputs."""
+
+    __slots__ = ("fused", "index")
+
+    def __init__(self, fused: Function, index: int):
+        self.fused, self.index = fused, index
+
+    def name(self) -> str:
+        return f"{self.fused.parts[self.index]}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        if self.index == 0:
+            return next_functions(self.fused)
+        return ((FusedPart(self.fused, self.index - 1), 0),)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} (part of {type(self.fused).__name__})>"
 
 
 def next_functions(fn: Function) -> tuple:

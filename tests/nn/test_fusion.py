@@ -1,7 +1,7 @@
 """The fused primitives (Conv2d + ReLU + MaxPool2d(2), ReLU + MaxPool2d(2), Linear + ReLU):
 values and gradients against PyTorch's separate layers (ReLU + pooling bit for bit: max and
-relu are exact); and Sequential's use of them: only where no graph is recorded, so a graph
-always has a node for every layer; stepping aside for hooks, other settings, other inputs,
+relu are exact); and Sequential's use of them, in training as in evaluation, with every layer
+still shown by the graph's views; stepping aside for hooks, other settings, other inputs,
 changed module lists and the reference switch."""
 
 import numpy as np
@@ -46,6 +46,7 @@ def _spy(monkeypatch, name):
             calls.append(name)
             return super().forward(*arrays, **settings)
 
+    Spy.__name__ = name  # what the graph's views print
     monkeypatch.setattr(fusion, name, Spy)
     return calls
 
@@ -75,42 +76,89 @@ def _conv_block(seed):
     )  # fmt: skip
 
 
+def _layer_by_layer(model, x):
+    for module in model:
+        x = module(x)
+    return x
+
+
 @pytest.mark.parametrize("ties", [False, True])
-def test_fused_only_where_no_graph_is_recorded(ties, monkeypatch):
-    """Training: every layer is a node of the graph, no fused op runs. no_grad: the fused ops
-    run, with the values of the separate layers."""
+def test_training_runs_fused_and_the_graph_shows_every_layer(ties, monkeypatch):
+    """Training and no_grad both run the fused ops; the graph still has a node for every
+    layer, in order, and values and gradients are those of the layers run one by one."""
     calls = [_spy(monkeypatch, n) for n in ("ConvReluMaxPool2dOp", "LinearReluOp")]
     model = _conv_block(1)
     x_np = _inputs((4, 3, 14, 14), ties)
-    out = model(gradlab.Tensor(x_np, requires_grad=True))
-    ops = [node.op for node in gradlab.explain.graph(out).ops]
-    assert ops.count("Conv2dOp") == 2 and ops.count("MaxPool2dOp") == 2
-    assert ops.count("Relu") == 3 and ops.count("LinearOp") == 1
-    assert calls == [[], []]
+    x = gradlab.Tensor(x_np, requires_grad=True)
+    out = model(x)
+    assert len(calls[0]) == 2 and len(calls[1]) == 1
+    view = gradlab.explain.graph(out)
+    chain, node = [], view.output
+    while node.inputs:
+        chain.append(node.op)
+        node = next(n for n in node.inputs if n.kind == "op" or n.tensor is x)
+    assert chain == ["Relu", "LinearOp", "Reshape", "MaxPool2dOp", "Relu", "Conv2dOp",
+                     "MaxPool2dOp", "Relu", "Conv2dOp"]  # fmt: skip
+    inner = [n for n in view.ops if n.fused_in]
+    assert len(inner) == 5 and all(n.value is None and n.grad is None for n in inner)
+    assert "computed inside ConvReluMaxPool2dOp, value not kept" in view.to_text()
+    (out * out).sum().backward()
+    plain = _conv_block(1)
+    x_plain = gradlab.Tensor(x_np, requires_grad=True)
+    expected = _layer_by_layer(plain, x_plain)
+    (expected * expected).sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), x_plain.grad.numpy(), rtol=1e-5, atol=1e-6)
+    for p, q in zip(model.parameters(), plain.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-6)
     with gradlab.no_grad():
         fast = model(gradlab.Tensor(x_np))
-    assert len(calls[0]) == 2 and len(calls[1]) == 1 and fast.grad_fn is None
-    np.testing.assert_allclose(fast.numpy(), out.numpy(), rtol=1e-6, atol=1e-6)
-    # nothing requires grad (an evaluation with frozen weights) records no graph either
-    model.requires_grad_(False)
-    frozen = model(gradlab.Tensor(x_np))
-    assert len(calls[0]) == 4 and frozen.grad_fn is None
-    with gradlab.reference_kernels(), gradlab.no_grad():
-        model(gradlab.Tensor(x_np))
+    assert len(calls[0]) == 4 and len(calls[1]) == 2 and fast.grad_fn is None
+    np.testing.assert_allclose(fast.numpy(), out.detach().numpy(), rtol=1e-6, atol=1e-6)
+    with gradlab.reference_kernels():
+        model(gradlab.Tensor(x_np, requires_grad=True))
     assert len(calls[0]) == 4 and len(calls[1]) == 2
 
 
 def test_grad_fn_chain_names_every_layer():
     """Walking ``grad_fn.next_functions`` from the output, as a user draws a graph by hand,
-    meets the second Linear, the ReLU and the first Linear."""
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    out = model(gradlab.Tensor(rng.standard_normal((2, 3)), requires_grad=True))
+    meets every layer, the fused ones as their parts, and ends at the input's
+    AccumulateGrad."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.ReLU())
+    x = gradlab.Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    out = model(x)
+    assert type(out.grad_fn) is LinearReluOp
     names, fn = [], out.grad_fn
-    while fn is not None:
+    while fn.next_functions:
         names.append(fn.name())
-        fn = next((f for f, _ in fn.next_functions if f is not None and hasattr(f, "inputs")),
-                  None)  # fmt: skip
-    assert names == ["LinearOpBackward0", "ReluBackward0", "LinearOpBackward0"]
+        fn = fn.next_functions[0][0]
+    assert names == ["ReluBackward0", "LinearOpBackward0", "ReluBackward0", "LinearOpBackward0"]
+    assert fn.name() == "torch::autograd::AccumulateGrad" and fn.variable is x
+    part = out.grad_fn.next_functions[0][0]
+    assert type(part).__name__ == "FusedPart" and "part of LinearReluOp" in repr(part)
+    first_linear = out.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
+    weights = [f for f, _ in first_linear.next_functions[1:]]
+    assert [w.variable for w in weights] == [model[0].weight, model[0].bias]
+
+
+def test_second_derivative_through_fused_layers():
+    """create_graph=True through a fused Sequential (a gradient penalty): the parts run as
+    separate ops, and the second derivative matches the layers run one by one."""
+    gradlab.manual_seed(3)
+    model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 1)).double()
+    x_np = rng.standard_normal((4, 3))
+    results = []
+    for run in (model, lambda t: _layer_by_layer(model, t)):
+        model.zero_grad()
+        x = gradlab.Tensor(x_np, requires_grad=True)
+        (g,) = gradlab.autograd.grad(run(x).sum(), x, create_graph=True)
+        ((g.norm(dim=1) - 1) ** 2).mean().backward()
+        results.append([p.grad for p in model.parameters()])
+    for fused, plain in zip(*results, strict=True):
+        assert (fused is None) == (plain is None)  # the last bias has no path
+        if fused is not None:
+            np.testing.assert_allclose(fused.numpy(), plain.numpy(), rtol=1e-12, atol=1e-12)
+    assert results[0][0] is not None and results[0][2] is not None
 
 
 CONV_BLOCKS = [

@@ -64,6 +64,14 @@ class Function:
 
     __slots__ = ("inputs", "next", "saved", "retained_output", "saved_versions")
 
+    parts: tuple = ()
+    """A fused op's parts, the ops it computes in one pass, in the order they run (for
+    ``ConvReluMaxPool2dOp``: ``("Conv2dOp", "Relu", "MaxPool2dOp")``): the first reads the
+    op's inputs, each other one the output of the one before. The views of a graph show the
+    parts: :meth:`name` is the last one's, :attr:`next_functions` leads through the others
+    (:class:`gradlab.autograd_function.FusedPart`), and ``gradlab.explain.graph`` draws a
+    node for each. Empty for an op that is one part."""
+
     def forward(self, *arrays, **settings):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -88,15 +96,18 @@ class Function:
         return self.next[index] is not None
 
     def name(self) -> str:
-        """PyTorch's name for the node (``MulBackward0``)."""
-        return f"{type(self).__name__}Backward0"
+        """PyTorch's name for the node (``MulBackward0``); a fused op's last part's."""
+        return f"{self.parts[-1] if self.parts else type(self).__name__}Backward0"
 
     @property
     def next_functions(self) -> tuple:
         """``(node, 0)`` per input: its grad_fn, an AccumulateGrad for a leaf that requires
-        grad, or None; as PyTorch's ``grad_fn.next_functions``."""
-        from gradlab.autograd_function import next_functions
+        grad, or None; as PyTorch's ``grad_fn.next_functions``. A fused op leads through its
+        other parts first (see :attr:`parts`)."""
+        from gradlab.autograd_function import FusedPart, next_functions
 
+        if len(self.parts) > 1:
+            return ((FusedPart(self, len(self.parts) - 2), 0),)
         return next_functions(self)
 
     def __init_subclass__(cls, **kwargs):

@@ -64,11 +64,12 @@ class GraphNode:
     inputs: list[GraphNode] = field(default_factory=list)
     is_output: bool = False
     fn: object = None  # an intermediate freed by backward(): the node that made it, no value
+    fused_in: str | None = None  # a part of a fused op, computed inside it: no value of its own
 
     @property
     def freed(self) -> bool:
         """Whether this is an intermediate whose value backward() released."""
-        return self.fn is not None
+        return self.fn is not None and self.fused_in is None
 
     @property
     def value(self) -> np.ndarray:
@@ -108,6 +109,8 @@ class GraphNode:
 
     def details(self) -> list[str]:
         """The lines shown under the title: shape, value, gradient (when there is one)."""
+        if self.fused_in is not None:
+            return [f"computed inside {self.fused_in}, value not kept"]
         if self.fn is not None:
             return ["value freed by backward()"]
         value = self.value
@@ -157,7 +160,7 @@ class GraphView(DotDisplay):
             node = GraphNode(
                 id=f"n{len(self.nodes)}",
                 kind="leaf" if fn is None else "op",
-                op=None if fn is None else type(fn).__name__,
+                op=None if fn is None else _op_name(fn),
                 name=self._names_by_id.get(id(t)),
                 tensor=t,
             )
@@ -176,6 +179,7 @@ class GraphView(DotDisplay):
             if fn is None or id(node) in expanded:
                 continue
             expanded.add(id(node))
+            node = self._fused_parts(node, fn)
             for item in fn.inputs:
                 if isinstance(item, Tensor):
                     seen = id(item) in self._by_tensor
@@ -186,7 +190,7 @@ class GraphView(DotDisplay):
                     child = self._by_tensor.get(id(item))
                     if child is None:
                         child = GraphNode(
-                            id=f"n{len(self.nodes)}", kind="op", op=item.name, fn=item
+                            id=f"n{len(self.nodes)}", kind="op", op=_op_name(item), fn=item
                         )
                         self.nodes.append(child)
                         self._by_tensor[id(item)] = child
@@ -198,6 +202,18 @@ class GraphView(DotDisplay):
                     self.nodes.append(child)
                 node.inputs.append(child)
                 self.edges.append((child, node))
+
+    def _fused_parts(self, node: GraphNode, fn) -> GraphNode:
+        """For a fused op (``fn.parts``), a node per part before the last, chained into
+        ``node`` (which shows the last part); returns the node that reads ``fn``'s inputs."""
+        for part in reversed(fn.parts[:-1]):
+            inner = GraphNode(id=f"n{len(self.nodes)}", kind="op", op=part, fn=fn,
+                              fused_in=type(fn).__name__)  # fmt: skip
+            self.nodes.append(inner)
+            node.inputs.append(inner)
+            self.edges.append((inner, node))
+            node = inner
+        return node
 
     # ------------------------------------------------------------------ access
     def node(self, name: str) -> GraphNode:
@@ -300,6 +316,11 @@ def graph(output: Tensor, names: dict[str, Tensor] | None = None) -> GraphView:
 
 
 # ---------------------------------------------------------------------- formatting
+
+
+def _op_name(fn) -> str:
+    """The op a node shows: its class, or a fused op's last part."""
+    return fn.parts[-1] if fn.parts else type(fn).__name__
 
 
 def _check_names(names) -> dict[str, Tensor]:

@@ -65,10 +65,10 @@ class _IndexedModules(Module):
 
 class Sequential(_IndexedModules):
     """Modules applied in order: ``Sequential(Linear(100, 64), ReLU(), Linear(64, 10))`` or
-    ``Sequential(OrderedDict(fc1=..., act=...))``. Where no graph is recorded (``no_grad``,
-    evaluation), ``Conv2d -> ReLU -> MaxPool2d(2)``, ``ReLU -> MaxPool2d(2)`` and
-    ``Linear -> ReLU`` run as one op each when none of the layers has a hook (same values;
-    see :mod:`gradlab.nn.fusion`); a recorded graph has a node for every layer."""
+    ``Sequential(OrderedDict(fc1=..., act=...))``. ``Conv2d -> ReLU -> MaxPool2d(2)``,
+    ``ReLU -> MaxPool2d(2)`` and ``Linear -> ReLU`` run as one op each when none of the layers
+    has a hook (same values; see :mod:`gradlab.nn.fusion`); the views of a recorded graph
+    still show every layer."""
 
     def __init__(self, *modules):
         super().__init__()

@@ -1,5 +1,4 @@
-"""Consecutive layers that :class:`~gradlab.nn.Sequential` runs as one op where no graph is
-recorded.
+"""Consecutive layers that :class:`~gradlab.nn.Sequential` runs as one op.
 
 Three patterns. The convolutional block and its tail, where the pooling is ``MaxPool2d(2)``
 (kernel 2, stride 2, no padding, dilation 1, floor mode, no indices):
@@ -14,21 +13,26 @@ Three patterns. The convolutional block and its tail, where the pooling is ``Max
 And the dense layer: ``Linear`` -> ``ReLU`` runs as :class:`gradlab.ops.linear.LinearReluOp`,
 relu in place on the GEMM's output.
 
-An optimization never hides a layer from a graph: a group is fused only where the call records
-no graph (under ``no_grad``, or when neither the input nor a parameter of the group requires a
-gradient: evaluation and inference), so every graph a user renders, with
-:mod:`gradlab.explain` or by walking ``grad_fn.next_functions``, has a node for every layer,
-as PyTorch's. Nor under ``gradlab.use_reference_kernels(True)`` or off the CPU. And only while
-none of its modules has a forward hook (a hook must see its own module's output), each is
+An optimization never hides a layer from a graph: each fused op names the layers it computes
+(:attr:`gradlab.autograd.Function.parts`), so a graph a user renders with
+:func:`gradlab.explain.graph`, or walks through ``grad_fn.next_functions``, shows a node for
+every layer, in training as in evaluation. What a fused op does not keep is the intermediate
+tensors (the conv output, the pre-pooling ReLU output): the layers run fused only while none
+of their modules has a forward hook (a hook must see its own module's output), so no user code
+can hold one of them. Backward through a fused op gives the gradients of the separate layers;
+a graph recorded by ``create_graph=True`` runs the parts as separate ops (each fused op's
+``composite`` or ``backward_graph``).
+
+A group is not fused under ``gradlab.use_reference_kernels(True)`` or off the CPU (the
+readable references and the other devices run layer by layer), nor unless each module is
 exactly ``Linear``, ``Conv2d``, ``ReLU`` or ``MaxPool2d`` (a subclass may override
-``forward``), and for a Tensor input the layers accept (for the convolutional patterns a
+``forward``) and the input is a Tensor the layers accept (for the convolutional patterns a
 floating-point 4-d one); otherwise the modules run one after the other, as always, and raise
 their own errors.
 """
 
 from __future__ import annotations
 
-from gradlab.autograd import is_grad_enabled
 from gradlab.nn.activations import ReLU
 from gradlab.nn.conv import Conv2d
 from gradlab.nn.linear import Linear
@@ -117,21 +121,6 @@ def _linear_relu(linear: Linear, relu: ReLU, x):
     return linear._apply(LinearReluOp, x)
 
 
-def _may_fuse(step: tuple, x) -> bool:
-    """Whether running ``step`` fused hides nothing: no graph is recorded, and the fast paths
-    are on (no reference switch, a CPU input)."""
-    if wants_reference(x):
-        return False
-    if not is_grad_enabled():
-        return True
-    if isinstance(x, Tensor) and x.requires_grad:
-        return False
-    # the fused modules (Linear, Conv2d, ReLU, MaxPool2d) own their parameters directly
-    return not any(
-        p is not None and p.requires_grad for module in step for p in module._parameters.values()
-    )
-
-
 def _one_by_one(step: tuple, x):
     for module in step:
         x = module(x)
@@ -143,7 +132,7 @@ def run_plan(steps: tuple, x):
     for step in steps:
         if type(step) is not tuple:
             x = step(x)
-        elif not _may_fuse(step, x):
+        elif wants_reference(x):  # the readable references, or not the CPU
             x = _one_by_one(step, x)
         elif len(step) == 3:
             x = _conv_relu_max_pool(*step, x)

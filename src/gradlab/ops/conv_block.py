@@ -8,8 +8,9 @@ in cache, and in backward each chunk's output gradient goes straight into the we
 GEMM. Floor-mode 2x2 pooling never reads the last row or column of an odd-sized output, so
 those are not computed at all.
 
-:class:`gradlab.nn.Sequential` runs its layers on this op only where no graph is recorded (see
-:mod:`gradlab.nn.fusion`), so a rendered graph always shows the three layers.
+:class:`gradlab.nn.Sequential` runs its three layers on this op (see :mod:`gradlab.nn.fusion`);
+the node's :attr:`~gradlab.autograd.Function.parts` name them, so ``grad_fn.next_functions``
+and a rendered graph still show the three layers.
 
 Values are those of :class:`~gradlab.ops.conv.Conv2dOp` followed by
 :class:`~gradlab.ops.pool.ReluMaxPool2dOp`; the weight gradient is summed chunk by chunk, so
@@ -50,6 +51,7 @@ class ConvReluMaxPool2dOp(Function):
     """
 
     __slots__ = ("buffers",)  # the chunks' im2col pool buffers, given back by release()
+    parts = ("Conv2dOp", "Relu", "MaxPool2dOp")
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
         n = x.shape[0]

@@ -3,8 +3,8 @@
 :class:`LinearOp` is ``x @ W.T + b`` forward and ``dx = g @ W``, ``dW = g.T @ x``,
 ``db = g.sum(0)`` backward, skipping what no input needs: one graph node instead of a
 transpose, a matmul and an add. :class:`LinearReluOp` adds the ReLU in place on the GEMM's
-output; :class:`gradlab.nn.Sequential` runs ``Linear`` -> ``ReLU`` on it only where no graph is
-recorded (see :mod:`gradlab.nn.fusion`).
+output; :class:`gradlab.nn.Sequential` runs ``Linear`` -> ``ReLU`` on it (see
+:mod:`gradlab.nn.fusion`), and views of the graph show the two parts.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ class LinearOp(Function):
 class LinearReluOp(LinearOp):
     """relu(x @ W.T + b) as one node, relu in place on the GEMM's fresh output, with a mask
     kept for backward. :class:`gradlab.nn.Sequential` runs a ``Linear`` followed by a ``ReLU``
-    on it where no graph is recorded (see :mod:`gradlab.nn.fusion`)."""
+    on it (see :mod:`gradlab.nn.fusion`)."""
 
     __slots__ = ()
+    parts = ("LinearOp", "Relu")
 
     def forward(self, x, weight, bias=None):
         out = x @ weight.T

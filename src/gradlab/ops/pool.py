@@ -218,10 +218,11 @@ class ReluMaxPool2dOp(Function):
     """``max_pool2d(relu(x), 2)`` in one op, for x (N, C, H, W) with H, W >= 2: the max of
     each 2x2, stride-2 window, then relu (max and relu commute), so relu touches a quarter
     of the elements and the gradient goes where the separate ops send it.
-    :class:`gradlab.nn.Sequential` runs a ReLU followed by a ``MaxPool2d(2)`` as this op where
-    no graph is recorded (see :mod:`gradlab.nn.fusion`)."""
+    :class:`gradlab.nn.Sequential` runs a ReLU followed by a ``MaxPool2d(2)`` as this op (see
+    :mod:`gradlab.nn.fusion`); views of the graph show its two parts."""
 
     __slots__ = ()
+    parts = ("Relu", "MaxPool2dOp")
 
     def forward(self, x):
         n, c, h, w = x.shape
