@@ -47,13 +47,28 @@ def _trajectory(name, kwargs, dtype, compiled_on, sizes):
         compiled.set_enabled(old)
 
 
+@pytest.mark.parametrize("split", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,kwargs", SETTINGS)
-def test_kernel_is_bit_identical_to_the_reference(name, kwargs, dtype):
+def test_kernel_is_bit_identical_to_the_reference(name, kwargs, dtype, split, monkeypatch):
+    """``split``: each step's updates are shared by two threads, half the elements each (the
+    (40, 101) parameter is cut in two)."""
+    from gradlab._fast import optim_kernels, two_threads
+
+    halves = []
+    real_run_halves = two_threads.run_halves
+
+    def counted(first, second):
+        halves.append([sum(args[0].size for _, args in calls) for calls in (first, second)])
+        real_run_halves(first, second)
+
+    monkeypatch.setattr(optim_kernels, "run_halves", counted)
+    monkeypatch.setattr(optim_kernels, "SPLIT_SIZE", 4000 if split else 1 << 30)
     sizes = [(40, 101), (7,), (3, 5)]
     before = compiled.CALLS[KERNEL[name]]
     fast, fast_opt = _trajectory(name, kwargs, dtype, True, sizes)
     assert compiled.CALLS[KERNEL[name]] - before == 4 * len(sizes)  # every update compiled
+    assert halves == ([[2031, 2031]] * 4 if split else [])
     reference, ref_opt = _trajectory(name, kwargs, dtype, False, sizes)
     assert compiled.CALLS[KERNEL[name]] - before == 4 * len(sizes)
     for a, b in zip(fast, reference):
@@ -110,3 +125,26 @@ def test_reference_switch_holds_the_compiled_updates_off():
         assert compiled.CALLS["sgd"] == before + 1  # back on after the block
     finally:
         compiled.set_enabled(old)
+
+
+def test_a_parameter_listed_twice_is_updated_twice_in_order(monkeypatch):
+    """The same array queued twice is never shared between the two threads: both updates run
+    on the caller's thread, one after the other, as the reference does."""
+    from gradlab._fast import optim_kernels
+
+    monkeypatch.setattr(optim_kernels, "SPLIT_SIZE", 16)
+    monkeypatch.setattr(optim_kernels, "run_halves", lambda *a: pytest.fail("split"))
+    results = []
+    for on in (True, False):
+        old = compiled.set_enabled(on)
+        try:
+            p = gradlab.tensor(np.ones(64, np.float32), requires_grad=True)
+            p.grad = gradlab.tensor(np.full(64, 0.5, np.float32))
+            optim.SGD([{"params": [p]}], lr=0.1)._step_group({"params": [p, p], "lr": 0.1,
+                "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False,
+                "maximize": False})  # fmt: skip
+            results.append(p.numpy().copy())
+        finally:
+            compiled.set_enabled(old)
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], np.float32(1) - np.float32(0.05) - np.float32(0.05))

@@ -83,7 +83,7 @@ class Adam(Optimizer):
         shrink = 1 - lr * weight_decay if weight_decay and decoupled else 1.0
         l2 = 0 if decoupled else weight_decay
         fast = kernels("optim")  # the compiled one-pass update, or None (gradlab[fast])
-        jobs = []
+        jobs, queue = [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -112,12 +112,14 @@ class Adam(Optimizer):
             )
             max_sq = state["max_exp_avg_sq"] if amsgrad else None
             args = (p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"], max_sq)
-            if fast is not None and fast.adam(*args, *scalars):
+            if fast is not None and fast.adam(queue, *args, *scalars):
                 continue
             arrays = [*args[:2], *self._buffers(p, 2), *args[2:4]]
             if amsgrad:
                 arrays.append(max_sq)
             jobs.append((arrays, scalars))
+        if queue:
+            fast.run(queue)
         foreach_elementwise(_adam_kernel, jobs)
 
 

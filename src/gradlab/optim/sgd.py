@@ -76,7 +76,7 @@ class SGD(Optimizer):
             group["maximize"],
         )
         fast = kernels("optim")  # the compiled one-pass update, or None (gradlab[fast])
-        jobs = []
+        jobs, queue = [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -90,12 +90,15 @@ class SGD(Optimizer):
                     like = p._data if settings[3] or settings[5] else p.grad._data
                     buf = state["momentum_buffer"] = array_module(like).empty_like(like)
                     first = True
-            if fast is not None and fast.sgd(p._data, p.grad._data, buf, first, *settings):
+            if fast is not None and fast.sgd(queue, p._data, p.grad._data, buf, first,
+                                             *settings):  # fmt: skip
                 continue
             arrays = [p._data, p.grad._data, *self._buffers(p, 2)]
             if buf is not None:
                 arrays.append(buf)
             jobs.append((arrays, (first, *settings)))
+        if queue:
+            fast.run(queue)
         foreach_elementwise(_sgd_kernel, jobs)
 
 
