@@ -10,6 +10,8 @@
   'gradlab[fast]'``): one-pass optimizer updates, 2x2 max pooling, the recurrent layers'
   pointwise gate math. Each has a NumPy reference beside the code it replaces, and the tests
   compare them; without numba, or with ``GRADLAB_KERNELS=numpy``, gradlab runs the references.
+- :mod:`~gradlab._fast.two_threads`: one helper thread, started on first use, that shares an
+  optimizer step's compiled updates with the caller's thread.
 
 Importing this package changes nothing in the process: no library is loaded, no thread is
 started and numba is imported only when a kernel is first needed.
