@@ -74,15 +74,20 @@ def _sgd(data, grad, buf, first, neg_lr, momentum, one_minus_damp, wd, nesterov,
         data[i] = data[i] + g * neg_lr
 
 
+def _distinct(queue: list) -> bool:
+    """Whether no two queued updates write the same memory: each one's first array is a
+    view made by ``reshape``, whose base is the array that owns the memory (one owner for two
+    views of one array, so two parameters viewing one array count as one, conservatively)."""
+    return len({id(arrays[0].base) for _, arrays, _ in queue}) == len(queue)
+
+
 def run(queue: list) -> None:
     """Run the updates :func:`sgd` and :func:`adam` queued, each ``(kernel, arrays,
     scalars)`` with 1-d arrays of one size; on this thread, or shared with the helper thread
     (see the module docstring)."""
     sizes = [arrays[0].size for _, arrays, _ in queue]
     total = sum(sizes)
-    starts = {arrays[0].__array_interface__["data"][0] for _, arrays, _ in queue}
-    distinct = len(starts) == len(queue)
-    if total < SPLIT_SIZE or not distinct:  # a parameter twice: one thread, in order
+    if total < SPLIT_SIZE or not _distinct(queue):  # a parameter twice: one thread, in order
         for kernel, arrays, scalars in queue:
             kernel(*arrays, *scalars)
         return
