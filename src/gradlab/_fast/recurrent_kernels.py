@@ -55,93 +55,93 @@ def _tanh(x):
     return x * p / q
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _forward(a, hw, c_prev, ct, tanh_ct, h, y_t):
-    H, N = ct.shape
-    for r in range(H):
-        for n in range(N):
-            i = _tanh(a[r, n] + hw[r, n]) * _HALF + _HALF
-            f = _tanh(a[H + r, n] + hw[H + r, n]) * _HALF + _HALF
-            o = _tanh(a[2 * H + r, n] + hw[2 * H + r, n]) * _HALF + _HALF
-            g = _tanh(a[3 * H + r, n] + hw[3 * H + r, n])
-            a[r, n] = i
-            a[H + r, n] = f
-            a[2 * H + r, n] = o
-            a[3 * H + r, n] = g
-            c = i * g + f * c_prev[r, n]
-            ct[r, n] = c
-            t = _tanh(c)
-            tanh_ct[r, n] = t
-            h[r, n] = o * t
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _forward(a, hw, bias, c_prev, c_t, h_t):
+    # a, hw, bias as (N, 4, H) and (4, H). Each inner loop stores to one gate of ``a`` and
+    # reads no other gate it does not store: LLVM cannot rule out an overlap between two
+    # gates of one array H elements apart, and leaves such a loop scalar (ten times slower).
+    N, H = c_t.shape
     for n in range(N):
+        for q in range(3):  # the sigmoid gates
+            for r in range(H):
+                a[n, q, r] = _tanh(a[n, q, r] + hw[n, q, r] + bias[q, r]) * _HALF + _HALF
         for r in range(H):
-            y_t[n, r] = h[r, n]
+            a[n, 3, r] = _tanh(a[n, 3, r] + hw[n, 3, r] + bias[3, r])
+        for r in range(H):
+            c = a[n, 0, r] * a[n, 3, r] + a[n, 1, r] * c_prev[n, r]
+            c_t[n, r] = c
+            h_t[n, r] = a[n, 2, r] * _tanh(c)
 
 
-def lstm_forward_step(a, hw, c_prev, ct, tanh_ct, h, y_t) -> bool:
-    """One forward step of :class:`~gradlab.ops.recurrent.LSTMOp`'s loop, in place.
+def _float32(*arrays) -> bool:
+    return all(type(v) is np.ndarray and v.dtype == _F32 for v in arrays)
 
-    a (4H, N): this step's input projection, gate rows i, f, o, g with the sigmoid rows'
-    weights halved; becomes the activated gates. hw (4H, N): the recurrent projection (the
-    same scaling). c_prev (H, N): the previous cell state. Writes ct (H, N) the cell state,
-    tanh_ct (H, N) its tanh, h (H, N) the hidden state and y_t (N, H) its transpose.
+
+def _split(a, N: int, H: int):
+    """(N, 4H) as (N, 4, H), a view of the same memory (C-contiguous arrays only)."""
+    return a.reshape(N, 4, H) if a.flags.c_contiguous else None
+
+
+def lstm_forward_step(a, hw, bias, c_prev, c_t, h_t) -> bool:
+    """One forward step of :class:`~gradlab.ops.lstm.LSTMOp`'s loop, in place.
+
+    a (N, 4H): this step's input projection, gate columns i, f, o, g with the sigmoid gates'
+    weights halved; becomes the activated gates. hw (N, 4H): the recurrent projection, bias
+    (4H,) the summed biases (the same scaling). c_prev (N, H): the previous cell state.
+    Writes c_t (N, H), the cell state, and h_t (N, H), the hidden state.
     False (nothing done) unless every array is float32.
     """
-    if a.dtype != _F32 or not all(
-        type(v) is np.ndarray and v.dtype == _F32 for v in (a, hw, c_prev, ct, tanh_ct, h, y_t)
-    ):
+    if not _float32(a, hw, bias, c_prev, c_t, h_t):
         return False
-    _forward(a, hw, c_prev, ct, tanh_ct, h, y_t)
+    N, H = c_t.shape
+    a3, hw3 = _split(a, N, H), _split(hw, N, H)
+    if a3 is None or hw3 is None:
+        return False
+    _forward(a3, hw3, bias.reshape(4, H), c_prev, c_t, h_t)
     CALLS["lstm_forward_step"] += 1
     return True
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _backward(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, dh_all):
-    H = tanh_ct.shape[0]
-    N = tanh_ct.shape[1]
-    # first the transposed read of the output gradient, so that the main loop reads and
-    # writes every array with unit stride (which LLVM vectorizes)
+def _backward(a, grad_t, dh_next, has_next, c_t, c_prev, dc_next, d, dc):
+    # a, d as (N, 4, H); one gate of d stored per inner loop (see _forward); dc (H,) scratch
+    N, H = c_t.shape
     for n in range(N):
         for r in range(H):
-            dh_all[r, n] = grad_t[n, r]
-    for r in range(H):
-        for n in range(N):
-            dh = dh_all[r, n] + dh_next[r, n] if has_next else dh_all[r, n]
-            i = a[r, n]
-            f = a[H + r, n]
-            o = a[2 * H + r, n]
-            g = a[3 * H + r, n]
-            do = dh * tanh_ct[r, n]
-            dc = dh * o
-            dc = dc - do * h_t[r, n]
-            dc = dc + dc_next[r, n]
-            di = dc * g
-            df = dc * c_prev[r, n]
-            dg = dc * i
-            dc_next[r, n] = dc * f
-            di = di * (i - i * i)  # sigma' = s - s^2, g' = 1 - g^2, as the reference
-            df = df * (f - f * f)
-            do = do * (o - o * o)
-            dg = dg * (_ONE - g * g)
-            d[r, n] = di
-            d[H + r, n] = df
-            d[2 * H + r, n] = do
-            d[3 * H + r, n] = dg
+            dh = grad_t[n, r] + dh_next[n, r] if has_next else grad_t[n, r]
+            o = a[n, 2, r]
+            tc = _tanh(c_t[n, r])  # as the forward step computed it
+            dc[r] = dc_next[n, r] + dh * o * (_ONE - tc * tc)
+            d[n, 2, r] = dh * tc * (o - o * o)  # sigma' = s - s^2
+        for r in range(H):
+            i = a[n, 0, r]
+            d[n, 0, r] = dc[r] * a[n, 3, r] * (i - i * i)
+        for r in range(H):
+            f = a[n, 1, r]
+            d[n, 1, r] = dc[r] * c_prev[n, r] * (f - f * f)
+            dc_next[n, r] = dc[r] * f
+        for r in range(H):
+            g = a[n, 3, r]
+            d[n, 3, r] = dc[r] * a[n, 0, r] * (_ONE - g * g)  # tanh' = 1 - g^2
 
 
-def lstm_backward_step(a, grad_t, dh_next, has_next, tanh_ct, h_t, c_prev, dc_next, d, dh):
-    """One backward step of :class:`~gradlab.ops.recurrent.LSTMOp`'s loop.
+def lstm_backward_step(a, grad_t, dh_next, has_next, c_t, c_prev, dc_next, d) -> bool:
+    """One backward step of :class:`~gradlab.ops.lstm.LSTMOp`'s loop.
 
-    a (4H, N): the step's activated gates (i, f, o, g); grad_t (N, H): the output gradient
-    of the step; dh_next (H, N): the gradient from the step after (used when ``has_next``);
-    tanh_ct, h_t, c_prev (H, N); dc_next (H, N): the cell gradient from the step after,
-    replaced by the one for the step before; dh (H, N): scratch. Writes the pre-activation
-    gradients (4H, N) into ``d``. False (nothing done) unless every array is float32.
+    a (N, 4H): the step's activated gates (i, f, o, g); grad_t (N, H): the output gradient of
+    the step; dh_next (N, H): the gradient from the step after (used when ``has_next``);
+    c_t, c_prev (N, H): the cell states of this step and the one before; dc_next (N, H): the
+    cell gradient from the step after, replaced by the one for the step before. Writes the
+    pre-activation gradients (N, 4H) into ``d``. False (nothing done) unless every array is
+    float32.
     """
-    arrays = (a, grad_t, dh_next, tanh_ct, h_t, c_prev, dc_next, d, dh)
-    if not all(type(v) is np.ndarray and v.dtype == _F32 for v in arrays):
+    if not _float32(a, grad_t, dh_next, c_t, c_prev, dc_next, d):
         return False
-    _backward(a, grad_t, dh_next, bool(has_next), tanh_ct, h_t, c_prev, dc_next, d, dh)
+    N, H = c_t.shape
+    a3, d3 = _split(a, N, H), _split(d, N, H)
+    if a3 is None or d3 is None:
+        return False
+    dc = np.empty(H, _F32)
+    _backward(a3, grad_t, dh_next, bool(has_next), c_t, c_prev, dc_next, d3, dc)
     CALLS["lstm_backward_step"] += 1
     return True
