@@ -55,7 +55,7 @@ def _tanh(x):
     return x * p / q
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _forward(a, hw, bias, c_prev, c_t, h_t):
     # a, hw, bias as (N, 4, H) and (4, H). Each inner loop stores to one gate of ``a`` and
     # reads no other gate it does not store: LLVM cannot rule out an overlap between two
@@ -102,7 +102,7 @@ def lstm_forward_step(a, hw, bias, c_prev, c_t, h_t) -> bool:
     return True
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _backward(a, grad_t, dh_next, has_next, c_t, c_prev, dc_next, d, dc):
     # a, d as (N, 4, H); one gate of d stored per inner loop (see _forward); dc (H,) scratch
     N, H = c_t.shape

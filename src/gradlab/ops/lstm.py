@@ -69,26 +69,17 @@ class LSTMOp(Function):
         y = xp.empty((T + 1, N, H), dtype)
         cells = POOL.take((T, N, H), dtype)
         self.buffers = (gates, cells)
-        hw = xp.empty((N, 4 * H), dtype)
-        tmp = xp.empty((N, H), dtype)
         h = xp.zeros((N, H), dtype) if h0 is None else h0
         c = xp.zeros((N, H), dtype) if c0 is None else c0
         fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
+
+        hw = xp.empty((N, 4 * H), dtype)
+        tmp = xp.empty((N, H), dtype)
         for t in steps(T, reverse):
             a, c_t, h_t = gates[t], cells[t], y[t]
             xp.matmul(h, w_hh_st, out=hw)
             if not (fast and fast.lstm_forward_step(a, hw, bias, c, c_t, h_t)):
-                a += hw
-                a += bias
-                xp.tanh(a, out=a)
-                s = a[:, : 3 * H]
-                s *= 0.5
-                s += 0.5
-                xp.multiply(a[:, :H], a[:, 3 * H :], out=c_t)  # i * g
-                xp.multiply(a[:, H : 2 * H], c, out=tmp)  # f * c_prev
-                c_t += tmp
-                xp.tanh(c_t, out=tmp)
-                xp.multiply(a[:, 2 * H : 3 * H], tmp, out=h_t)
+                _forward_step(a, hw, bias, c, c_t, h_t, tmp)
             h, c = h_t, c_t
         y[T] = c
         self.saved = (x, h0, c0, w_ih, w_hh, gates, cells, y, reverse)
@@ -105,21 +96,20 @@ class LSTMOp(Function):
         perm = _inside_order(H)
         w_hh_p = w_hh[perm]  # (4H, H): dh_prev = d @ w_hh_p
         d_all = POOL.take((T, N, H4), dtype)  # pre-activation gradients, i, f, o, g
-        dh_next = xp.empty((N, H), dtype)
+        dh_next = xp.empty((N, H), dtype)  # the gradient of h at each step's previous state
         dc = grad[T].copy()  # the gradient of c_n, then of each step's previous cell state
         c0_ = xp.zeros((N, H), dtype) if c0 is None else c0
         fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
+
         scratch = None
         for k, t in enumerate(steps(T, not reverse)):
             p = previous(t, T, reverse)
-            a, c_t, d = gates[t], cells[t], d_all[t]
+            a, c_t, d, g_t = gates[t], cells[t], d_all[t], grad[t]
             c_prev = c0_ if p is None else cells[p]
-            g_t = grad[t]
             if not (fast and fast.lstm_backward_step(a, g_t, dh_next, k > 0, c_t, c_prev, dc, d)):
                 if scratch is None:
-                    scratch = [xp.empty((N, H), dtype) for _ in range(3)] + [
-                        xp.empty((N, H4), dtype)
-                    ]
+                    scratch = [xp.empty((N, H), dtype) for _ in range(3)]
+                    scratch.append(xp.empty((N, H4), dtype))
                 _backward_step(a, g_t, dh_next if k else None, c_t, c_prev, dc, d, scratch)
             xp.matmul(d, w_hh_p, out=dh_next)
         grads = _weight_grads(self, x, h0, y, d_all, w_ih[perm], reverse)
@@ -128,6 +118,23 @@ class LSTMOp(Function):
         dc0 = dc if self.needs_input_grad(2) else None
         dx = None if grads[0] is None else grads[0].reshape(T, N, I)
         return (dx, dh0, dc0, *(None if g is None else g[perm] for g in grads[1:]))
+
+
+def _forward_step(a, hw, bias, c_prev, c_t, h_t, tmp):
+    """The NumPy passes of one forward step (what the compiled kernel does in one): the
+    activated gates into a (N, 4H), c_t and h_t (N, H)."""
+    H = c_t.shape[1]
+    a += hw
+    a += bias
+    xp.tanh(a, out=a)
+    s = a[:, : 3 * H]
+    s *= 0.5
+    s += 0.5
+    xp.multiply(a[:, :H], a[:, 3 * H :], out=c_t)  # i * g
+    xp.multiply(a[:, H : 2 * H], c_prev, out=tmp)  # f * c_prev
+    c_t += tmp
+    xp.tanh(c_t, out=tmp)
+    xp.multiply(a[:, 2 * H : 3 * H], tmp, out=h_t)
 
 
 def _backward_step(a, grad_t, dh_next, c_t, c_prev, dc, d, scratch):
