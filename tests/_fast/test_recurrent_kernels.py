@@ -55,18 +55,21 @@ def test_forward_step_matches_the_reference_passes():
     i, f, o, g = (a_ref[:, k * H : (k + 1) * H] for k in range(4))
     c_ref = i * g + f * v["c_prev"]
     h_ref = o * np.tanh(c_ref)
-    a = v["a"].copy()
-    c_t, h_t = np.empty((N, H), np.float32), np.empty((N, H), np.float32)
+    gates = np.stack([np.zeros_like(v["a"]), v["a"]])  # step 1, after step 0
+    cells = np.stack([v["c_prev"], np.zeros((N, H), np.float32)])
+    y = np.zeros((3, N, H), np.float32)
+    c0 = np.zeros((N, H), np.float32)
+    step = recurrent_kernels.lstm_forward_stepper(gates, v["hw"], v["bias"], c0, cells, y)
     before = compiled.CALLS["lstm_forward_step"]
-    assert recurrent_kernels.lstm_forward_step(a, v["hw"], v["bias"], v["c_prev"], c_t, h_t)
+    step(1, 0)
     assert compiled.CALLS["lstm_forward_step"] == before + 1
-    for got, want in ((a, a_ref), (c_t, c_ref), (h_t, h_ref)):
+    for got, want in ((gates[1], a_ref), (cells[1], c_ref), (y[1], h_ref)):
         np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
-    args = (v["hw"], v["bias"], v["c_prev"], c_t, h_t)
-    assert not recurrent_kernels.lstm_forward_step(a.astype(np.float64), *args)  # float64
-    strided = np.empty((N, 8 * H), np.float32)[:, ::2]
-    assert not recurrent_kernels.lstm_forward_step(strided, *args)  # not row-contiguous
-    assert compiled.CALLS["lstm_forward_step"] == before + 1
+    assert not y[0].any() and not y[2].any()  # only step 1's rows written
+    args = (v["hw"], v["bias"], c0, cells, y)
+    assert recurrent_kernels.lstm_forward_stepper(gates.astype(np.float64), *args) is None
+    strided = np.empty((2, N, 8 * H), np.float32)[:, :, ::2]
+    assert recurrent_kernels.lstm_forward_stepper(strided, *args) is None
 
 
 def _lstm_run(compiled_on, dtype=np.float32, reverse=False, bidirectional=False, states=False):
@@ -118,18 +121,21 @@ def test_backward_step_matches_the_reference_passes():
     N, H = v["c_prev"].shape
     a = np.random.default_rng(2).uniform(0.05, 0.95, (N, 4 * H)).astype(np.float32)
     c_t = np.random.default_rng(3).standard_normal((N, H)).astype(np.float32)
+    c0 = np.ascontiguousarray(v["c_prev"])
     for has_next in (False, True):
         want, want_dc = np.empty((N, 4 * H), np.float32), v["dc_next"].copy()
         scratch = [np.empty((N, H), np.float32) for _ in range(3)]
         scratch.append(np.empty((N, 4 * H), np.float32))
         dh_next = v["dh_next"] if has_next else None
         _backward_step(a, v["grad_t"], dh_next, c_t, v["c_prev"], want_dc, want, scratch)
-        d, dc = np.empty((N, 4 * H), np.float32), v["dc_next"].copy()
-        before = compiled.CALLS["lstm_backward_step"]
-        assert recurrent_kernels.lstm_backward_step(
-            a, v["grad_t"], v["dh_next"], has_next, c_t, v["c_prev"], dc, d
+        grad = np.stack([v["grad_t"], np.zeros((N, H), np.float32)])  # (T + 1, N, H), T = 1
+        d_all, dc = np.zeros((1, N, 4 * H), np.float32), v["dc_next"].copy()
+        step = recurrent_kernels.lstm_backward_stepper(
+            a[None], grad, v["dh_next"].copy(), c_t[None], c0, dc, d_all
         )
+        before = compiled.CALLS["lstm_backward_step"]
+        step(0, -1, has_next)  # the first step: its previous cell state is c0
         assert compiled.CALLS["lstm_backward_step"] == before + 1
         # the kernel's tanh(c) is float32's approximation, the rest the reference's formulas
-        np.testing.assert_allclose(d, want, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(d_all[0], want, rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(dc, want_dc, rtol=1e-5, atol=1e-7)

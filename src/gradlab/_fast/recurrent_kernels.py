@@ -23,7 +23,7 @@ import numpy as np
 
 from gradlab._fast.compiled import CALLS
 
-__all__ = ["lstm_forward_step", "lstm_backward_step"]
+__all__ = ["lstm_forward_stepper", "lstm_backward_stepper"]
 
 _F32 = np.dtype(np.float32)
 _CLAMP = np.float32(7.90531110763549805)
@@ -73,33 +73,38 @@ def _forward(a, hw, bias, c_prev, c_t, h_t):
             h_t[n, r] = a[n, 2, r] * _tanh(c)
 
 
-def _float32(*arrays) -> bool:
-    return all(type(v) is np.ndarray and v.dtype == _F32 for v in arrays)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _forward_at(gates, hw, bias, c0, cells, y, t, p):
+    _forward(gates[t], hw, bias, c0 if p < 0 else cells[p], cells[t], y[t])
 
 
-def _split(a, N: int, H: int):
-    """(N, 4H) as (N, 4, H), a view of the same memory (C-contiguous arrays only)."""
-    return a.reshape(N, 4, H) if a.flags.c_contiguous else None
+def _ready(*arrays) -> bool:
+    """Every array float32 and C-contiguous (what the kernels are compiled for)."""
+    return all(type(v) is np.ndarray and v.dtype == _F32 and v.flags.c_contiguous for v in arrays)
 
 
-def lstm_forward_step(a, hw, bias, c_prev, c_t, h_t) -> bool:
-    """One forward step of :class:`~gradlab.ops.lstm.LSTMOp`'s loop, in place.
+def lstm_forward_stepper(gates, hw, bias, c0, cells, y):
+    """The forward step of :class:`~gradlab.ops.lstm.LSTMOp`'s loop over these arrays, as
+    ``step(t, p)``: step t, whose previous step is p (-1: the initial state c0), in place; or
+    None (nothing compiled for them) unless every array is float32 and C-contiguous.
 
-    a (N, 4H): this step's input projection, gate columns i, f, o, g with the sigmoid gates'
-    weights halved; becomes the activated gates. hw (N, 4H): the recurrent projection, bias
-    (4H,) the summed biases (the same scaling). c_prev (N, H): the previous cell state.
-    Writes c_t (N, H), the cell state, and h_t (N, H), the hidden state.
-    False (nothing done) unless every array is float32.
+    gates (T, N, 4H): the input projection, gate columns i, f, o, g with the sigmoid gates'
+    weights halved; step t turns gates[t] into the activated gates. hw (N, 4H): the step's
+    recurrent projection, bias (4H,) the summed biases (the same scaling). c0 (N, H): the
+    initial cell state. Step t writes cells[t] (N, H), the cell state, and y[t] (N, H), the
+    hidden state. The arrays are checked once here, not at every step.
     """
-    if not _float32(a, hw, bias, c_prev, c_t, h_t):
-        return False
-    N, H = c_t.shape
-    a3, hw3 = _split(a, N, H), _split(hw, N, H)
-    if a3 is None or hw3 is None:
-        return False
-    _forward(a3, hw3, bias.reshape(4, H), c_prev, c_t, h_t)
-    CALLS["lstm_forward_step"] += 1
-    return True
+    if not _ready(gates, hw, bias, c0, cells, y):
+        return None
+    T, N, H4 = gates.shape
+    H = H4 // 4
+    g4, hw3, b2 = gates.reshape(T, N, 4, H), hw.reshape(N, 4, H), bias.reshape(4, H)
+
+    def step(t: int, p: int) -> None:
+        _forward_at(g4, hw3, b2, c0, cells, y, t, p)
+        CALLS["lstm_forward_step"] += 1
+
+    return step
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -125,23 +130,31 @@ def _backward(a, grad_t, dh_next, has_next, c_t, c_prev, dc_next, d, dc):
             d[n, 3, r] = dc[r] * a[n, 0, r] * (_ONE - g * g)  # tanh' = 1 - g^2
 
 
-def lstm_backward_step(a, grad_t, dh_next, has_next, c_t, c_prev, dc_next, d) -> bool:
-    """One backward step of :class:`~gradlab.ops.lstm.LSTMOp`'s loop.
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _backward_at(gates, grad, dh_next, has_next, cells, c0, dc_next, d_all, t, p, dc):
+    c_prev = c0 if p < 0 else cells[p]
+    _backward(gates[t], grad[t], dh_next, has_next, cells[t], c_prev, dc_next, d_all[t], dc)
 
-    a (N, 4H): the step's activated gates (i, f, o, g); grad_t (N, H): the output gradient of
-    the step; dh_next (N, H): the gradient from the step after (used when ``has_next``);
-    c_t, c_prev (N, H): the cell states of this step and the one before; dc_next (N, H): the
-    cell gradient from the step after, replaced by the one for the step before. Writes the
-    pre-activation gradients (N, 4H) into ``d``. False (nothing done) unless every array is
-    float32.
+
+def lstm_backward_stepper(gates, grad, dh_next, cells, c0, dc_next, d_all):
+    """The backward step of :class:`~gradlab.ops.lstm.LSTMOp`'s loop over these arrays, as
+    ``step(t, p, has_next)``; or None unless every array is float32 and C-contiguous.
+
+    gates (T, N, 4H): the activated gates (i, f, o, g); grad (T + 1, N, H): the output
+    gradient; dh_next (N, H): the gradient from the step after (used when ``has_next``);
+    cells (T, N, H) and c0 (N, H): the cell states, p the position of step t's previous one
+    (-1: c0); dc_next (N, H): the cell gradient from the step after, replaced by the one for
+    the step before. Step t writes its pre-activation gradients (N, 4H) into d_all[t].
     """
-    if not _float32(a, grad_t, dh_next, c_t, c_prev, dc_next, d):
-        return False
-    N, H = c_t.shape
-    a3, d3 = _split(a, N, H), _split(d, N, H)
-    if a3 is None or d3 is None:
-        return False
+    if not _ready(gates, grad, dh_next, cells, c0, dc_next, d_all):
+        return None
+    T, N, H4 = gates.shape
+    H = H4 // 4
+    g4, d4 = gates.reshape(T, N, 4, H), d_all.reshape(T, N, 4, H)
     dc = np.empty(H, _F32)
-    _backward(a3, grad_t, dh_next, bool(has_next), c_t, c_prev, dc_next, d3, dc)
-    CALLS["lstm_backward_step"] += 1
-    return True
+
+    def step(t: int, p: int, has_next: bool) -> None:
+        _backward_at(g4, grad, dh_next, has_next, cells, c0, dc_next, d4, t, p, dc)
+        CALLS["lstm_backward_step"] += 1
+
+    return step

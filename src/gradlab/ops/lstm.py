@@ -70,18 +70,20 @@ class LSTMOp(Function):
         cells = POOL.take((T, N, H), dtype)
         self.buffers = (gates, cells)
         h = xp.zeros((N, H), dtype) if h0 is None else h0
-        c = xp.zeros((N, H), dtype) if c0 is None else c0
-        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
-
+        c = xp.zeros((N, H), dtype) if c0 is None else xp.ascontiguousarray(c0)
         hw = xp.empty((N, 4 * H), dtype)
-        tmp = xp.empty((N, H), dtype)
+        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
+        step = fast and fast.lstm_forward_stepper(gates, hw, bias, c, cells, y)
+        tmp = None if step else xp.empty((N, H), dtype)
+        p = -1  # the previous step's position (-1: the initial state)
         for t in steps(T, reverse):
-            a, c_t, h_t = gates[t], cells[t], y[t]
-            xp.matmul(h, w_hh_st, out=hw)
-            if not (fast and fast.lstm_forward_step(a, hw, bias, c, c_t, h_t)):
-                _forward_step(a, hw, bias, c, c_t, h_t, tmp)
-            h, c = h_t, c_t
-        y[T] = c
+            xp.matmul(h if p < 0 else y[p], w_hh_st, out=hw)
+            if step:
+                step(t, p)
+            else:
+                _forward_step(gates[t], hw, bias, c if p < 0 else cells[p], cells[t], y[t], tmp)
+            p = t
+        y[T] = c if p < 0 else cells[p]
         self.saved = (x, h0, c0, w_ih, w_hh, gates, cells, y, reverse)
         return y
 
@@ -97,21 +99,24 @@ class LSTMOp(Function):
         w_hh_p = w_hh[perm]  # (4H, H): dh_prev = d @ w_hh_p
         d_all = POOL.take((T, N, H4), dtype)  # pre-activation gradients, i, f, o, g
         dh_next = xp.empty((N, H), dtype)  # the gradient of h at each step's previous state
+        grad = xp.ascontiguousarray(grad)  # as the compiled steps want it
         dc = grad[T].copy()  # the gradient of c_n, then of each step's previous cell state
-        c0_ = xp.zeros((N, H), dtype) if c0 is None else c0
+        c0_ = xp.zeros((N, H), dtype) if c0 is None else xp.ascontiguousarray(c0)
         fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
-
+        step = fast and fast.lstm_backward_stepper(gates, grad, dh_next, cells, c0_, dc, d_all)
         scratch = None
         for k, t in enumerate(steps(T, not reverse)):
             p = previous(t, T, reverse)
-            a, c_t, d, g_t = gates[t], cells[t], d_all[t], grad[t]
-            c_prev = c0_ if p is None else cells[p]
-            if not (fast and fast.lstm_backward_step(a, g_t, dh_next, k > 0, c_t, c_prev, dc, d)):
+            if step:
+                step(t, -1 if p is None else p, k > 0)
+            else:
                 if scratch is None:
                     scratch = [xp.empty((N, H), dtype) for _ in range(3)]
                     scratch.append(xp.empty((N, H4), dtype))
-                _backward_step(a, g_t, dh_next if k else None, c_t, c_prev, dc, d, scratch)
-            xp.matmul(d, w_hh_p, out=dh_next)
+                c_prev = c0_ if p is None else cells[p]
+                dh = dh_next if k else None
+                _backward_step(gates[t], grad[t], dh, cells[t], c_prev, dc, d_all[t], scratch)
+            xp.matmul(d_all[t], w_hh_p, out=dh_next)
         grads = _weight_grads(self, x, h0, y, d_all, w_ih[perm], reverse)
         POOL.give(d_all)
         dh0 = dh_next if self.needs_input_grad(1) else None
