@@ -1,16 +1,24 @@
 """The LSTM's pointwise gate math of one step in one pass, compiled with numba
 (``gradlab[fast]``).
 
-The reference, :class:`gradlab.ops.recurrent.LSTMOp`, runs each step's pointwise work as a
-dozen NumPy passes over (H, N) blocks; these kernels do one pass per step, forward and
-backward. The GEMMs stay NumPy's.
+Without them, :class:`gradlab.ops.lstm.LSTMOp` runs each step's pointwise work as a dozen
+NumPy passes over (N, H) blocks (``_forward_step``, ``_backward_step``); these kernels do
+it in one pass per step, forward and backward. The GEMMs stay NumPy's. The op gets a
+``step`` function for its arrays once per loop (:func:`lstm_forward_stepper`), so the
+per-step cost is the kernel's call, not a check of every array. The kernels release the GIL.
+
+Vectorizing. Gates are indexed as (N, 4, H), so that the inner loop's index is the bare loop
+variable (numba's negative-index fixup of ``3 * H + r`` keeps LLVM from vectorizing), and
+each inner loop stores into one gate only: LLVM cannot rule out that two gates of one array,
+H elements apart, overlap within a vector, and leaves such a loop scalar (ten times slower).
 
 tanh. numba calls the C library's scalar ``tanhf`` per element, which does not vectorize and
 was several times slower than NumPy's SIMD tanh; :func:`_tanh` is instead a rational
 approximation (the one Eigen uses for float32, clamped at +-7.9, where tanh rounds to +-1),
 which LLVM vectorizes, accurate to a few float32 ulps (absolute error under 4e-7). So the
-forward values agree with the reference to float32 rounding, not bit for bit; the backward
-kernel does the reference's multiplications and additions in its order, bit for bit. Only
+forward values agree with the reference to float32 rounding, not bit for bit (the forward
+kernel may also fuse multiply-adds, ``fastmath={"contract"}``); the backward kernel
+recomputes tanh(c) the same way, then does the reference's operations in its order. Only
 float32 is taken (the approximation is float32's); anything else runs the reference.
 ``error_model="numpy"``: no Python ZeroDivisionError check in the loops, which would keep
 LLVM from vectorizing them.

@@ -10,14 +10,18 @@ step, so that every large array is written and read one contiguous block per ste
 - the input projection of all T steps is one GEMM, (T*N, I) @ (I, 4H), before the loop, into
   a pooled (T, N, 4H) array that the loop turns into the activated gates in place (kept for
   backward); per step one GEMM ``h_prev @ W_hh^T`` (W_hh^T stored contiguous, which OpenBLAS
-  runs faster than the transposed view) and the step's pointwise math;
+  runs faster than the transposed view) and the step's pointwise math, which also adds the
+  summed biases;
 - the hidden states are written straight into the output (T + 1, N, H) (row T: the final
   cell state), which is also the next step's GEMM operand; the cell states go to a pooled
   (T, N, H) array; tanh(c) is recomputed in backward rather than stored;
 - backward writes each step's pre-activation gradients into a pooled (T, N, 4H) array, one
   contiguous block per step, which is also the step's GEMM operand ``dh_prev = d @ W_hh``;
   after the loop, each weight gradient is one GEMM over all steps (``dW_hh = D^T @ H_prev``),
-  the input gradient one GEMM and the bias gradient one GEMV.
+  the input gradient one GEMM and the bias gradient one GEMV;
+- the gates and cell states (kept for backward) and the stacked pre-activation gradients
+  come from the buffer pool of :mod:`gradlab._fast.buffers` (given back by ``release`` and
+  after backward); the output and the returned gradients are allocated normally;
 - sigmoid through tanh, sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid gates' weight rows are
   pre-scaled by 1/2 (exact in floating point) and placed side by side (inside, the gate
   order is i, f, o, g), so one ``tanh`` covers every gate of a step.

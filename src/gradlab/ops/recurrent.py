@@ -1,5 +1,7 @@
 """Fused recurrent primitives: one graph node runs one direction of one RNN, LSTM or GRU layer
-over a whole sequence, with backpropagation through time written by hand.
+over a whole sequence, with backpropagation through time written by hand. The LSTM's op,
+batch-major inside, lives in :mod:`gradlab.ops.lstm` (re-exported here); what follows
+describes the RNN's and GRU's.
 
 The readable reference of these ops is :mod:`gradlab.nn.reference.recurrent_cells` (the gate
 equations as Tensor ops, ``c = f*c + i*g``, ``h = o*tanh(c)``) in the loop of
@@ -18,8 +20,6 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 - the input projection of all T steps is one batched GEMM before the loop (the RNN's and
   GRU's biases added to it); then one GEMM per step for all gates into a preallocated
   buffer, and in-place ufuncs (``out=``);
-- the LSTM's biases ride in the per-step GEMM (an extra column of w_hh against a row of
-  ones under the hidden state) instead of costing a pass over the whole projection;
 - sigmoid through tanh, sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid gates' weight rows are
   pre-scaled by 1/2 (exact in floating point) and placed side by side, so one ``tanh`` call
   covers every gate of a step and one multiply-add turns the sigmoid block into sigma;
