@@ -36,36 +36,40 @@ def _step_inputs(H=5, N=3, seed=0):
     rng = np.random.default_rng(seed)
     f32 = np.float32
     return {
-        "a": rng.standard_normal((4 * H, N)).astype(f32),
-        "hw": rng.standard_normal((4 * H, N)).astype(f32),
-        "c_prev": rng.standard_normal((N, H)).astype(f32).T,  # a transposed initial state
+        "a": rng.standard_normal((N, 4 * H)).astype(f32),
+        "hw": rng.standard_normal((N, 4 * H)).astype(f32),
+        "bias": rng.standard_normal(4 * H).astype(f32),
+        "c_prev": rng.standard_normal((H, N)).astype(f32).T,  # a transposed initial state
         "grad_t": rng.standard_normal((N, H)).astype(f32),
-        "dh_next": rng.standard_normal((H, N)).astype(f32),
-        "dc_next": rng.standard_normal((H, N)).astype(f32),
+        "dh_next": rng.standard_normal((N, H)).astype(f32),
+        "dc_next": rng.standard_normal((N, H)).astype(f32),
     }
 
 
 def test_forward_step_matches_the_reference_passes():
     v = _step_inputs()
-    H, N = v["c_prev"].shape
-    a_ref = v["a"].copy()
-    a_ref += v["hw"]
+    N, H = v["c_prev"].shape
+    a_ref = v["a"] + v["hw"] + v["bias"]
     np.tanh(a_ref, out=a_ref)
-    a_ref[: 3 * H] = a_ref[: 3 * H] * 0.5 + 0.5
-    c_ref = a_ref[:H] * a_ref[3 * H :] + a_ref[H : 2 * H] * v["c_prev"]
-    h_ref = a_ref[2 * H : 3 * H] * np.tanh(c_ref)
-    a = v["a"].copy()
-    ct, tanh_ct, h = (np.empty((H, N), np.float32) for _ in range(3))
-    y_t = np.empty((N, H), np.float32)
+    a_ref[:, : 3 * H] = a_ref[:, : 3 * H] * 0.5 + 0.5
+    i, f, o, g = (a_ref[:, k * H : (k + 1) * H] for k in range(4))
+    c_ref = i * g + f * v["c_prev"]
+    h_ref = o * np.tanh(c_ref)
+    gates = np.stack([np.zeros_like(v["a"]), v["a"]])  # step 1, after step 0
+    cells = np.stack([v["c_prev"], np.zeros((N, H), np.float32)])
+    y = np.zeros((3, N, H), np.float32)
+    c0 = np.zeros((N, H), np.float32)
+    step = recurrent_kernels.lstm_forward_stepper(gates, v["hw"], v["bias"], c0, cells, y)
     before = compiled.CALLS["lstm_forward_step"]
-    assert recurrent_kernels.lstm_forward_step(a, v["hw"], v["c_prev"], ct, tanh_ct, h, y_t)
+    step(1, 0)
     assert compiled.CALLS["lstm_forward_step"] == before + 1
-    for got, want in ((a, a_ref), (ct, c_ref), (tanh_ct, np.tanh(c_ref)), (h, h_ref)):
+    for got, want in ((gates[1], a_ref), (cells[1], c_ref), (y[1], h_ref)):
         np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
-    np.testing.assert_array_equal(y_t, h.T)
-    assert not recurrent_kernels.lstm_forward_step(
-        a.astype(np.float64), v["hw"], v["c_prev"], ct, tanh_ct, h, y_t
-    )  # float64: the reference's
+    assert not y[0].any() and not y[2].any()  # only step 1's rows written
+    args = (v["hw"], v["bias"], c0, cells, y)
+    assert recurrent_kernels.lstm_forward_stepper(gates.astype(np.float64), *args) is None
+    strided = np.empty((2, N, 8 * H), np.float32)[:, :, ::2]
+    assert recurrent_kernels.lstm_forward_stepper(strided, *args) is None
 
 
 def _lstm_run(compiled_on, dtype=np.float32, reverse=False, bidirectional=False, states=False):
@@ -110,36 +114,28 @@ def test_float64_runs_the_reference():
     assert compiled.CALLS["lstm_forward_step"] == before
 
 
-def test_backward_step_is_bit_identical_to_the_reference_passes():
+def test_backward_step_matches_the_reference_passes():
+    from gradlab.ops.lstm import _backward_step
+
     v = _step_inputs(seed=1)
-    H, N = v["c_prev"].shape
-    a = np.random.default_rng(2).uniform(0.05, 0.95, (4 * H, N)).astype(np.float32)
-    tanh_ct = np.tanh(np.random.default_rng(3).standard_normal((H, N))).astype(np.float32)
-    h_t = a[2 * H : 3 * H] * tanh_ct
+    N, H = v["c_prev"].shape
+    a = np.random.default_rng(2).uniform(0.05, 0.95, (N, 4 * H)).astype(np.float32)
+    c_t = np.random.default_rng(3).standard_normal((N, H)).astype(np.float32)
+    c0 = np.ascontiguousarray(v["c_prev"])
     for has_next in (False, True):
-        # the reference: LSTMOp.backward's NumPy passes for one step
-        i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
-        dh = v["grad_t"].T + v["dh_next"] if has_next else v["grad_t"].T.copy()
-        want = np.empty((4 * H, N), np.float32)
-        do = dh * tanh_ct
-        dc = dh * o
-        dc -= do * h_t
-        dc += v["dc_next"]
-        want[:H], want[H : 2 * H], want[2 * H : 3 * H] = dc * g, dc * v["c_prev"], do
-        want[3 * H :] = dc * i
-        want_dc_next = dc * f
-        deriv = a * a
-        deriv[: 3 * H] = a[: 3 * H] - deriv[: 3 * H]
-        deriv[3 * H :] = 1 - deriv[3 * H :]
-        want *= deriv
-        dc_next = v["dc_next"].copy()
-        d = np.empty((4 * H, N), np.float32)
-        scratch = np.empty((H, N), np.float32)
+        want, want_dc = np.empty((N, 4 * H), np.float32), v["dc_next"].copy()
+        scratch = [np.empty((N, H), np.float32) for _ in range(3)]
+        scratch.append(np.empty((N, 4 * H), np.float32))
+        dh_next = v["dh_next"] if has_next else None
+        _backward_step(a, v["grad_t"], dh_next, c_t, v["c_prev"], want_dc, want, scratch)
+        grad = np.stack([v["grad_t"], np.zeros((N, H), np.float32)])  # (T + 1, N, H), T = 1
+        d_all, dc = np.zeros((1, N, 4 * H), np.float32), v["dc_next"].copy()
+        step = recurrent_kernels.lstm_backward_stepper(
+            a[None], grad, v["dh_next"].copy(), c_t[None], c0, dc, d_all
+        )
         before = compiled.CALLS["lstm_backward_step"]
-        assert recurrent_kernels.lstm_backward_step(
-            a, v["grad_t"], v["dh_next"], has_next, tanh_ct, h_t, v["c_prev"], dc_next, d,
-            scratch,
-        )  # fmt: skip
+        step(0, -1, has_next)  # the first step: its previous cell state is c0
         assert compiled.CALLS["lstm_backward_step"] == before + 1
-        np.testing.assert_array_equal(d, want)
-        np.testing.assert_array_equal(dc_next, want_dc_next)
+        # the kernel's tanh(c) is float32's approximation, the rest the reference's formulas
+        np.testing.assert_allclose(d_all[0], want, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(dc, want_dc, rtol=1e-5, atol=1e-7)

@@ -65,8 +65,8 @@ _INPLACE_SHAPE = _load(TESTS / "test_inplace_shape.py", "_guard_inplace_shape")
 # ops/ files whose move to the device model is another piece of work (the fused and native
 # layers' reference paths: conv, pooling, recurrent, cross-entropy; the BLAS bindings).
 ELSEWHERE = {
-    "recurrent", "conv", "conv_block", "pool", "blas", "workspace", "sequence_gemms", "losses",
-    "cross_entropy",
+    "recurrent", "lstm", "conv", "conv_block", "pool", "blas", "workspace", "sequence_gemms",
+    "losses", "cross_entropy",
 }  # fmt: skip
 CPU_ONLY = {"linear.LinearReluOp"}  # Sequential's fusion, taken on the CPU only
 

@@ -18,7 +18,7 @@ OPS = Path(__file__).resolve().parents[2] / "src" / "gradlab" / "ops"
 # Files whose move to the device model is another piece of work (the fused and native
 # layers' reference paths, the BLAS bindings and their workspaces).
 ELSEWHERE = {
-    "recurrent.py", "conv.py", "conv_block.py", "pool.py", "blas.py", "workspace.py",
+    "recurrent.py", "lstm.py", "conv.py", "conv_block.py", "pool.py", "blas.py", "workspace.py",
     "sequence_gemms.py", "losses.py", "cross_entropy.py",
 }  # fmt: skip
 

@@ -1,5 +1,7 @@
 """Fused recurrent primitives: one graph node runs one direction of one RNN, LSTM or GRU layer
-over a whole sequence, with backpropagation through time written by hand.
+over a whole sequence, with backpropagation through time written by hand. The LSTM's op,
+batch-major inside, lives in :mod:`gradlab.ops.lstm` (re-exported here); what follows
+describes the RNN's and GRU's.
 
 The readable reference of these ops is :mod:`gradlab.nn.reference.recurrent_cells` (the gate
 equations as Tensor ops, ``c = f*c + i*g``, ``h = o*tanh(c)``) in the loop of
@@ -18,8 +20,6 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 - the input projection of all T steps is one batched GEMM before the loop (the RNN's and
   GRU's biases added to it); then one GEMM per step for all gates into a preallocated
   buffer, and in-place ufuncs (``out=``);
-- the LSTM's biases ride in the per-step GEMM (an extra column of w_hh against a row of
-  ones under the hidden state) instead of costing a pass over the whole projection;
 - sigmoid through tanh, sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid gates' weight rows are
   pre-scaled by 1/2 (exact in floating point) and placed side by side, so one ``tanh`` call
   covers every gate of a step and one multiply-add turns the sigmoid block into sigma;
@@ -35,13 +35,13 @@ Why they are fast (a NumPy LSTM's time goes to elementwise passes, not to the GE
 from __future__ import annotations
 
 from gradlab._fast.buffers import POOL
-from gradlab._fast.compiled import kernels
 from gradlab.autograd import Function
 from gradlab.backend import xp
 
 __all__ = ["RNNOp", "LSTMOp", "GRUOp", "Head"]
 
 
+from gradlab.ops.lstm import LSTMOp
 from gradlab.ops.sequence_gemms import (
     WeightGrads,
     input_projection,
@@ -136,129 +136,6 @@ class RNNOp(Function):
         dx, *grads = wg.result()
         POOL.give(d_all)
         return (dx, dh0, *grads)
-
-
-class LSTMOp(Function):
-    """LSTM (PyTorch's formulas, gate order i, f, g, o):
-    i, f, o = sigma(.), g = tanh(.), c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
-
-    Inputs x (T, N, I), h0, c0 (N, H) or None, w_ih (4H, I), w_hh (4H, H), b_ih, b_hh (4H,)
-    or None; setting reverse. Returns (T + 1, N, H): rows 0..T-1 the hidden states, row T the
-    final cell state c_n (one output array, so the op stays one graph node).
-    """
-
-    __slots__ = ("buffers",)  # pool buffers kept for backward, given back by release()
-
-    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        T, N, _ = x.shape
-        H = w_hh.shape[1]
-        perm = _block_perm(H, (0, 1, 3, 2))  # inside: i, f, o, g (sigmoid gates together)
-        w_ih_s = w_ih[perm]
-        w_ih_s[: 3 * H] *= 0.5
-        # The biases ride in the per-step GEMM as an extra column of w_hh against a row of
-        # ones under each hidden state: a pass over the (T, 4H, N) projection saved.
-        extra = 0 if b_ih is None else 1
-        w_hh_s = (
-            w_hh[perm]
-            if b_ih is None
-            else xp.concatenate([w_hh[perm], (b_ih + b_hh)[perm, None]], axis=1)
-        )
-        w_hh_s[: 3 * H] *= 0.5
-        gates = input_projection(x, w_ih_s, None)  # (T, 4H, N), in place
-        dtype = gates.dtype
-        y = xp.empty((T + 1, N, H), dtype)
-        h_all = POOL.take((T, H + extra, N), dtype)  # hidden states, then the row of ones
-        h_all[:, H:] = 1
-        cells = POOL.take((T, H, N), dtype)
-        tanh_c = POOL.take((T, H, N), dtype)
-        self.buffers = (gates, h_all, cells, tanh_c)
-        hw = xp.empty((4 * H, N), dtype=dtype)
-        tmp = xp.empty((H, N), dtype=dtype)
-        h = xp.ones((H + extra, N), dtype=dtype)
-        h[:H] = 0 if h0 is None else h0.T
-        c = _state_t(c0, N, H, dtype)
-        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
-        for t in steps(T, reverse):
-            a = gates[t]
-            xp.matmul(w_hh_s, h, out=hw)
-            if fast and fast.lstm_forward_step(a, hw, c, cells[t], tanh_c[t], h_all[t, :H], y[t]):
-                h, c = h_all[t], cells[t]
-                continue
-            a += hw
-            xp.tanh(a, out=a)
-            s = a[: 3 * H]
-            s *= 0.5
-            s += 0.5
-            ct = cells[t]
-            xp.multiply(a[:H], a[3 * H :], out=ct)  # i * g
-            xp.multiply(a[H : 2 * H], c, out=tmp)  # f * c_prev
-            ct += tmp
-            xp.tanh(ct, out=tanh_c[t])
-            h = h_all[t]
-            xp.multiply(a[2 * H : 3 * H], tanh_c[t], out=h[:H])
-            y[t] = h[:H].T
-            c = ct
-        y[T] = c.T
-        h_all = h_all[:, :H]
-        self.saved = (x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse)
-        return y
-
-    def release(self):
-        POOL.give(*self.buffers)
-
-    def backward(self, grad):
-        x, h0, c0, w_ih, w_hh, gates, cells, tanh_c, h_all, y, reverse = self.saved
-        T, H4, N = gates.shape
-        H = H4 // 4
-        dtype = gates.dtype
-        perm = _block_perm(H, (0, 1, 3, 2))  # its own inverse
-        w_hh_t = w_hh[perm].T
-        d_all = POOL.take((H4, T, N), dtype)  # pre-activation gradients, i, f, o, g
-        d = xp.empty((H4, N), dtype=dtype)
-        deriv = xp.empty((H4, N), dtype=dtype)
-        dh, dc, tmp, dh_next = (xp.empty((H, N), dtype=dtype) for _ in range(4))
-        dc_next = grad[T].T.copy()
-        c0_t = _state_t(c0, N, H, dtype)
-        wg = WeightGrads(self, 3, x, h0, y, d_all, d_all, w_ih[perm], reverse, perm, perm)
-        fast = kernels("recurrent")  # the step's pointwise math in one pass (gradlab[fast])
-        for k, t in enumerate(steps(T, not reverse)):
-            a = gates[t]
-            p = previous(t, T, reverse)
-            c_prev = c0_t if p is None else cells[p]
-            if fast and fast.lstm_backward_step(
-                a, grad[t], dh_next, k > 0, tanh_c[t], h_all[t], c_prev, dc_next, d, dh
-            ):
-                d_all[:, t] = d
-                xp.matmul(w_hh_t, d, out=dh_next)
-                continue
-            i, f, o, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
-            if k:
-                xp.add(grad[t].T, dh_next, out=dh)
-            else:
-                dh[...] = grad[t].T
-            do = d[2 * H : 3 * H]
-            xp.multiply(dh, tanh_c[t], out=do)
-            # dc = dc_next + dh * o * (1 - tanh(c)^2), where dh o tanh(c)^2 = (dh tanh c) h_t
-            xp.multiply(dh, o, out=dc)
-            xp.multiply(do, h_all[t], out=tmp)
-            dc -= tmp
-            dc += dc_next
-            xp.multiply(dc, g, out=d[:H])  # d i
-            xp.multiply(dc, c_prev, out=d[H : 2 * H])  # d f
-            xp.multiply(dc, i, out=d[3 * H :])  # d g
-            xp.multiply(dc, f, out=dc_next)
-            # through the activations: s(1 - s) for i, f, o; 1 - g^2 for g
-            xp.multiply(a, a, out=deriv)
-            xp.subtract(a[: 3 * H], deriv[: 3 * H], out=deriv[: 3 * H])
-            xp.subtract(1, deriv[3 * H :], out=deriv[3 * H :])
-            d *= deriv
-            d_all[:, t] = d  # a strided store: one copy beats computing into it
-            xp.matmul(w_hh_t, d, out=dh_next)
-        dh0 = dh_next.T if self.needs_input_grad(1) else None
-        dc0 = dc_next.T if self.needs_input_grad(2) else None
-        dx, *grads = wg.result()
-        POOL.give(d_all)
-        return (dx, dh0, dc0, *grads)
 
 
 class GRUOp(Function):

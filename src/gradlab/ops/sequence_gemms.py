@@ -78,7 +78,7 @@ class WeightGrads:
         if self.want[3]:
             grads[2] = _row_sums(g_ih.reshape(R, T * N))
         if self.want[4]:
-            same = g_hh is g_ih and grads[2] is not None  # LSTM, RNN: one sum
+            same = g_hh is g_ih and grads[2] is not None  # RNN: one sum
             grads[3] = grads[2] if same else _row_sums(g_hh.reshape(R, T * N))
         for k, back in enumerate(self.back):
             if back is not None and grads[k] is not None:
