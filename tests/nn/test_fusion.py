@@ -134,6 +134,7 @@ def test_grad_fn_chain_names_every_layer():
         fn = fn.next_functions[0][0]
     assert names == ["ReluBackward0", "LinearOpBackward0", "ReluBackward0", "LinearOpBackward0"]
     assert fn.name() == "torch::autograd::AccumulateGrad" and fn.variable is x
+    assert repr(out.grad_fn) == "<ReluBackward0 (fused: LinearReluOp)>"
     part = out.grad_fn.next_functions[0][0]
     assert type(part).__name__ == "FusedPart" and "part of LinearReluOp" in repr(part)
     first_linear = out.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]

@@ -164,6 +164,8 @@ class Function:
         return _output(out, fn, (a, b), track)
 
     def __repr__(self) -> str:
+        if self.parts:
+            return f"<{self.name()} (fused: {type(self).__name__})>"
         return f"<{type(self).__name__}Backward>"
 
 
