@@ -19,6 +19,11 @@ import threading
 __all__ = ["run_halves"]
 
 
+def _run_all(calls: list) -> None:
+    for kernel, args in calls:
+        kernel(*args)
+
+
 class _Helper:
     """The helper thread and the two locks that hand it a job and hand it back."""
 
@@ -36,8 +41,7 @@ class _Helper:
         while True:
             self.go.acquire()
             try:
-                for kernel, args in self.job:
-                    kernel(*args)
+                _run_all(self.job)
             except BaseException as error:  # noqa: BLE001 - handed to the caller
                 self.error = error
             self.job = None
@@ -63,11 +67,6 @@ def _get_helper() -> _Helper:
             if _helper is None:
                 _helper = _Helper()
     return _helper
-
-
-def _run_all(calls: list) -> None:
-    for kernel, args in calls:
-        kernel(*args)
 
 
 def run_halves(first: list, second: list) -> None:
